@@ -1,0 +1,79 @@
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { openPglite } from './pglite.js';
+import type { DB } from './schema.js';
+
+export interface Database {
+  db: Kysely<DB>;
+  /** The one pool every access goes through (on PGlite a pool of one connection). */
+  pool: pg.Pool;
+  kind: 'embedded' | 'postgres';
+  close(): Promise<void>;
+}
+
+/**
+ * Row values the way the API speaks them: int8 (counts, big ids) as numbers, timestamps as ISO
+ * strings, dates as `YYYY-MM-DD`. Set per pool, so other users of `pg` keep the defaults.
+ */
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    switch (oid) {
+      case 20: // int8
+        return (v: string) => Number(v);
+      case 1114: // timestamp
+      case 1184: // timestamptz
+        return (v: string) => new Date(v.includes('+') || v.endsWith('Z') ? v : `${v}Z`).toISOString();
+      case 1082: // date
+        return (v: string) => v;
+      default:
+        return pg.types.getTypeParser(oid, format as 'text');
+    }
+  },
+};
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: 20,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      types: typeParsers,
+    });
+    pool.on('error', () => {
+      /* an idle client lost its connection: the pool replaces it */
+    });
+    return wrap(pool, 'postgres', async () => {});
+  }
+  const { lite, release } = await openPglite(config.dataDir);
+  const pool = new pg.Pool({
+    ...(createPgConfig(lite) as unknown as pg.PoolConfig),
+    max: 1,
+    // A second checkout while the one connection is held (a query outside an open transaction)
+    // would wait forever; fail loudly instead.
+    connectionTimeoutMillis: 60_000,
+    types: typeParsers,
+  });
+  return wrap(pool, 'embedded', async () => {
+    await lite.close();
+    release();
+  });
+}
+
+function wrap(pool: pg.Pool, kind: Database['kind'], after: () => Promise<void>): Database {
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+  let closed = false;
+  return {
+    db,
+    pool,
+    kind,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy(); // ends the pool
+      await after();
+    },
+  };
+}
