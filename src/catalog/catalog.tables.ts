@@ -1,0 +1,32 @@
+import type { Generated } from 'kysely';
+import type { JsonColumn } from '../db/schema.js';
+import type { CustomField } from './catalog.schemas.js';
+
+export interface ProductsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  category: 'plan' | 'addon';
+  serviceType: 'mobile' | 'internet' | 'iptv' | 'voip';
+  customerTypes: Array<'individual' | 'business'>;
+  enabled: Generated<boolean>;
+  billing: 'recurring' | 'one_off';
+  setupFee: number;
+  recurringPrice: number;
+  currency: string;
+  contractMonths: Generated<number>;
+  features: JsonColumn<string[]>;
+  icon: Generated<string>;
+  terms: Generated<string>;
+  inventoryTemplates: Generated<string[]>;
+  playbook: string;
+  playbookVars: JsonColumn<Record<string, unknown>>;
+  customFields: JsonColumn<CustomField[]>;
+  createdAt: Generated<string>;
+  updatedAt: Generated<string>;
+}
+
+export interface CatalogTables {
+  products: ProductsTable;
+}

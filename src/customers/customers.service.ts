@@ -1,0 +1,251 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { escapeLike } from '../catalog/catalog.service.js';
+import type { DB, Executor } from '../db/schema.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
+import type { Customer, CustomerInput, CustomerUpdate, PaymentMethod, SearchHit } from './customers.schemas.js';
+
+type Match = SearchHit['matchedOn'];
+const hitColumns = ['id', 'type', 'name', 'status', 'email', 'phone'] as const;
+
+export class CustomersService {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async get(id: number, db: Executor = this.db): Promise<Customer> {
+    const row = await db
+      .selectFrom('customers')
+      .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'createdAt', 'updatedAt'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Customer', id, 'Search for the customer by name, e-mail or phone; create the customer if they are new.');
+    return row;
+  }
+
+  async detail(id: number) {
+    const customer = await this.get(id);
+    const [contacts, sites, paymentMethods] = await Promise.all([
+      this.db.selectFrom('contacts').selectAll().where('customerId', '=', id).orderBy('id').execute(),
+      this.db.selectFrom('sites').selectAll().where('customerId', '=', id).orderBy('id').execute(),
+      this.db.selectFrom('paymentMethods').selectAll().where('customerId', '=', id).orderBy('isDefault', 'desc').orderBy('id').execute(),
+    ]);
+    return { ...customer, contacts, sites, paymentMethods };
+  }
+
+  async list(q: { type?: Customer['type'] | undefined; status?: Customer['status'] | undefined; limit: number; offset: number }) {
+    let query = this.db.selectFrom('customers').select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'createdAt', 'updatedAt']);
+    if (q.type) query = query.where('type', '=', q.type);
+    if (q.status) query = query.where('status', '=', q.status);
+    return query.orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
+  }
+
+  /**
+   * Type-ahead search (R3.1) by customer ID, phone, e-mail or name. Each kind of match is one
+   * indexed query: prefix matches are btree range scans read in index order ("C" collation, so
+   * ORDER BY ... LIMIT stops after `limit` rows), a phone number's end is a prefix scan of its
+   * reversed digits, and a name containing the words is a trigram index scan. The cost stays flat
+   * as the customer base grows. Exact and prefix matches rank before "contains".
+   */
+  async search(raw: string, limit = 10, type?: Customer['type']): Promise<SearchHit[]> {
+    const q = raw.trim().replace(/\s+/g, ' ');
+    if (!q) return [];
+    const hits = new Map<number, SearchHit>();
+    const room = () => limit - hits.size;
+    const find = async (matchedOn: Match, where: RawBuilder<boolean>, orderBy?: RawBuilder<unknown>) => {
+      if (room() <= 0) return;
+      let query = this.db.selectFrom('customers').select(hitColumns).where(where);
+      if (type) query = query.where('type', '=', type);
+      if (orderBy) query = query.orderBy(orderBy);
+      // Ask for as many as could be new: rows already found by an earlier kind are skipped.
+      const rows = await query.limit(room() + hits.size).execute();
+      for (const r of rows) if (!hits.has(r.id) && hits.size < limit) hits.set(r.id, { ...r, matchedOn });
+    };
+    const lower = q.toLowerCase();
+    const startsWith = `${escapeLike(lower)}%`;
+
+    const idMatch = /^(?:#|id:?\s*)?([0-9]{1,9})$/i.exec(q);
+    if (idMatch) await find('id', sql<boolean>`id = ${Number(idMatch[1])}`);
+
+    const digits = q.replace(/[^0-9]/g, '');
+    if (/^[+0-9 ().-]+$/.test(q) && digits.length >= 3) {
+      // As typed with its country code ("+44 7700 900123")...
+      await find('phone', sql<boolean>`phone_digits collate "C" like ${`${digits}%`}`, sql`phone_digits collate "C"`);
+      // ...or the national way ("07700 900123"), or its last digits: match the end of the number.
+      const national = digits.replace(/^0+/, '');
+      if (national.length >= 6) {
+        const reversed = [...national].reverse().join('');
+        await find('phone', sql<boolean>`phone_digits_rev collate "C" like ${`${reversed}%`}`, sql`phone_digits_rev collate "C"`);
+      }
+      return [...hits.values()];
+    }
+
+    // "john.smith@exa", or "john.smith" (no space, a dot): the start of an e-mail address.
+    if (q.includes('@') || (/[._]/.test(q) && !q.includes(' '))) {
+      await find('email', sql<boolean>`lower(email) collate "C" like ${startsWith}`, sql`lower(email) collate "C"`);
+      return [...hits.values()];
+    }
+
+    await find('name', sql<boolean>`lower(name) collate "C" like ${startsWith}`, sql`lower(name) collate "C"`);
+    if (lower.length >= 3) {
+      await find('name', sql<boolean>`lower(name) like ${`%${escapeLike(lower)}%`}`);
+      await find('email', sql<boolean>`lower(email) collate "C" like ${startsWith}`, sql`lower(email) collate "C"`);
+    }
+    return [...hits.values()];
+  }
+
+  async create(ctx: Ctx, input: CustomerInput): Promise<Customer> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('customers')
+        .values({
+          type: input.type,
+          name: input.name,
+          status: input.status,
+          email: input.email ?? null,
+          phone: input.phone ?? null,
+          paymentType: input.paymentType,
+          companyNumber: input.companyNumber ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const after = await this.get(row.id, trx);
+      await recordAudit(trx, ctx, { action: 'customer.create', entityType: 'customer', entityId: row.id, after });
+      return after;
+    });
+  }
+
+  async update(ctx: Ctx, id: number, patch: CustomerUpdate): Promise<Customer> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('customers').select('id').where('id', '=', id).forUpdate().execute();
+      const before = await this.get(id, trx);
+      await trx
+        .updateTable('customers')
+        .set({
+          ...(patch.type !== undefined && { type: patch.type }),
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.status !== undefined && { status: patch.status }),
+          ...(patch.email !== undefined && { email: patch.email }),
+          ...(patch.phone !== undefined && { phone: patch.phone }),
+          ...(patch.paymentType !== undefined && { paymentType: patch.paymentType }),
+          ...(patch.companyNumber !== undefined && { companyNumber: patch.companyNumber }),
+          updatedAt: new Date().toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+      const after = await this.get(id, trx);
+      await recordAudit(trx, ctx, { action: 'customer.update', entityType: 'customer', entityId: id, before, after });
+      return after;
+    });
+  }
+
+  async addContact(ctx: Ctx, customerId: number, input: { role: 'billing' | 'technical' | 'other'; name: string; email?: string | null | undefined; phone?: string | null | undefined }) {
+    return this.db.transaction().execute(async (trx) => {
+      await this.get(customerId, trx);
+      const row = await trx
+        .insertInto('contacts')
+        .values({ customerId, role: input.role, name: input.name, email: input.email ?? null, phone: input.phone ?? null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'contact.create', entityType: 'customer', entityId: customerId, after: row });
+      return row;
+    });
+  }
+
+  async removeContact(ctx: Ctx, customerId: number, contactId: number) {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('contacts').selectAll().where('id', '=', contactId).where('customerId', '=', customerId).executeTakeFirst();
+      if (!row) throw notFound('Contact', contactId);
+      await stillUsed(
+        trx.deleteFrom('contacts').where('id', '=', contactId).execute(),
+        new AppError('CONFLICT', 'This contact is named on one of the customer\'s services.', 'Name another contact on that service first.'),
+      );
+      await recordAudit(trx, ctx, { action: 'contact.delete', entityType: 'customer', entityId: customerId, before: row });
+    });
+  }
+
+  async addSite(ctx: Ctx, customerId: number, input: { name: string; addressLine1: string; addressLine2?: string | null | undefined; city: string; postcode: string; country: string }) {
+    return this.db.transaction().execute(async (trx) => {
+      await this.get(customerId, trx);
+      const row = await trx
+        .insertInto('sites')
+        .values({ customerId, ...input, addressLine2: input.addressLine2 ?? null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'site.create', entityType: 'customer', entityId: customerId, after: row });
+      return row;
+    });
+  }
+
+  async removeSite(ctx: Ctx, customerId: number, siteId: number) {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('sites').selectAll().where('id', '=', siteId).where('customerId', '=', customerId).executeTakeFirst();
+      if (!row) throw notFound('Site', siteId);
+      await stillUsed(
+        trx.deleteFrom('sites').where('id', '=', siteId).execute(),
+        new AppError('CONFLICT', 'A service of this customer is installed at this site.', 'Terminate or move that service first.'),
+      );
+      await recordAudit(trx, ctx, { action: 'site.delete', entityType: 'customer', entityId: customerId, before: row });
+    });
+  }
+
+  async addPaymentMethod(
+    ctx: Ctx,
+    customerId: number,
+    input: { brand: string; last4: string; expMonth: number; expYear: number; holderName?: string | null | undefined; gatewayRef?: string | null | undefined; isDefault: boolean },
+    now = new Date(),
+  ): Promise<PaymentMethod> {
+    if (input.expYear < now.getUTCFullYear() || (input.expYear === now.getUTCFullYear() && input.expMonth < now.getUTCMonth() + 1)) {
+      throw new AppError('VALIDATION_FAILED', `expYear: the card expired in ${input.expMonth}/${input.expYear}.`, 'Ask the customer for a card that is still valid.', { field: 'expYear' });
+    }
+    return this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
+      await this.get(customerId, trx);
+      const hasDefault = await trx.selectFrom('paymentMethods').select('id').where('customerId', '=', customerId).where('isDefault', '=', true).executeTakeFirst();
+      const makeDefault = input.isDefault || !hasDefault;
+      if (makeDefault && hasDefault) await trx.updateTable('paymentMethods').set({ isDefault: false }).where('id', '=', hasDefault.id).execute();
+      const row = await trx
+        .insertInto('paymentMethods')
+        .values({ customerId, ...input, holderName: input.holderName ?? null, gatewayRef: input.gatewayRef ?? null, isDefault: makeDefault })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'payment_method.create', entityType: 'customer', entityId: customerId, after: row });
+      return row;
+    });
+  }
+
+  async setDefaultPaymentMethod(ctx: Ctx, customerId: number, paymentMethodId: number): Promise<PaymentMethod> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
+      const pm = await trx.selectFrom('paymentMethods').selectAll().where('id', '=', paymentMethodId).where('customerId', '=', customerId).executeTakeFirst();
+      if (!pm) throw notFound('Payment method', paymentMethodId);
+      await trx.updateTable('paymentMethods').set({ isDefault: false }).where('customerId', '=', customerId).where('isDefault', '=', true).execute();
+      const row = await trx.updateTable('paymentMethods').set({ isDefault: true }).where('id', '=', paymentMethodId).returningAll().executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'payment_method.set_default', entityType: 'customer', entityId: customerId, after: { paymentMethodId } });
+      return row;
+    });
+  }
+
+  async removePaymentMethod(ctx: Ctx, customerId: number, paymentMethodId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const pm = await trx.selectFrom('paymentMethods').selectAll().where('id', '=', paymentMethodId).where('customerId', '=', customerId).executeTakeFirst();
+      if (!pm) throw notFound('Payment method', paymentMethodId);
+      await trx.deleteFrom('paymentMethods').where('id', '=', paymentMethodId).execute();
+      await recordAudit(trx, ctx, { action: 'payment_method.delete', entityType: 'customer', entityId: customerId, before: pm });
+    });
+  }
+
+  /** The default payment method, or null: what a charged product needs (R6.3). */
+  async defaultPaymentMethod(customerId: number, db: Executor = this.db): Promise<PaymentMethod | null> {
+    return (await db.selectFrom('paymentMethods').selectAll().where('customerId', '=', customerId).where('isDefault', '=', true).executeTakeFirst()) ?? null;
+  }
+}
+
+/** A delete refused by a foreign key (a service still refers to the row) becomes a clear 409. */
+async function stillUsed<T>(work: Promise<T>, error: AppError): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if ((e as { code?: string }).code === '23503') throw error;
+    throw e;
+  }
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { timestamp } from '../shared/schemas.js';
+
+export const itemStatus = z
+  .enum(['new', 'in_stock', 'reserved', 'assigned', 'retired'])
+  .describe('new and in_stock are available (R4.2); reserved is held by an assignment; assigned belongs to a service');
+export type ItemStatus = z.infer<typeof itemStatus>;
+
+export const templateAttribute = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _ (e.g. iccid)'),
+    label: z.string().min(1).max(60).describe('e.g. ICCID'),
+    required: z.boolean().default(true),
+    pattern: z.string().max(300).optional(),
+  })
+  .meta({ id: 'TemplateAttribute' });
+export type TemplateAttribute = z.infer<typeof templateAttribute>;
+
+export const template = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    attributes: z.array(templateAttribute),
+    releaseTo: z.enum(['in_stock', 'retired']).describe('Where an item goes when its service ends: numbers back in stock, SIM cards retired'),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'InventoryTemplate' });
+export type Template = z.infer<typeof template>;
+
+export const templateInput = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().max(500).default(''),
+    attributes: z.array(templateAttribute).max(20).default([]),
+    releaseTo: z.enum(['in_stock', 'retired']).default('in_stock'),
+  })
+  .meta({ id: 'InventoryTemplateCreate' });
+
+export const reservation = z
+  .object({
+    holder: z.string().nullable().describe('The assignment holding the item'),
+    expiresAt: timestamp.nullable().describe('null once a provision holds the item'),
+    provisionId: z.string().nullable(),
+  })
+  .meta({ id: 'Reservation' });
+
+export const item = z
+  .object({
+    id: z.number().int(),
+    templateId: z.number().int(),
+    templateName: z.string(),
+    reference: z.string(),
+    attributes: z.record(z.string(), z.string()),
+    status: itemStatus.describe('The status now: a reservation past its expiry counts as available again'),
+    label: z.string().describe('How the item is shown in a selector, e.g. "SIM-00123 - ICCID 8944...0001 (New)"'),
+    reservation: reservation.nullable(),
+    customerId: z.number().int().nullable(),
+    serviceId: z.number().int().nullable(),
+    assignedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'InventoryItem' });
+export type Item = z.infer<typeof item>;
+
+export const availableQuery = z.object({
+  template: z.string().min(1).max(100).describe('The inventory template name the product requires, e.g. "SIM Card"'),
+  q: z.string().max(100).optional().describe('Part of the reference or an attribute (ICCID, MSISDN, serial)'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const stockSummary = z
+  .object({ new: z.number().int(), in_stock: z.number().int(), reserved: z.number().int(), assigned: z.number().int(), retired: z.number().int() })
+  .meta({ id: 'StockSummary' });
+
+export const availableBody = z
+  .object({
+    template,
+    items: z.array(item),
+    available: z.number().int().describe('How many items can be picked in all'),
+    summary: stockSummary.describe('Items of this template by status: says why nothing is available (R4.5)'),
+  })
+  .meta({ id: 'AvailableInventory' });
+
+export const itemListQuery = z.object({
+  template: z.string().max(100).optional(),
+  status: itemStatus.optional(),
+  q: z.string().max(100).optional(),
+  serviceId: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const itemsInput = z
+  .object({
+    template: z.string().min(1).max(100).describe('Template name'),
+    items: z
+      .array(
+        z.object({
+          reference: z.string().trim().min(1).max(100),
+          attributes: z.record(z.string(), z.string().max(200)).default({}),
+          status: z.enum(['new', 'in_stock']).default('new'),
+        }),
+      )
+      .min(1)
+      .max(10_000),
+  })
+  .meta({ id: 'InventoryItemsCreate' });
+export type ItemsInput = z.infer<typeof itemsInput>;
+
+export const reserveInput = z
+  .object({
+    holder: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{8,100}$/, '8 to 100 letters, digits, dashes (use one UUID per assignment)')
+      .describe('Identifies the assignment (wizard) holding the item; reuse it for every item and for POST /api/provisions'),
+    ttlSeconds: z.number().int().min(10).max(86_400).optional().describe('How long the hold lasts; the server default otherwise'),
+  })
+  .meta({ id: 'ReserveRequest' });
+
+export const holderParams = z.object({ holder: reserveInput.shape.holder });

@@ -1,0 +1,363 @@
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { escapeLike } from '../catalog/catalog.service.js';
+import { type DB, type Executor, json } from '../db/schema.js';
+import { type Clock, isoIn, isoNow } from '../shared/clock.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
+import { availableStatuses, itemLifecycle } from './inventory.lifecycle.js';
+import type { InventoryItemsTable } from './inventory.tables.js';
+import type { Item, ItemStatus, ItemsInput, Template, TemplateAttribute } from './inventory.schemas.js';
+
+type ItemRow = Selectable<InventoryItemsTable> & { templateName: string; templateAttributes: TemplateAttribute[] };
+
+const statusLabel: Record<ItemStatus, string> = { new: 'New', in_stock: 'In stock', reserved: 'Reserved', assigned: 'Assigned', retired: 'Retired' };
+
+export interface InventoryOptions {
+  reservationTtlSeconds: number;
+}
+
+/** Available means new or in stock, or reserved by a wizard whose hold has run out (R4.2, R4.3). */
+function availableAt(now: string) {
+  return (eb: ExpressionBuilder<DB, 'inventoryItems'>) =>
+    eb.or([
+      eb('inventoryItems.status', 'in', availableStatuses),
+      eb.and([
+        eb('inventoryItems.status', '=', 'reserved'),
+        eb('inventoryItems.provisionId', 'is', null),
+        eb('inventoryItems.reservationExpiresAt', '<=', now),
+      ]),
+    ]);
+}
+
+export class InventoryService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly options: InventoryOptions,
+  ) {}
+
+  // --- templates -------------------------------------------------------------------------------
+
+  async listTemplates(): Promise<Template[]> {
+    return this.db.selectFrom('inventoryTemplates').selectAll().orderBy('name').execute();
+  }
+
+  async templateByName(name: string, db: Executor = this.db): Promise<Template> {
+    const row = await db
+      .selectFrom('inventoryTemplates')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', name.trim().toLowerCase()))
+      .executeTakeFirst();
+    if (!row) {
+      const names = (await db.selectFrom('inventoryTemplates').select('name').orderBy('name').execute()).map((r) => r.name);
+      throw new AppError(
+        'NOT_FOUND',
+        `No inventory template is named "${name}".`,
+        `The product's required inventory must match a template name exactly; templates are: ${names.join(', ') || '(none)'}.`,
+        { template: name },
+      );
+    }
+    return row;
+  }
+
+  async createTemplate(ctx: Ctx, input: { name: string; description: string; attributes: TemplateAttribute[]; releaseTo: 'in_stock' | 'retired' }): Promise<Template> {
+    return this.db.transaction().execute(async (trx) => {
+      const clash = await trx
+        .selectFrom('inventoryTemplates')
+        .select('id')
+        .where((eb) => eb(eb.fn('lower', ['name']), '=', input.name.toLowerCase()))
+        .executeTakeFirst();
+      if (clash) throw new AppError('ALREADY_EXISTS', `A template named "${input.name}" already exists.`, 'Add items to it instead.', { field: 'name' });
+      const row = await trx
+        .insertInto('inventoryTemplates')
+        .values({ name: input.name, description: input.description, attributes: json(input.attributes), releaseTo: input.releaseTo })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'inventory_template.create', entityType: 'inventory_template', entityId: row.id, after: row });
+      return row;
+    });
+  }
+
+  // --- items -----------------------------------------------------------------------------------
+
+  private items(db: Executor = this.db) {
+    return db
+      .selectFrom('inventoryItems')
+      .innerJoin('inventoryTemplates', 'inventoryTemplates.id', 'inventoryItems.templateId')
+      .selectAll('inventoryItems')
+      .select(['inventoryTemplates.name as templateName', 'inventoryTemplates.attributes as templateAttributes']);
+  }
+
+  private toItem(row: ItemRow): Item {
+    const now = this.clock.now().getTime();
+    const lapsed = row.status === 'reserved' && !row.provisionId && row.reservationExpiresAt !== null && Date.parse(row.reservationExpiresAt) <= now;
+    const status: ItemStatus = lapsed ? (row.stockStatus ?? 'in_stock') : row.status;
+    return {
+      id: row.id,
+      templateId: row.templateId,
+      templateName: row.templateName,
+      reference: row.reference,
+      attributes: row.attributes,
+      status,
+      label: labelOf(row.reference, row.attributes, row.templateAttributes, status),
+      reservation:
+        status === 'reserved' ? { holder: row.reservationHolder, expiresAt: row.reservationExpiresAt, provisionId: row.provisionId } : null,
+      customerId: row.customerId,
+      serviceId: row.serviceId,
+      assignedAt: row.assignedAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  async getItem(id: number, db: Executor = this.db): Promise<Item> {
+    const row = await this.items(db).where('inventoryItems.id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('Inventory item', id);
+    return this.toItem(row);
+  }
+
+  /** What a selector offers for one template (R4.2), and why it may be empty (R4.5). */
+  async available(templateName: string, opts: { q?: string | undefined; limit: number }) {
+    const template = await this.templateByName(templateName);
+    const now = isoNow(this.clock);
+    let q = this.items().where('inventoryItems.templateId', '=', template.id).where(availableAt(now));
+    if (opts.q) {
+      const like = `%${escapeLike(opts.q.toLowerCase())}%`;
+      q = q.where((eb) => eb.or([eb(eb.fn('lower', ['inventoryItems.reference']), 'like', like), eb(sql`lower(inventory_items.attributes::text)`, 'like', like)]));
+    }
+    const [rows, summary] = await Promise.all([
+      q.orderBy('inventoryItems.reference').limit(opts.limit).execute(),
+      this.summary(template.id, now),
+    ]);
+    return { template, items: rows.map((r) => this.toItem(r)), available: summary.new + summary.in_stock, summary };
+  }
+
+  /** Items of a template counted by their status now (lapsed reservations count as available). */
+  async summary(templateId: number, now = isoNow(this.clock)): Promise<Record<ItemStatus, number>> {
+    const rows = await this.db
+      .selectFrom('inventoryItems')
+      .select([
+        sql<ItemStatus>`case when status = 'reserved' and provision_id is null and reservation_expires_at <= ${now} then stock_status else status end`.as('effective'),
+        (eb) => eb.fn.countAll<number>().as('count'),
+      ])
+      .where('templateId', '=', templateId)
+      .groupBy('effective')
+      .execute();
+    const out: Record<ItemStatus, number> = { new: 0, in_stock: 0, reserved: 0, assigned: 0, retired: 0 };
+    for (const r of rows) out[r.effective] = Number(r.count);
+    return out;
+  }
+
+  async listItems(query: { template?: string | undefined; status?: ItemStatus | undefined; q?: string | undefined; serviceId?: number | undefined; limit: number; offset: number }) {
+    let q = this.items();
+    if (query.template) {
+      const t = await this.templateByName(query.template);
+      q = q.where('inventoryItems.templateId', '=', t.id);
+    }
+    const now = isoNow(this.clock);
+    if (query.status === 'new' || query.status === 'in_stock') {
+      const s = query.status;
+      q = q.where((eb) =>
+        eb.or([
+          eb('inventoryItems.status', '=', s),
+          eb.and([eb('inventoryItems.status', '=', 'reserved'), eb('inventoryItems.provisionId', 'is', null), eb('inventoryItems.reservationExpiresAt', '<=', now), eb('inventoryItems.stockStatus', '=', s)]),
+        ]),
+      );
+    } else if (query.status === 'reserved') {
+      q = q.where('inventoryItems.status', '=', 'reserved').where((eb) => eb.or([eb('inventoryItems.provisionId', 'is not', null), eb('inventoryItems.reservationExpiresAt', '>', now)]));
+    } else if (query.status) {
+      q = q.where('inventoryItems.status', '=', query.status);
+    }
+    if (query.serviceId) q = q.where('inventoryItems.serviceId', '=', query.serviceId);
+    if (query.q) q = q.where(sql<boolean>`lower(inventory_items.reference) like ${`%${escapeLike(query.q.toLowerCase())}%`}`);
+    const rows = await q.orderBy('inventoryTemplates.name').orderBy('inventoryItems.reference').limit(query.limit).offset(query.offset).execute();
+    return rows.map((r) => this.toItem(r));
+  }
+
+  /** Adds items in bulk: all or none, each checked against its template's attributes. */
+  async addItems(ctx: Ctx, input: ItemsInput): Promise<{ created: number; template: Template }> {
+    return this.db.transaction().execute(async (trx) => {
+      const template = await this.templateByName(input.template, trx);
+      const seen = new Set<string>();
+      input.items.forEach((it, i) => {
+        if (seen.has(it.reference)) throw new AppError('VALIDATION_FAILED', `items.${i}.reference: "${it.reference}" appears twice in this request.`, 'Each reference once.', { field: `items.${i}.reference` });
+        seen.add(it.reference);
+        checkAttributes(template, it.attributes, `items.${i}.attributes`);
+      });
+      const refs = [...seen];
+      const clashes: string[] = [];
+      for (let i = 0; i < refs.length; i += 1000) {
+        const chunk = refs.slice(i, i + 1000);
+        const rows = await trx.selectFrom('inventoryItems').select('reference').where('templateId', '=', template.id).where('reference', 'in', chunk).execute();
+        clashes.push(...rows.map((r) => r.reference));
+      }
+      if (clashes.length) {
+        throw new AppError(
+          'ALREADY_EXISTS',
+          `${clashes.length} reference(s) are already in stock for ${template.name}: ${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? '...' : ''}.`,
+          'Leave those rows out and send the rest again.',
+          { references: clashes.slice(0, 100) },
+        );
+      }
+      for (let i = 0; i < input.items.length; i += 1000) {
+        await trx
+          .insertInto('inventoryItems')
+          .values(input.items.slice(i, i + 1000).map((it) => ({ templateId: template.id, reference: it.reference, attributes: json(it.attributes), status: it.status, stockStatus: null, reservationHolder: null, reservedBy: null, reservationExpiresAt: null, provisionId: null, customerId: null, serviceId: null, assignedAt: null })))
+          .execute();
+      }
+      await recordAudit(trx, ctx, {
+        action: 'inventory.add',
+        entityType: 'inventory_template',
+        entityId: template.id,
+        after: { count: input.items.length, first: input.items[0]!.reference, last: input.items.at(-1)!.reference },
+      });
+      return { created: input.items.length, template };
+    });
+  }
+
+  /** Takes an item out of stock for good (lost, faulty). Only an item in stock can be retired here. */
+  async retire(ctx: Ctx, itemId: number): Promise<Item> {
+    const now = isoNow(this.clock);
+    return this.db.transaction().execute(async (trx) => {
+      const before = await this.getItem(itemId, trx);
+      const done = await trx
+        .updateTable('inventoryItems')
+        .set({ status: 'retired', stockStatus: null, reservationHolder: null, reservedBy: null, reservationExpiresAt: null, updatedAt: now })
+        .where('id', '=', itemId)
+        .where(availableAt(now))
+        .returning('id')
+        .executeTakeFirst();
+      if (!done) {
+        throw new AppError(
+          'INVALID_TRANSITION',
+          `${before.reference} is ${statusLabel[before.status].toLowerCase()}; only an item in stock can be retired.`,
+          before.status === 'assigned' ? 'Terminate its service first; the item is then released as its template says.' : 'Wait until its reservation ends.',
+          { from: before.status, to: 'retired' },
+        );
+      }
+      await recordAudit(trx, ctx, { action: 'inventory.retire', entityType: 'inventory_item', entityId: itemId, before: { status: before.status }, after: { status: 'retired' } });
+      return this.getItem(itemId, trx);
+    });
+  }
+
+  // --- reservations (R4.3) ----------------------------------------------------------------------
+
+  /**
+   * Reserves an item for one assignment until the hold expires. One guarded UPDATE decides, so of
+   * any number of concurrent attempts exactly one wins. Reserving again with the same holder
+   * extends the hold.
+   */
+  async reserve(ctx: Ctx, itemId: number, holder: string, ttlSeconds = this.options.reservationTtlSeconds): Promise<Item> {
+    const now = isoNow(this.clock);
+    const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
+    return this.db.transaction().execute(async (trx) => {
+      const won = await trx
+        .updateTable('inventoryItems')
+        .set({
+          stockStatus: sql`case when status in ('new', 'in_stock') then status else stock_status end`,
+          status: 'reserved',
+          reservationHolder: holder,
+          reservedBy: ctx.actor.id,
+          reservationExpiresAt: expiresAt,
+          updatedAt: now,
+        })
+        .where('id', '=', itemId)
+        .where((eb) =>
+          eb.or([
+            eb('status', 'in', itemLifecycle.sourcesOf('reserved')),
+            eb.and([eb('status', '=', 'reserved'), eb('provisionId', 'is', null), eb.or([eb('reservationExpiresAt', '<=', now), eb('reservationHolder', '=', holder)])]),
+          ]),
+        )
+        .returning('id')
+        .executeTakeFirst();
+      if (!won) throw await this.unavailable(itemId, trx);
+      await recordAudit(trx, ctx, { action: 'inventory.reserve', entityType: 'inventory_item', entityId: itemId, after: { holder, expiresAt } });
+      return this.getItem(itemId, trx);
+    });
+  }
+
+  /** Why an item cannot be reserved, as a person would want to hear it. */
+  private async unavailable(itemId: number, db: Executor): Promise<AppError> {
+    const item = await this.getItem(itemId, db);
+    const pick = `Pick another ${item.templateName}.`;
+    switch (item.status) {
+      case 'reserved':
+        return new AppError(
+          'INVENTORY_UNAVAILABLE',
+          item.reservation?.provisionId
+            ? `${item.reference} is being provisioned for another service.`
+            : `${item.reference} is reserved by another assignment${item.reservation?.expiresAt ? ` until ${item.reservation.expiresAt.slice(11, 16)} UTC` : ''}.`,
+          `${pick} The list of available items has been refreshed.`,
+          { itemId, status: item.status },
+        );
+      case 'assigned':
+        return new AppError('INVENTORY_UNAVAILABLE', `${item.reference} is already assigned to service ${item.serviceId}.`, pick, { itemId, status: item.status });
+      default:
+        return new AppError('INVENTORY_UNAVAILABLE', `${item.reference} is ${statusLabel[item.status].toLowerCase()} and cannot be reserved.`, pick, { itemId, status: item.status });
+    }
+  }
+
+  /** Ends a wizard's hold on one item (changing the selection). Releasing what you do not hold does nothing. */
+  async release(ctx: Ctx, itemId: number, holder: string): Promise<{ released: boolean }> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.getItem(itemId, trx);
+      const n = await this.releaseWhere(trx, (eb) => eb.and([eb('id', '=', itemId), eb('reservationHolder', '=', holder)]));
+      if (n) await recordAudit(trx, ctx, { action: 'inventory.release', entityType: 'inventory_item', entityId: itemId, before: { holder } });
+      return { released: n > 0 };
+    });
+  }
+
+  /** Ends every hold of one assignment (the wizard was cancelled). */
+  async releaseHolder(ctx: Ctx, holder: string): Promise<{ released: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const n = await this.releaseWhere(trx, (eb) => eb('reservationHolder', '=', holder));
+      if (n) await recordAudit(trx, ctx, { action: 'inventory.release', entityType: 'reservation', entityId: holder, before: { holder, count: n } });
+      return { released: n };
+    });
+  }
+
+  /** Returns timed (wizard) reservations to stock; a provision's hold is never released here. */
+  private async releaseWhere(trx: Executor, which: (eb: ExpressionBuilder<DB, 'inventoryItems'>) => ReturnType<ExpressionBuilder<DB, 'inventoryItems'>['and']>) {
+    const res = await trx
+      .updateTable('inventoryItems')
+      .set({
+        status: sql`stock_status`,
+        stockStatus: null,
+        reservationHolder: null,
+        reservedBy: null,
+        reservationExpiresAt: null,
+        updatedAt: isoNow(this.clock),
+      })
+      .where('status', '=', 'reserved')
+      .where('provisionId', 'is', null)
+      .where(which)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+}
+
+function checkAttributes(template: Template, attrs: Record<string, string>, field: string) {
+  const defined = new Map(template.attributes.map((a) => [a.name, a]));
+  for (const key of Object.keys(attrs)) {
+    if (!defined.has(key)) {
+      throw new AppError('VALIDATION_FAILED', `${field}.${key}: ${template.name} has no attribute "${key}".`, `Its attributes are: ${[...defined.keys()].join(', ') || '(none)'}.`, { field: `${field}.${key}` });
+    }
+  }
+  for (const a of template.attributes) {
+    const v = attrs[a.name];
+    if (a.required && !v) throw new AppError('VALIDATION_FAILED', `${field}.${a.name}: ${a.label} is required for a ${template.name}.`, undefined, { field: `${field}.${a.name}` });
+    if (v && a.pattern && !new RegExp(`^(?:${a.pattern})$`).test(v)) {
+      throw new AppError('VALIDATION_FAILED', `${field}.${a.name}: "${v}" is not a valid ${a.label}.`, `It must match ${a.pattern}.`, { field: `${field}.${a.name}` });
+    }
+  }
+}
+
+/** "SIM-00123 - ICCID 8944...0001 (New)", "+44 7700 900124 (New)" (R4.2). */
+export function labelOf(reference: string, attrs: Record<string, string>, templateAttrs: TemplateAttribute[], status: ItemStatus): string {
+  const first = templateAttrs[0];
+  const value = first ? attrs[first.name] : undefined;
+  const digits = (x: string) => x.replace(/[^0-9A-Za-z]/g, '');
+  const detail = value && digits(value) !== digits(reference) ? ` - ${first!.label} ${value.length > 12 ? `${value.slice(0, 4)}...${value.slice(-4)}` : value}` : '';
+  return `${reference}${detail} (${statusLabel[status]})`;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { demoUsers } from './demo/demo-data.js';
+import { createLogger } from './logger.js';
+
+const usage = `Switchboard: plan assignment and service provisioning.
+
+Usage: switchboard <command>
+
+  serve     run the API, the console and the provisioning engine (the default)
+  migrate   apply the database migrations and exit
+  seed      load the demo data (catalog, customers, stock, staff) and exit
+  help      show this text
+
+Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, LOG_LEVEL
+(see README.md).`;
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'serve';
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(usage);
+    return;
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+
+  switch (command) {
+    case 'migrate': {
+      const app = await createApp({ config, logger });
+      await app.close();
+      logger.info('migrations applied');
+      return;
+    }
+    case 'seed': {
+      const app = await createApp({ config, logger, seedDemo: true });
+      logger.info(app.demoLoaded ? 'demo data loaded' : 'demo data was already there; nothing changed');
+      printDemoLogins(logger);
+      await app.close();
+      return;
+    }
+    case 'serve': {
+      const firstStartSeed = config.database === 'embedded' && config.demoData === 'auto';
+      const app = await createApp({ config, logger, seedDemo: firstStartSeed });
+      const address = await app.http.listen({ port: config.port, host: config.host });
+      const shown = address.replace('127.0.0.1', 'localhost').replace('[::1]', 'localhost');
+      logger.info(`Switchboard ${config.database === 'embedded' ? `on the embedded database in ${config.dataDir}` : 'on PostgreSQL'}`);
+      logger.info(`API: ${shown}/api   API docs: ${shown}/docs`);
+      if (firstStartSeed || app.demoLoaded) printDemoLogins(logger);
+      const stop = async (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        await app.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      return;
+    }
+    default:
+      console.error(`Unknown command "${command}".\n\n${usage}`);
+      process.exitCode = 2;
+  }
+}
+
+function printDemoLogins(logger: ReturnType<typeof createLogger>) {
+  for (const u of demoUsers) logger.info(`Demo login (${u.role}): ${u.email} / ${u.password}`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof ConfigError) console.error(e.message);
+  else console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+import { defineLifecycle } from '../shared/lifecycle.js';
+import type { ServiceStatus } from './services.schemas.js';
+
+/**
+ * A service's life. It is created `provisioning`; its playbook makes it `active` or leaves it
+ * `failed` (the record stays, R8.2); a failed service is retried (back to provisioning) or
+ * cancelled, which releases its inventory.
+ */
+export const serviceLifecycle = defineLifecycle<ServiceStatus>('service', {
+  provisioning: ['active', 'failed'],
+  failed: ['provisioning', 'cancelled'],
+  active: ['suspended', 'expired', 'terminated'],
+  suspended: ['active', 'terminated'],
+  expired: ['active', 'terminated'],
+  terminated: [],
+  cancelled: [],
+});

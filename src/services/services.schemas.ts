@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { serviceType, timestamp } from '../shared/schemas.js';
+
+export const serviceStatus = z
+  .enum(['provisioning', 'active', 'failed', 'suspended', 'expired', 'terminated', 'cancelled'])
+  .describe('provisioning until its playbook succeeds; failed if it did not (the record stays, R8.2)');
+export type ServiceStatus = z.infer<typeof serviceStatus>;
+
+export const service = z
+  .object({
+    id: z.number().int(),
+    customerId: z.number().int(),
+    productId: z.number().int(),
+    productName: z.string(),
+    serviceType,
+    siteId: z.number().int().nullable(),
+    billingContactId: z.number().int().nullable(),
+    technicalContactId: z.number().int().nullable(),
+    name: z.string().describe('e.g. "Mobile - +44 7700 900123"'),
+    status: serviceStatus,
+    autoRenew: z.boolean(),
+    contractEnd: z.string().nullable(),
+    customFields: z.record(z.string(), z.string()),
+    ocsAccount: z.string().nullable(),
+    createdAt: timestamp,
+    activatedAt: timestamp.nullable(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Service' });
+export type Service = z.infer<typeof service>;
+
+export const customerServicesQuery = z.object({
+  serviceType: serviceType.optional().describe('Only services of this type (R9.1: a mobile add-on goes on a mobile service)'),
+  status: serviceStatus.optional(),
+});
+
+export const serviceListQuery = z.object({
+  status: serviceStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});

@@ -1,0 +1,18 @@
+import type { Role } from './users.tables.js';
+
+/** Who is doing something: a signed-in staff member, a machine token, or Switchboard itself. */
+export interface Actor {
+  id: string | null;
+  label: string;
+  role: Role | 'system';
+}
+
+export const systemActor: Actor = { id: null, label: 'system', role: 'system' };
+
+/** What every change carries: who, and which request, for the audit log. */
+export interface Ctx {
+  actor: Actor;
+  requestId?: string;
+}
+
+export const systemCtx: Ctx = { actor: systemActor };

@@ -1,0 +1,221 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Actor, Ctx } from './actor.js';
+import { recordAudit } from './audit.service.js';
+import type { Role } from './users.tables.js';
+import type { User } from './users.schemas.js';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const newSecret = (prefix: string) => `${prefix}_${randomBytes(32).toString('base64url')}`;
+
+export const hashPassword = (password: string) => argon2Hash(password);
+
+// Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
+const decoyHash = hashPassword('decoy password that never matches');
+
+const userColumns = ['id', 'email', 'name', 'role', 'disabled', 'createdAt'] as const;
+
+/** An actor found by token, cached briefly: the progress view polls every 0.2 s (R7.2). */
+interface CachedActor {
+  actor: Actor | null;
+  until: number;
+}
+
+export class UsersService {
+  private readonly cache = new Map<string, CachedActor>();
+  private static readonly cacheMs = 5_000;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly options: { sessionTtlHours: number },
+  ) {}
+
+  async signIn(email: string, password: string, requestId?: string): Promise<{ token: string; user: User; expiresAt: string }> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+      .executeTakeFirst();
+    const ok = await argon2Verify(row?.passwordHash ?? (await decoyHash), password);
+    if (!row || !ok || row.disabled) {
+      throw new AppError(
+        'INVALID_CREDENTIALS',
+        'The e-mail address or the password is wrong, or the account is disabled.',
+        'Check both and try again; an administrator can reset a password.',
+      );
+    }
+    const token = newSecret('sbs');
+    const expiresAt = new Date(Date.now() + this.options.sessionTtlHours * 3_600_000).toISOString();
+    const user = pickUser(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('sessions').values({ tokenHash: sha256(token), userId: row.id, expiresAt }).execute();
+      await trx.deleteFrom('sessions').where('userId', '=', row.id).where('expiresAt', '<', new Date().toISOString()).execute();
+      await recordAudit(trx, { actor: toActor(user), requestId }, { action: 'session.create', entityType: 'user', entityId: row.id });
+    });
+    return { token, user, expiresAt };
+  }
+
+  async signOut(token: string): Promise<void> {
+    const tokenHash = sha256(token);
+    this.cache.delete(`s:${tokenHash}`);
+    await this.db.deleteFrom('sessions').where('tokenHash', '=', tokenHash).execute();
+  }
+
+  /** The staff member a session cookie belongs to, or null when it is unknown or expired. */
+  async actorForSession(token: string): Promise<Actor | null> {
+    const tokenHash = sha256(token);
+    return this.cached(`s:${tokenHash}`, async () => {
+      const row = await this.db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.userId')
+        .select(['users.id', 'users.email', 'users.role', 'users.disabled', 'sessions.expiresAt'])
+        .where('sessions.tokenHash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row || row.disabled || Date.parse(row.expiresAt) <= Date.now()) return null;
+      return { id: row.id, label: row.email, role: row.role };
+    });
+  }
+
+  /** The actor a machine's bearer token stands for, or null when unknown, revoked or expired. */
+  async actorForToken(token: string): Promise<Actor | null> {
+    const tokenHash = sha256(token);
+    return this.cached(`t:${tokenHash}`, async () => {
+      const row = await this.db
+        .selectFrom('apiTokens')
+        .innerJoin('users', 'users.id', 'apiTokens.userId')
+        .select(['apiTokens.id as tokenId', 'apiTokens.name', 'apiTokens.expiresAt', 'apiTokens.revokedAt', 'users.id', 'users.email', 'users.role', 'users.disabled'])
+        .where('apiTokens.tokenHash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row || row.disabled || row.revokedAt || (row.expiresAt && Date.parse(row.expiresAt) <= Date.now())) return null;
+      await this.db.updateTable('apiTokens').set({ lastUsedAt: new Date().toISOString() }).where('id', '=', row.tokenId).execute();
+      return { id: row.id, label: `${row.email} (token ${row.name})`, role: row.role };
+    });
+  }
+
+  private async cached(key: string, load: () => Promise<Actor | null>): Promise<Actor | null> {
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return hit.actor;
+    const actor = await load();
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { actor, until: now + UsersService.cacheMs });
+    return actor;
+  }
+
+  /** Forget cached actors, so a revoked token or disabled user stops working at once. */
+  private invalidate(): void {
+    this.cache.clear();
+  }
+
+  async get(id: string): Promise<User> {
+    const row = await this.db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('User', id);
+    return row;
+  }
+
+  async list(): Promise<User[]> {
+    return this.db.selectFrom('users').select(userColumns).orderBy('email').execute();
+  }
+
+  async create(ctx: Ctx, input: { email: string; name: string; role: Role; password: string }): Promise<User> {
+    const passwordHash = await hashPassword(input.password);
+    return this.db.transaction().execute(async (trx) => {
+      const exists = await trx
+        .selectFrom('users')
+        .select('id')
+        .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()))
+        .executeTakeFirst();
+      if (exists) throw new AppError('ALREADY_EXISTS', `A staff account for ${input.email} already exists.`, 'Edit that account instead.');
+      const row = await trx
+        .insertInto('users')
+        .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+        .returning(userColumns)
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'user.create', entityType: 'user', entityId: row.id, after: row });
+      return row;
+    });
+  }
+
+  async update(ctx: Ctx, id: string, patch: { name?: string; role?: Role; disabled?: boolean; password?: string }): Promise<User> {
+    const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+    const updated = await this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('users').select(userColumns).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!before) throw notFound('User', id);
+      if (ctx.actor.id === id && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
+        throw new AppError('CONFLICT', 'You cannot disable your own account or take away your own admin role.', 'Ask another administrator.');
+      }
+      const after = await trx
+        .updateTable('users')
+        .set({
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.role !== undefined && { role: patch.role }),
+          ...(patch.disabled !== undefined && { disabled: patch.disabled }),
+          ...(passwordHash && { passwordHash }),
+          updatedAt: new Date().toISOString(),
+        })
+        .where('id', '=', id)
+        .returning(userColumns)
+        .executeTakeFirstOrThrow();
+      if (patch.disabled || passwordHash) await trx.deleteFrom('sessions').where('userId', '=', id).execute();
+      await recordAudit(trx, ctx, {
+        action: 'user.update',
+        entityType: 'user',
+        entityId: id,
+        before,
+        after: { ...after, ...(passwordHash && { passwordChanged: true }) },
+      });
+      return after;
+    });
+    this.invalidate();
+    return updated;
+  }
+
+  async createToken(ctx: Ctx, input: { name: string; userId?: string | undefined; expiresInDays?: number | undefined }) {
+    const userId = input.userId ?? ctx.actor.id;
+    if (!userId) throw new AppError('VALIDATION_FAILED', 'userId: say which staff account the token is for.', undefined, { field: 'userId' });
+    if (userId !== ctx.actor.id && ctx.actor.role !== 'admin') {
+      throw new AppError('FORBIDDEN', 'Only an administrator can create a token for another account.');
+    }
+    await this.get(userId);
+    const token = newSecret('sbt');
+    const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000).toISOString() : null;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('apiTokens')
+        .values({ userId, name: input.name, tokenHash: sha256(token), tokenPrefix: token.slice(0, 10), expiresAt, lastUsedAt: null, revokedAt: null })
+        .returning(['id', 'userId', 'name', 'tokenPrefix', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'])
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, { action: 'api_token.create', entityType: 'api_token', entityId: row.id, after: row });
+      return { ...row, token };
+    });
+  }
+
+  async listTokens(ctx: Ctx) {
+    let q = this.db
+      .selectFrom('apiTokens')
+      .select(['id', 'userId', 'name', 'tokenPrefix', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'])
+      .orderBy('createdAt', 'desc');
+    if (ctx.actor.role !== 'admin') q = q.where('userId', '=', ctx.actor.id ?? '');
+    return q.execute();
+  }
+
+  async revokeToken(ctx: Ctx, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('apiTokens').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!row || (row.userId !== ctx.actor.id && ctx.actor.role !== 'admin')) throw notFound('API token', id);
+      if (row.revokedAt) return;
+      await trx.updateTable('apiTokens').set({ revokedAt: new Date().toISOString() }).where('id', '=', id).execute();
+      await recordAudit(trx, ctx, { action: 'api_token.revoke', entityType: 'api_token', entityId: id });
+    });
+    this.invalidate();
+  }
+}
+
+function pickUser(row: User & Record<string, unknown>): User {
+  return { id: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled, createdAt: row.createdAt };
+}
+
+export const toActor = (u: Pick<User, 'id' | 'email' | 'role'>): Actor => ({ id: u.id, label: u.email, role: u.role });
