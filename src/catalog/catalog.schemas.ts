@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerType, intId, serviceType, timestamp } from '../shared/schemas.js';
+import { customerType, intId, patchOf, serviceType, timestamp } from '../shared/schemas.js';
 
 export const productCategory = z.enum(['plan', 'addon']);
 export const billingKind = z
@@ -63,7 +63,7 @@ export const productInput = z
   .meta({ id: 'ProductCreate' });
 export type ProductInput = z.infer<typeof productInput>;
 
-export const productUpdate = productInput.partial().meta({ id: 'ProductUpdate' });
+export const productUpdate = patchOf(productInput).meta({ id: 'ProductUpdate' });
 export type ProductUpdate = z.infer<typeof productUpdate>;
 
 export const product = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerType, timestamp } from '../shared/schemas.js';
+import { customerType, patchOf, timestamp } from '../shared/schemas.js';
 
 export const customerStatus = z.enum(['active', 'suspended', 'closed']);
 export const paymentType = z.enum(['card', 'direct_debit', 'invoice', 'prepaid']);
@@ -38,7 +38,7 @@ export const customerInput = z
   .meta({ id: 'CustomerCreate' });
 export type CustomerInput = z.infer<typeof customerInput>;
 
-export const customerUpdate = customerInput.partial().meta({ id: 'CustomerUpdate' });
+export const customerUpdate = patchOf(customerInput).meta({ id: 'CustomerUpdate' });
 export type CustomerUpdate = z.infer<typeof customerUpdate>;
 
 export const contactRole = z.enum(['billing', 'technical', 'other']);

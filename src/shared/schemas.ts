@@ -29,3 +29,17 @@ export const paging = z.object({
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const okBody = z.object({ ok: z.literal(true) });
+
+/**
+ * Every field optional and none defaulted: the shape of a PATCH. (A plain `.partial()` keeps the
+ * defaults, so an update that leaves a field out would reset it.)
+ */
+export function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([k, v]) => {
+      const inner = v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType);
+      return [k, inner.optional()];
+    }),
+  ) as unknown as { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer I> ? I : T[K]> };
+  return z.object(shape);
+}

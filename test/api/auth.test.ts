@@ -116,8 +116,10 @@ describe('errors', () => {
 describe('audit log', () => {
   it('records who changed what, which record, when, before and after', async () => {
     const agent = await t.as('agent');
-    const created = body(await agent.post('/api/customers', { type: 'individual', name: 'Audit Me', email: 'audit@example.com' }));
-    await agent.patch(`/api/customers/${created.id}`, { name: 'Audited' });
+    const created = body(await agent.post('/api/customers', { type: 'individual', name: 'Audit Me', email: 'audit@example.com', paymentType: 'invoice', status: 'suspended' }));
+    const patched = body(await agent.patch(`/api/customers/${created.id}`, { name: 'Audited' }));
+    // A PATCH changes only what it names.
+    expect(patched).toMatchObject({ name: 'Audited', paymentType: 'invoice', status: 'suspended', email: 'audit@example.com' });
     const admin = await t.as('admin');
     await admin.patch('/api/products/voip-line', { recurringPrice: 900 });
 
