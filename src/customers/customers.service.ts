@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { escapeLike } from '../catalog/catalog.service.js';
 import type { DB, Executor } from '../db/schema.js';
@@ -94,7 +95,7 @@ export class CustomersService {
   }
 
   async create(ctx: Ctx, input: CustomerInput): Promise<Customer> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const row = await trx
         .insertInto('customers')
         .values({
@@ -115,7 +116,7 @@ export class CustomersService {
   }
 
   async update(ctx: Ctx, id: number, patch: CustomerUpdate): Promise<Customer> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await trx.selectFrom('customers').select('id').where('id', '=', id).forUpdate().execute();
       const before = await this.get(id, trx);
       await trx
@@ -139,7 +140,7 @@ export class CustomersService {
   }
 
   async addContact(ctx: Ctx, customerId: number, input: { role: 'billing' | 'technical' | 'other'; name: string; email?: string | null | undefined; phone?: string | null | undefined }) {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await this.get(customerId, trx);
       const row = await trx
         .insertInto('contacts')
@@ -152,7 +153,7 @@ export class CustomersService {
   }
 
   async removeContact(ctx: Ctx, customerId: number, contactId: number) {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       const row = await trx.selectFrom('contacts').selectAll().where('id', '=', contactId).where('customerId', '=', customerId).executeTakeFirst();
       if (!row) throw notFound('Contact', contactId);
       await stillUsed(
@@ -164,7 +165,7 @@ export class CustomersService {
   }
 
   async addSite(ctx: Ctx, customerId: number, input: { name: string; addressLine1: string; addressLine2?: string | null | undefined; city: string; postcode: string; country: string }) {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await this.get(customerId, trx);
       const row = await trx
         .insertInto('sites')
@@ -177,7 +178,7 @@ export class CustomersService {
   }
 
   async removeSite(ctx: Ctx, customerId: number, siteId: number) {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       const row = await trx.selectFrom('sites').selectAll().where('id', '=', siteId).where('customerId', '=', customerId).executeTakeFirst();
       if (!row) throw notFound('Site', siteId);
       await stillUsed(
@@ -197,7 +198,7 @@ export class CustomersService {
     if (input.expYear < now.getUTCFullYear() || (input.expYear === now.getUTCFullYear() && input.expMonth < now.getUTCMonth() + 1)) {
       throw new AppError('VALIDATION_FAILED', `expYear: the card expired in ${input.expMonth}/${input.expYear}.`, 'Ask the customer for a card that is still valid.', { field: 'expYear' });
     }
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await trx.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
       await this.get(customerId, trx);
       const hasDefault = await trx.selectFrom('paymentMethods').select('id').where('customerId', '=', customerId).where('isDefault', '=', true).executeTakeFirst();
@@ -214,7 +215,7 @@ export class CustomersService {
   }
 
   async setDefaultPaymentMethod(ctx: Ctx, customerId: number, paymentMethodId: number): Promise<PaymentMethod> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await trx.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
       const pm = await trx.selectFrom('paymentMethods').selectAll().where('id', '=', paymentMethodId).where('customerId', '=', customerId).executeTakeFirst();
       if (!pm) throw notFound('Payment method', paymentMethodId);
@@ -226,7 +227,7 @@ export class CustomersService {
   }
 
   async removePaymentMethod(ctx: Ctx, customerId: number, paymentMethodId: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       const pm = await trx.selectFrom('paymentMethods').selectAll().where('id', '=', paymentMethodId).where('customerId', '=', customerId).executeTakeFirst();
       if (!pm) throw notFound('Payment method', paymentMethodId);
       await trx.deleteFrom('paymentMethods').where('id', '=', paymentMethodId).execute();

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { openPglite } from './pglite.js';
 import type { DB } from './schema.js';
+import { guardPool } from './transaction.js';
 
 export interface Database {
   db: Kysely<DB>;
@@ -63,6 +64,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
 }
 
 function wrap(pool: pg.Pool, kind: Database['kind'], after: () => Promise<void>): Database {
+  guardPool(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
   let closed = false;
   return {

@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Kysely } from 'kysely';
@@ -50,7 +51,7 @@ export class UsersService {
     const token = newSecret('sbs');
     const expiresAt = new Date(Date.now() + this.options.sessionTtlHours * 3_600_000).toISOString();
     const user = pickUser(row);
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       await trx.insertInto('sessions').values({ tokenHash: sha256(token), userId: row.id, expiresAt }).execute();
       await trx.deleteFrom('sessions').where('userId', '=', row.id).where('expiresAt', '<', new Date().toISOString()).execute();
       await recordAudit(trx, { actor: toActor(user), requestId }, { action: 'session.create', entityType: 'user', entityId: row.id });
@@ -122,7 +123,7 @@ export class UsersService {
 
   async create(ctx: Ctx, input: { email: string; name: string; role: Role; password: string }): Promise<User> {
     const passwordHash = await hashPassword(input.password);
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const exists = await trx
         .selectFrom('users')
         .select('id')
@@ -141,7 +142,7 @@ export class UsersService {
 
   async update(ctx: Ctx, id: string, patch: { name?: string; role?: Role; disabled?: boolean; password?: string }): Promise<User> {
     const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
-    const updated = await this.db.transaction().execute(async (trx) => {
+    const updated = await transaction(this.db, async (trx) => {
       const before = await trx.selectFrom('users').select(userColumns).where('id', '=', id).forUpdate().executeTakeFirst();
       if (!before) throw notFound('User', id);
       if (ctx.actor.id === id && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
@@ -182,7 +183,7 @@ export class UsersService {
     await this.get(userId);
     const token = newSecret('sbt');
     const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000).toISOString() : null;
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const row = await trx
         .insertInto('apiTokens')
         .values({ userId, name: input.name, tokenHash: sha256(token), tokenPrefix: token.slice(0, 10), expiresAt, lastUsedAt: null, revokedAt: null })
@@ -203,7 +204,7 @@ export class UsersService {
   }
 
   async revokeToken(ctx: Ctx, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       const row = await trx.selectFrom('apiTokens').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!row || (row.userId !== ctx.actor.id && ctx.actor.role !== 'admin')) throw notFound('API token', id);
       if (row.revokedAt) return;
