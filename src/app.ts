@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { catalogRoutes } from './catalog/catalog.routes.js';
 import { CatalogService } from './catalog/catalog.service.js';
@@ -11,8 +11,21 @@ import { migrateToLatest } from './db/migrate.js';
 import { seedDemo } from './demo/seed.js';
 import { createServer } from './http/server.js';
 import type { ZodApp } from './http/types.js';
+import { HttpSystems } from './integrations/http/http-systems.js';
+import { Mailer } from './integrations/mail/mailer.js';
+import { HttpNetwork, type NetworkAdapter, SimulatedNetwork } from './integrations/network/network.js';
+import { CgratesOcs } from './integrations/ocs/cgrates-ocs.js';
+import type { OcsAdapter } from './integrations/ocs/ocs.js';
+import { SimulatedOcs } from './integrations/ocs/simulated-ocs.js';
+import { Simulators } from './integrations/simulators.js';
+import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
 import { InventoryService } from './inventory/inventory.service.js';
+import { ProvisioningEngine } from './provisioning/engine.js';
+import { loadPlaybooks, productProblems } from './provisioning/playbooks/playbooks.js';
+import { ProgressHub } from './provisioning/progress-hub.js';
+import { provisioningRoutes } from './provisioning/provisioning.routes.js';
+import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { servicesRoutes } from './services/services.routes.js';
 import { ServicesService } from './services/services.service.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -20,7 +33,6 @@ import { systemCtx } from './users/actor.js';
 import { usersRoutes } from './users/users.routes.js';
 import { UsersService } from './users/users.service.js';
 import { projectRoot, version } from './version.js';
-import { sql } from 'kysely';
 
 export interface AppOptions {
   config: Config;
@@ -28,8 +40,6 @@ export interface AppOptions {
   clock?: Clock;
   /** Load the demo data if the database has none (the embedded mode's first start). */
   seedDemo?: boolean;
-  /** Where the playbooks are; `playbooks/` of the project by default. */
-  playbooksDir?: string;
 }
 
 export interface Services {
@@ -38,45 +48,98 @@ export interface Services {
   customers: CustomersService;
   inventory: InventoryService;
   services: ServicesService;
+  provisioning: ProvisioningService;
+}
+
+export interface Integrations {
+  simulators: Simulators;
+  ocs: OcsAdapter;
+  network: NetworkAdapter;
+  mail: Mailer;
+  tickets: Tickets;
+  http: HttpSystems;
 }
 
 export interface SwitchboardApp {
   config: Config;
   database: Database;
   services: Services;
+  integrations: Integrations;
+  engine: ProvisioningEngine;
   http: ZodApp;
   demoLoaded: boolean;
   close(): Promise<void>;
 }
 
-/** The composition root: database, migrations, domain services, HTTP routes. */
+/**
+ * The composition root: database and migrations, playbooks (checked before anything starts),
+ * domain services, external systems, the provisioning engine, HTTP routes.
+ */
 export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
   const { config, logger } = opts;
   const clock = opts.clock ?? systemClock;
+  const playbooks = loadPlaybooks([path.join(projectRoot, 'playbooks'), ...config.playbookDirs]);
   const database = await openDatabase(config);
+  const closers: (() => Promise<void> | void)[] = [() => database.close()];
+  const close = async () => {
+    for (const c of closers.reverse()) await c();
+  };
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    const { db } = database;
 
-    const playbooksDir = opts.playbooksDir ?? path.join(projectRoot, 'playbooks');
-    const playbookNames = () =>
-      fs
-        .readdirSync(playbooksDir)
-        .filter((f) => /\.ya?ml$/.test(f))
-        .map((f) => f.replace(/\.ya?ml$/, ''))
-        .sort();
-
-    const users = new UsersService(database.db, { sessionTtlHours: config.sessionTtlHours });
-    const catalog = new CatalogService(database.db, {
-      playbookExists: (name) => playbookNames().includes(name),
-      playbookNames,
+    const users = new UsersService(db, { sessionTtlHours: config.sessionTtlHours });
+    const catalog = new CatalogService(db, {
+      playbookExists: (name) => playbooks.has(name),
+      playbookNames: () => [...playbooks.keys()].sort(),
+      problems: (p) => {
+        const pb = playbooks.get(p.playbook);
+        return pb ? productProblems(p, pb) : [];
+      },
     });
-    const customers = new CustomersService(database.db);
-    const inventory = new InventoryService(database.db, clock, { reservationTtlSeconds: config.reservationTtlSeconds });
-    const services = new ServicesService(database.db, catalog);
-    const all: Services = { users, catalog, customers, inventory, services };
+    const customers = new CustomersService(db);
+    const inventory = new InventoryService(db, clock, { reservationTtlSeconds: config.reservationTtlSeconds });
+    const services = new ServicesService(db, catalog, clock);
+
+    const simulators = new Simulators(db);
+    await simulators.applyEnvironment(process.env);
+    const integrations: Integrations = {
+      simulators,
+      ocs: config.ocs.url ? new CgratesOcs(config.ocs.url, config.ocs.tenant) : new SimulatedOcs(db, simulators),
+      network: config.network.hlrUrl || config.network.radiusUrl ? new HttpNetwork({ hlr: config.network.hlrUrl, radius: config.network.radiusUrl }) : new SimulatedNetwork(db, simulators),
+      mail: new Mailer(db, simulators, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+      tickets: new Tickets(db, simulators),
+      http: new HttpSystems(db, simulators, config.httpSystems),
+    };
+    closers.push(() => integrations.mail.close());
+
+    const hub = new ProgressHub(database.pool, { databaseUrl: config.databaseUrl, logger });
+    await hub.start();
+    closers.push(() => hub.stop());
+    const engine = new ProvisioningEngine({
+      db,
+      pool: database.pool,
+      kind: database.kind,
+      logger,
+      hub,
+      deps: { customers, inventory, services, clock, ...integrations },
+      concurrency: config.workerConcurrency,
+      retryDelayScale: config.retryDelayScale,
+      executorId: config.workerId,
+      applicationVersion: version,
+      runWorkflows: true,
+    });
+    await engine.launch();
+    closers.push(() => engine.shutdown());
+    const provisioning = new ProvisioningService({ db, engine, hub, catalog, customers, inventory, services, playbooks, clock });
+    const all: Services = { users, catalog, customers, inventory, services, provisioning };
 
     const demoLoaded = opts.seedDemo ? await seedDemo(all, systemCtx, logger) : false;
+    for (const p of await catalog.list({ enabled: 'all' })) {
+      const problems = catalog.problemsOf(p);
+      if (problems.length) logger.warn({ product: p.slug, problems }, 'this product cannot be provisioned until fixed');
+    }
 
     const http = await createServer({
       logger,
@@ -84,29 +147,21 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       version,
       database: database.kind,
       ping: async () => {
-        await sql`select 1`.execute(database.db);
+        await sql`select 1`.execute(db);
       },
     });
+    closers.push(() => http.close());
     catalogRoutes(http, catalog);
     customersRoutes(http, customers);
     inventoryRoutes(http, inventory);
-    servicesRoutes(http, services, customers);
-    usersRoutes(http, users, database.db, { cookieSecure: config.cookieSecure });
+    servicesRoutes(http, { services, customers, inventory, integrations });
+    provisioningRoutes(http, provisioning, hub, simulators);
+    usersRoutes(http, users, db, { cookieSecure: config.cookieSecure });
     await http.ready();
 
-    return {
-      config,
-      database,
-      services: all,
-      http,
-      demoLoaded,
-      async close() {
-        await http.close();
-        await database.close();
-      },
-    };
+    return { config, database, services: all, integrations, engine, http, demoLoaded, close };
   } catch (e) {
-    await database.close();
+    await close();
     throw e;
   }
 }

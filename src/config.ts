@@ -24,6 +24,35 @@ export const configSchema = z.object({
   COOKIE_SECURE: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(false),
   /** `auto`: load the demo data on the first start of the embedded mode; `off`: never. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  /** More playbook directories, colon-separated, beside the shipped playbooks/. */
+  PLAYBOOKS_DIR: z.string().optional(),
+  /** Provisioning runs one process works on at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).optional(),
+  /** A stable name per process when several share a PostgreSQL: a restarted one takes back its runs. */
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('local'),
+  /** Multiplies every task's retry delay (0.01 makes tests fast). */
+  RETRY_DELAY_SCALE: z.coerce.number().min(0).max(100).default(1),
+  /** The OCS: a CGRateS JSON-RPC URL (http://host:2080/jsonrpc); the built-in simulator when unset. */
+  OCS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  OCS_TENANT: z.string().default('cgrates.org'),
+  /** Mail: an SMTP URL (smtp://user:pass@host:587); the database outbox when unset. */
+  SMTP_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  MAIL_FROM: z.string().default('Switchboard <no-reply@switchboard.local>'),
+  /** Network elements behind a REST gateway; the built-in simulators when unset. */
+  HLR_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  RADIUS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  /** External systems playbooks call with http.request, as JSON: {"iptv-middleware": "https://..."}. */
+  HTTP_SYSTEMS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string(), z.string().url()).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of system name to URL' });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Config = {
@@ -37,6 +66,15 @@ export type Config = {
   sessionTtlHours: number;
   cookieSecure: boolean;
   demoData: 'auto' | 'off';
+  playbookDirs: string[];
+  workerConcurrency: number;
+  workerId: string;
+  retryDelayScale: number;
+  ocs: { url: string | undefined; tenant: string };
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  network: { hlrUrl: string | undefined; radiusUrl: string | undefined };
+  httpSystems: Record<string, string>;
 };
 
 export class ConfigError extends Error {}
@@ -59,5 +97,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlHours: e.SESSION_TTL_HOURS,
     cookieSecure: e.COOKIE_SECURE,
     demoData: e.DEMO_DATA,
+    playbookDirs: (e.PLAYBOOKS_DIR ?? '').split(':').filter(Boolean).map((d) => path.resolve(d)),
+    workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 50 : 20),
+    workerId: e.WORKER_ID,
+    retryDelayScale: e.RETRY_DELAY_SCALE,
+    ocs: { url: e.OCS_URL, tenant: e.OCS_TENANT },
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    network: { hlrUrl: e.HLR_URL, radiusUrl: e.RADIUS_URL },
+    httpSystems: e.HTTP_SYSTEMS,
   };
 }

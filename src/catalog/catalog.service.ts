@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { sql, type Kysely } from 'kysely';
 import { type DB, type Executor, json } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -10,6 +11,8 @@ export interface CatalogRules {
   playbookExists(name: string): boolean;
   /** The names of the playbooks that are loaded, for the error message. */
   playbookNames(): string[];
+  /** What stops a product from running its playbook (inventory, variables, fields it lacks). */
+  problems(product: Pick<ProductInput, 'playbook' | 'category' | 'inventoryTemplates' | 'playbookVars' | 'customFields'>): string[];
 }
 
 export class CatalogService {
@@ -48,7 +51,7 @@ export class CatalogService {
   }
 
   async create(ctx: Ctx, input: ProductInput): Promise<Product> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await this.check(trx, input);
       const clash = await trx.selectFrom('products').select('id').where('slug', '=', input.slug).executeTakeFirst();
       if (clash) {
@@ -61,7 +64,7 @@ export class CatalogService {
   }
 
   async update(ctx: Ctx, idOrSlug: string, patch: ProductUpdate): Promise<Product> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const before = await this.get(idOrSlug, trx);
       await trx.selectFrom('products').select('id').where('id', '=', before.id).forUpdate().execute();
       const merged = { ...before, ...patch };
@@ -82,7 +85,7 @@ export class CatalogService {
   }
 
   async setEnabled(ctx: Ctx, idOrSlug: string, enabled: boolean): Promise<Product> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const before = await this.get(idOrSlug, trx);
       const after = await trx
         .updateTable('products')
@@ -101,8 +104,12 @@ export class CatalogService {
     });
   }
 
-  /** Rules a product must keep: its playbook exists, its inventory templates exist, its fields are unique. */
-  private async check(db: Executor, p: Pick<ProductInput, 'playbook' | 'inventoryTemplates' | 'customFields' | 'category' | 'billing'>) {
+  problemsOf(p: Product): string[] {
+    return this.rules.problems(p);
+  }
+
+  /** Rules a product must keep: its playbook exists and fits it, its inventory templates exist, its fields are unique. */
+  private async check(db: Executor, p: Pick<ProductInput, 'playbook' | 'inventoryTemplates' | 'customFields' | 'category' | 'billing' | 'playbookVars'>) {
     if (!this.rules.playbookExists(p.playbook)) {
       throw new AppError(
         'VALIDATION_FAILED',
@@ -131,6 +138,10 @@ export class CatalogService {
           { field: 'inventoryTemplates' },
         );
       }
+    }
+    const misfit = this.rules.problems(p);
+    if (misfit.length) {
+      throw new AppError('VALIDATION_FAILED', `playbook: ${misfit.join('; ')}.`, 'Give the product what its playbook uses, or pick another playbook.', { field: 'playbook' });
     }
     const names = p.customFields.map((f) => f.name);
     if (new Set(names).size !== names.length) {

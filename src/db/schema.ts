@@ -1,12 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CatalogTables } from '../catalog/catalog.tables.js';
 import type { CustomersTables } from '../customers/customers.tables.js';
+import type { IntegrationsTables } from '../integrations/integrations.tables.js';
 import type { InventoryTables } from '../inventory/inventory.tables.js';
+import type { ProvisioningTables } from '../provisioning/provisioning.tables.js';
 import type { ServicesTables } from '../services/services.tables.js';
 import type { UsersTables } from '../users/users.tables.js';
 
 /** The whole schema as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case). */
-export interface DB extends UsersTables, CatalogTables, CustomersTables, InventoryTables, ServicesTables {}
+export interface DB extends UsersTables, CatalogTables, CustomersTables, InventoryTables, ServicesTables, ProvisioningTables, IntegrationsTables {}
 
 /** Anything queries can run on: the database itself or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

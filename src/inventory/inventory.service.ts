@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import { escapeLike } from '../catalog/catalog.service.js';
 import { type DB, type Executor, json } from '../db/schema.js';
@@ -62,7 +63,7 @@ export class InventoryService {
   }
 
   async createTemplate(ctx: Ctx, input: { name: string; description: string; attributes: TemplateAttribute[]; releaseTo: 'in_stock' | 'retired' }): Promise<Template> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const clash = await trx
         .selectFrom('inventoryTemplates')
         .select('id')
@@ -177,7 +178,7 @@ export class InventoryService {
 
   /** Adds items in bulk: all or none, each checked against its template's attributes. */
   async addItems(ctx: Ctx, input: ItemsInput): Promise<{ created: number; template: Template }> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const template = await this.templateByName(input.template, trx);
       const seen = new Set<string>();
       input.items.forEach((it, i) => {
@@ -219,7 +220,7 @@ export class InventoryService {
   /** Takes an item out of stock for good (lost, faulty). Only an item in stock can be retired here. */
   async retire(ctx: Ctx, itemId: number): Promise<Item> {
     const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const before = await this.getItem(itemId, trx);
       const done = await trx
         .updateTable('inventoryItems')
@@ -241,6 +242,82 @@ export class InventoryService {
     });
   }
 
+  // --- provisioning (R4.4) ----------------------------------------------------------------------
+
+  /**
+   * Moves a wizard's timed reservation to a hold by a provision (no expiry), in the caller's
+   * transaction. Every item must still be reserved by `holder`; otherwise nothing is held.
+   */
+  async holdForProvision(trx: Executor, holder: string, itemIds: number[], provisionId: string): Promise<void> {
+    if (itemIds.length === 0) return;
+    const now = isoNow(this.clock);
+    const held = await trx
+      .updateTable('inventoryItems')
+      .set({ provisionId, reservationExpiresAt: null, updatedAt: now })
+      .where('id', 'in', itemIds)
+      .where('status', '=', 'reserved')
+      .where('reservationHolder', '=', holder)
+      .where('provisionId', 'is', null)
+      .where('reservationExpiresAt', '>', now)
+      .returning('id')
+      .execute();
+    if (held.length !== itemIds.length) {
+      const lost = itemIds.filter((id) => !held.some((h) => h.id === id));
+      throw new AppError(
+        'INVENTORY_UNAVAILABLE',
+        `${lost.length === 1 ? 'An item' : `${lost.length} items`} of this assignment ${lost.length === 1 ? 'is' : 'are'} no longer reserved for it (item ${lost.join(', ')}): the reservation expired or another assignment took it.`,
+        'Pick the inventory again; the selectors show what is available now.',
+        { itemIds: lost },
+      );
+    }
+  }
+
+  /** A held item becomes assigned to the customer and the service. Repeating it changes nothing. */
+  async assignHeld(input: { provisionId: string; itemId: number; customerId: number; serviceId: number }): Promise<Item> {
+    const now = isoNow(this.clock);
+    const row = await this.db
+      .updateTable('inventoryItems')
+      .set({ status: 'assigned', customerId: input.customerId, serviceId: input.serviceId, assignedAt: now, reservationHolder: null, reservedBy: null, reservationExpiresAt: null, updatedAt: now })
+      .where('id', '=', input.itemId)
+      .where('provisionId', '=', input.provisionId)
+      .where('status', '=', 'reserved')
+      .returning('id')
+      .executeTakeFirst();
+    const item = await this.getItem(input.itemId);
+    if (!row && !(item.status === 'assigned' && item.serviceId === input.serviceId)) {
+      throw new AppError('INVENTORY_UNAVAILABLE', `${item.reference} is not held for this provisioning (it is ${statusLabel[item.status].toLowerCase()}).`, 'Cancel this provisioning and assign again with another item.');
+    }
+    return item;
+  }
+
+  /** Returns everything a provision held or assigned to stock (its service was cancelled). */
+  async releaseForProvision(trx: Executor, provisionId: string): Promise<number> {
+    const res = await trx
+      .updateTable('inventoryItems')
+      .set({
+        status: sql`coalesce(stock_status, 'in_stock')`,
+        stockStatus: null,
+        reservationHolder: null,
+        reservedBy: null,
+        reservationExpiresAt: null,
+        provisionId: null,
+        customerId: null,
+        serviceId: null,
+        assignedAt: null,
+        updatedAt: isoNow(this.clock),
+      })
+      .where('provisionId', '=', provisionId)
+      .where('status', 'in', ['reserved', 'assigned'])
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** The items a service holds, for its page. */
+  async forService(serviceId: number): Promise<Item[]> {
+    const rows = await this.items().where('inventoryItems.serviceId', '=', serviceId).orderBy('inventoryTemplates.name').execute();
+    return rows.map((r) => this.toItem(r));
+  }
+
   // --- reservations (R4.3) ----------------------------------------------------------------------
 
   /**
@@ -251,7 +328,7 @@ export class InventoryService {
   async reserve(ctx: Ctx, itemId: number, holder: string, ttlSeconds = this.options.reservationTtlSeconds): Promise<Item> {
     const now = isoNow(this.clock);
     const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const won = await trx
         .updateTable('inventoryItems')
         .set({
@@ -300,7 +377,7 @@ export class InventoryService {
 
   /** Ends a wizard's hold on one item (changing the selection). Releasing what you do not hold does nothing. */
   async release(ctx: Ctx, itemId: number, holder: string): Promise<{ released: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       await this.getItem(itemId, trx);
       const n = await this.releaseWhere(trx, (eb) => eb.and([eb('id', '=', itemId), eb('reservationHolder', '=', holder)]));
       if (n) await recordAudit(trx, ctx, { action: 'inventory.release', entityType: 'inventory_item', entityId: itemId, before: { holder } });
@@ -310,7 +387,7 @@ export class InventoryService {
 
   /** Ends every hold of one assignment (the wizard was cancelled). */
   async releaseHolder(ctx: Ctx, holder: string): Promise<{ released: number }> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const n = await this.releaseWhere(trx, (eb) => eb('reservationHolder', '=', holder));
       if (n) await recordAudit(trx, ctx, { action: 'inventory.release', entityType: 'reservation', entityId: holder, before: { holder, count: n } });
       return { released: n };

@@ -39,3 +39,40 @@ export const serviceListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+export const serviceAddon = z
+  .object({
+    id: z.number().int(),
+    serviceId: z.number().int(),
+    productId: z.number().int(),
+    productName: z.string(),
+    provisionId: z.string(),
+    billing: z.enum(['recurring', 'one_off']),
+    status: z.enum(['active', 'removed']),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'ServiceAddon' });
+
+export const balanceBody = z
+  .object({
+    serviceId: z.number().int(),
+    ocsAccount: z.string().nullable(),
+    exists: z.boolean().describe('Whether the OCS has the account'),
+    balances: z.array(z.object({ id: z.string(), type: z.string(), unit: z.string(), amount: z.number() })),
+    totals: z.record(z.string(), z.number()).describe('Sums by "type:unit", e.g. { "data:MB": 25600 }'),
+  })
+  .meta({ id: 'ServiceBalance' });
+
+export const ticket = z
+  .object({
+    id: z.number().int(),
+    serviceId: z.number().int().nullable(),
+    customerId: z.number().int().nullable(),
+    queue: z.string(),
+    subject: z.string(),
+    dueDate: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    status: z.string(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Ticket' });

@@ -1,28 +1,43 @@
+import { transaction } from '../db/transaction.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { CatalogService } from '../catalog/catalog.service.js';
-import type { DB, Executor } from '../db/schema.js';
+import { type DB, type Executor, json } from '../db/schema.js';
+import { type Clock, isoNow } from '../shared/clock.js';
 import { notFound } from '../shared/errors.js';
+import { serviceLifecycle } from './services.lifecycle.js';
 import type { Service, ServiceStatus } from './services.schemas.js';
 import type { ServicesTable } from './services.tables.js';
 
 type ServiceRow = Selectable<ServicesTable>;
 
+export interface NewService {
+  customerId: number;
+  productId: number;
+  serviceType: Service['serviceType'];
+  siteId: number | null;
+  billingContactId: number | null;
+  technicalContactId: number | null;
+  autoRenew: boolean;
+  customFields: Record<string, string>;
+}
+
 export class ServicesService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly catalog: CatalogService,
+    private readonly clock: Clock,
   ) {}
 
   /** Adds the product name to service rows, through the catalog (one query for the lot). */
-  private async present(rows: ServiceRow[]): Promise<Service[]> {
-    const names = await this.catalog.names([...new Set(rows.map((r) => r.productId))]);
+  private async present(rows: ServiceRow[], db: Executor = this.db): Promise<Service[]> {
+    const names = await this.catalog.names([...new Set(rows.map((r) => r.productId))], db);
     return rows.map((r) => ({ ...r, productName: names.get(r.productId) ?? `Product ${r.productId}` }));
   }
 
   async get(id: number, db: Executor = this.db): Promise<Service> {
     const row = await db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('Service', id);
-    return (await this.present([row]))[0]!;
+    return (await this.present([row], db))[0]!;
   }
 
   /** A customer's services, newest first; by service type for add-ons (R9.1). */
@@ -38,4 +53,71 @@ export class ServicesService {
     if (filter.status) q = q.where('status', '=', filter.status);
     return this.present(await q.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute());
   }
+
+  /**
+   * The record of a service being provisioned, in the caller's transaction. Its OCS account is
+   * named after its ID; its name is set when it is known (the playbook renders it).
+   */
+  async createProvisioning(trx: Executor, s: NewService): Promise<{ id: number; ocsAccount: string }> {
+    const row = await trx
+      .insertInto('services')
+      .values({ ...s, customFields: json(s.customFields), name: 'New service', status: 'provisioning', contractEnd: null, ocsAccount: null, activatedAt: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const ocsAccount = `SB${String(row.id).padStart(8, '0')}`;
+    await trx.updateTable('services').set({ ocsAccount }).where('id', '=', row.id).execute();
+    return { id: row.id, ocsAccount };
+  }
+
+  async rename(trx: Executor, id: number, name: string): Promise<void> {
+    await trx.updateTable('services').set({ name }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Moves a service to another status through its lifecycle table; a move the table forbids is a
+   * 409 saying why. Moving to the status it already has changes nothing (a repeated step).
+   */
+  async transition(db: Executor, id: number, to: ServiceStatus, extra: Partial<Pick<ServicesTable, 'activatedAt' | 'contractEnd' | 'name'>> = {}): Promise<Service> {
+    const current = await db.selectFrom('services').select(['status']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!current) throw notFound('Service', id);
+    if (current.status !== to) serviceLifecycle.assert(current.status, to);
+    await db
+      .updateTable('services')
+      .set({ status: to, updatedAt: isoNow(this.clock), ...(extra as object) })
+      .where('id', '=', id)
+      .execute();
+    return this.get(id, db);
+  }
+
+  /** The playbook's last word on a new service: active, named, with its contract end (R8.1). */
+  async activate(id: number, name: string): Promise<Service> {
+    return transaction(this.db, async (trx) => {
+      const service = await this.get(id, trx);
+      if (service.status === 'active') return service;
+      const product = await this.catalog.get(service.productId, trx);
+      const now = this.clock.now();
+      const contractEnd = product.contractMonths > 0 ? addMonths(now, product.contractMonths) : null;
+      return this.transition(trx, id, 'active', { name, activatedAt: now.toISOString(), contractEnd });
+    });
+  }
+
+  /** Records an add-on on a service, once per provision (R9.2). */
+  async addAddon(input: { serviceId: number; productId: number; provisionId: string; billing: 'recurring' | 'one_off' }) {
+    await this.db.insertInto('serviceAddons').values(input).onConflict((oc) => oc.column('provisionId').doNothing()).execute();
+    return this.db.selectFrom('serviceAddons').selectAll().where('provisionId', '=', input.provisionId).executeTakeFirstOrThrow();
+  }
+
+  async addons(serviceId: number) {
+    const rows = await this.db.selectFrom('serviceAddons').selectAll().where('serviceId', '=', serviceId).orderBy('id').execute();
+    const names = await this.catalog.names([...new Set(rows.map((r) => r.productId))]);
+    return rows.map((r) => ({ ...r, productName: names.get(r.productId) ?? `Product ${r.productId}` }));
+  }
+}
+
+/** The same day `months` later (the last day of the month when that day does not exist), as YYYY-MM-DD. */
+export function addMonths(from: Date, months: number): string {
+  const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + months, 1));
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(from.getUTCDate(), lastDay));
+  return d.toISOString().slice(0, 10);
 }

@@ -21,6 +21,17 @@ export interface ServicesTable {
   updatedAt: Generated<string>;
 }
 
+export interface ServiceAddonsTable {
+  id: Generated<number>;
+  serviceId: number;
+  productId: number;
+  provisionId: string;
+  billing: 'recurring' | 'one_off';
+  status: Generated<'active' | 'removed'>;
+  createdAt: Generated<string>;
+}
+
 export interface ServicesTables {
   services: ServicesTable;
+  serviceAddons: ServiceAddonsTable;
 }

@@ -86,6 +86,7 @@ describe('product catalog (R2)', () => {
       currency: 'GBP',
       inventoryTemplates: ['SIM Card', 'Mobile Number'],
       playbook: 'mobile-new',
+      playbookVars: { plan_code: 'MOB-5GB', data_mb: 5120 },
       customFields: [{ name: 'account_number', label: 'Account number', required: true, pattern: 'AC[0-9]{6}' }],
     };
     const created = await admin.post('/api/products', input);
@@ -104,8 +105,19 @@ describe('product catalog (R2)', () => {
     expect(badPlaybook.statusCode).toBe(400);
     expect(body(badPlaybook).error.details.field).toBe('playbook');
 
+    // A product must give its playbook what the playbook uses (R2.5): here the variables it reads.
+    const noVars = await admin.post('/api/products', { ...input, slug: 'mobile-z', playbookVars: {} });
+    expect(noVars.statusCode).toBe(400);
+    expect(body(noVars).error.message).toContain('vars.data_mb');
+    const wrongKind = await admin.post('/api/products', { ...input, slug: 'mobile-w', category: 'addon' });
+    expect(wrongKind.statusCode).toBe(400);
+    expect(body(wrongKind).error.message).toMatch(/is for plans/);
+
+    // A partial update changes what it names and nothing else.
     const updated = await admin.patch('/api/products/mobile-5gb', { recurringPrice: 900, features: ['5GB data'] });
     expect(updated.statusCode).toBe(200);
-    expect(body(updated)).toMatchObject({ recurringPrice: 900, features: ['5GB data'], name: 'Mobile - 5GB plan' });
+    expect(body(updated)).toMatchObject({ recurringPrice: 900, features: ['5GB data'], name: 'Mobile - 5GB plan', inventoryTemplates: ['SIM Card', 'Mobile Number'], enabled: true });
+    expect(body(updated).playbookVars).toEqual({ plan_code: 'MOB-5GB', data_mb: 5120 });
+    expect(body(updated).customFields).toHaveLength(1);
   });
 });

@@ -1,0 +1,105 @@
+import type { Kysely } from 'kysely';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { DB } from '../../db/schema.js';
+import { TaskError, unreachable } from '../errors.js';
+import type { Simulators } from '../simulators.js';
+
+export interface MailMessage {
+  /** One message per key: sending the same key again sends nothing. */
+  idempotencyKey: string;
+  to: string;
+  subject: string;
+  body: string;
+  template?: string | undefined;
+  customerId?: number | undefined;
+  serviceId?: number | undefined;
+}
+
+/**
+ * Every message is written to the outbox first (the record staff can read), then delivered:
+ * over SMTP when SMTP_URL is set, otherwise the outbox is the destination (the built-in mail
+ * simulator). A key already marked sent is not sent again.
+ */
+export class Mailer {
+  private readonly transport: Transporter | null;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly sim: Simulators,
+    private readonly options: { smtpUrl?: string | undefined; from: string },
+  ) {
+    this.transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
+  }
+
+  get kind(): 'smtp' | 'outbox' {
+    return this.transport ? 'smtp' : 'outbox';
+  }
+
+  async send(msg: MailMessage, signal?: AbortSignal): Promise<{ id: number; sent: boolean; transport: string }> {
+    await this.db
+      .insertInto('mailOutbox')
+      .values({
+        idempotencyKey: msg.idempotencyKey,
+        toAddress: msg.to,
+        subject: msg.subject,
+        body: msg.body,
+        template: msg.template ?? null,
+        customerId: msg.customerId ?? null,
+        serviceId: msg.serviceId ?? null,
+        transport: this.kind,
+        status: 'queued',
+        error: null,
+        sentAt: null,
+      })
+      .onConflict((oc) => oc.column('idempotencyKey').doNothing())
+      .execute();
+    const row = await this.db.selectFrom('mailOutbox').select(['id', 'status']).where('idempotencyKey', '=', msg.idempotencyKey).executeTakeFirstOrThrow();
+    if (row.status === 'sent') return { id: row.id, sent: false, transport: this.kind };
+
+    try {
+      if (this.transport) {
+        await this.deliver(msg, signal);
+      } else {
+        await this.sim.call('mail', 'send', msg.to, signal);
+        await this.sim.record('mail', 'send', msg.to, 'sent');
+      }
+    } catch (e) {
+      await this.db.updateTable('mailOutbox').set({ status: 'failed', error: (e as Error).message }).where('id', '=', row.id).execute();
+      throw e;
+    }
+    await this.db.updateTable('mailOutbox').set({ status: 'sent', error: null, sentAt: new Date().toISOString(), transport: this.kind }).where('id', '=', row.id).execute();
+    return { id: row.id, sent: true, transport: this.kind };
+  }
+
+  private async deliver(msg: MailMessage, signal?: AbortSignal) {
+    const sending = this.transport!.sendMail({
+      from: this.options.from,
+      to: msg.to,
+      subject: msg.subject,
+      text: msg.body,
+      headers: { 'X-Switchboard-Key': msg.idempotencyKey },
+      messageId: `<${msg.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@switchboard>`,
+    });
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    try {
+      await (signal ? Promise.race([sending, aborted]) : sending);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      const code = (e as { code?: string }).code;
+      if (code === 'ECONNECTION' || code === 'ESOCKET' || code === 'ETIMEDOUT' || code === 'EDNS') throw unreachable('the mail server', 'MAIL');
+      throw new TaskError('MAIL_REFUSED', `The mail server refused the message: ${(e as Error).message}`, 'Check the address and the mail server.', false);
+    }
+  }
+
+  async forCustomer(customerId: number, limit = 50) {
+    return this.db.selectFrom('mailOutbox').selectAll().where('customerId', '=', customerId).orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async recent(limit = 50) {
+    return this.db.selectFrom('mailOutbox').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}

@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import { type DB, json } from '../../db/schema.js';
+import { TaskError, unreachable } from '../errors.js';
+import type { Simulators } from '../simulators.js';
+
+/**
+ * Network elements: the HLR/HSS (SIM activation) and RADIUS (broadband users). Every operation
+ * is an upsert or delete by key, so repeating it changes nothing.
+ */
+export interface NetworkAdapter {
+  readonly kind: 'simulator' | 'http';
+  activateSim(input: { iccid: string; imsi: string; msisdn: string; profile?: string | undefined }, signal?: AbortSignal): Promise<{ created: boolean }>;
+  deactivateSim(imsi: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
+  upsertRadiusUser(input: { username: string; profile: string; attributes: Record<string, unknown> }, signal?: AbortSignal): Promise<{ created: boolean }>;
+  deleteRadiusUser(username: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
+}
+
+/** The built-in HLR/HSS and RADIUS: elements kept in the database. */
+export class SimulatedNetwork implements NetworkAdapter {
+  readonly kind = 'simulator' as const;
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly sim: Simulators,
+  ) {}
+
+  private async upsert(system: 'hlr' | 'radius', operation: string, key: string, data: Record<string, unknown>, signal?: AbortSignal) {
+    await this.sim.call(system, operation, key, signal);
+    const existing = await this.db.selectFrom('simNetworkElements').select('key').where('kind', '=', system).where('key', '=', key).executeTakeFirst();
+    await this.db
+      .insertInto('simNetworkElements')
+      .values({ kind: system, key, data: json(data) })
+      .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ data: json(data) }))
+      .execute();
+    await this.sim.record(system, operation, key, existing ? 'updated' : 'created');
+    return { created: !existing };
+  }
+
+  private async remove(system: 'hlr' | 'radius', operation: string, key: string, signal?: AbortSignal) {
+    await this.sim.call(system, operation, key, signal);
+    const res = await this.db.deleteFrom('simNetworkElements').where('kind', '=', system).where('key', '=', key).executeTakeFirst();
+    await this.sim.record(system, operation, key, 'done');
+    return { deleted: Number(res.numDeletedRows) > 0 };
+  }
+
+  activateSim(input: { iccid: string; imsi: string; msisdn: string; profile?: string | undefined }, signal?: AbortSignal) {
+    return this.upsert('hlr', 'activate_sim', input.imsi, { ...input, state: 'active' }, signal);
+  }
+  deactivateSim(imsi: string, signal?: AbortSignal) {
+    return this.remove('hlr', 'deactivate_sim', imsi, signal);
+  }
+  upsertRadiusUser(input: { username: string; profile: string; attributes: Record<string, unknown> }, signal?: AbortSignal) {
+    return this.upsert('radius', 'upsert_user', input.username, input, signal);
+  }
+  deleteRadiusUser(username: string, signal?: AbortSignal) {
+    return this.remove('radius', 'delete_user', username, signal);
+  }
+}
+
+/**
+ * Real network elements behind a provisioning REST gateway:
+ * PUT {hlrUrl}/subscribers/{imsi}, DELETE {hlrUrl}/subscribers/{imsi},
+ * PUT {radiusUrl}/users/{username}, DELETE {radiusUrl}/users/{username}.
+ * 201 means created, 200 updated, 404 on DELETE means already gone.
+ */
+export class HttpNetwork implements NetworkAdapter {
+  readonly kind = 'http' as const;
+  constructor(
+    private readonly urls: { hlr?: string | undefined; radius?: string | undefined },
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  private async send(system: 'hlr' | 'radius', method: 'PUT' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<number> {
+    const base = this.urls[system];
+    const label = system === 'hlr' ? 'the HLR/HSS' : 'RADIUS';
+    if (!base) throw new TaskError('NETWORK_NOT_CONFIGURED', `No address is configured for ${label}.`, `Set ${system.toUpperCase()}_URL.`);
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(`${base.replace(/\/$/, '')}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw unreachable(label, system.toUpperCase());
+    }
+    if (res.status >= 500) throw new TaskError(`${system.toUpperCase()}_ERROR`, `${label} answered HTTP ${res.status}`, 'Look at its logs, then retry.', true);
+    if (res.status >= 400 && !(method === 'DELETE' && res.status === 404)) {
+      throw new TaskError(`${system.toUpperCase()}_REFUSED`, `${label} refused the request (HTTP ${res.status}): ${await res.text()}`);
+    }
+    return res.status;
+  }
+
+  async activateSim(input: { iccid: string; imsi: string; msisdn: string; profile?: string | undefined }, signal?: AbortSignal) {
+    return { created: (await this.send('hlr', 'PUT', `/subscribers/${encodeURIComponent(input.imsi)}`, input, signal)) === 201 };
+  }
+  async deactivateSim(imsi: string, signal?: AbortSignal) {
+    return { deleted: (await this.send('hlr', 'DELETE', `/subscribers/${encodeURIComponent(imsi)}`, undefined, signal)) !== 404 };
+  }
+  async upsertRadiusUser(input: { username: string; profile: string; attributes: Record<string, unknown> }, signal?: AbortSignal) {
+    return { created: (await this.send('radius', 'PUT', `/users/${encodeURIComponent(input.username)}`, input, signal)) === 201 };
+  }
+  async deleteRadiusUser(username: string, signal?: AbortSignal) {
+    return { deleted: (await this.send('radius', 'DELETE', `/users/${encodeURIComponent(username)}`, undefined, signal)) !== 404 };
+  }
+}

@@ -1,0 +1,69 @@
+import { transaction } from '../../db/transaction.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { TaskError } from '../errors.js';
+import type { Simulators } from '../simulators.js';
+import { type BalanceInput, type OcsAccount, type OcsAdapter, totalsOf } from './ocs.js';
+
+/** The built-in OCS: accounts and balances in Switchboard's own database. */
+export class SimulatedOcs implements OcsAdapter {
+  readonly kind = 'simulator' as const;
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly sim: Simulators,
+  ) {}
+
+  async createAccount(input: { account: string; plan: string | null; balances: BalanceInput[] }, signal?: AbortSignal) {
+    await this.sim.call('ocs', 'create_account', input.account, signal);
+    const created = await transaction(this.db, async (trx) => {
+      const row = await trx
+        .insertInto('simOcsAccounts')
+        .values({ account: input.account, plan: input.plan })
+        .onConflict((oc) => oc.column('account').doNothing())
+        .returning('account')
+        .executeTakeFirst();
+      for (const [i, b] of input.balances.entries()) {
+        await trx
+          .insertInto('simOcsBalances')
+          .values({ account: input.account, balanceId: `initial-${i}-${b.type}`, type: b.type, unit: b.unit, amount: b.amount })
+          .onConflict((oc) => oc.columns(['account', 'balanceId']).doNothing())
+          .execute();
+      }
+      return Boolean(row);
+    });
+    await this.sim.record('ocs', 'create_account', input.account, created ? 'created' : 'already there');
+    return { account: (await this.getAccount(input.account))!, created };
+  }
+
+  async deleteAccount(account: string, signal?: AbortSignal) {
+    await this.sim.call('ocs', 'delete_account', account, signal);
+    const res = await this.db.deleteFrom('simOcsAccounts').where('account', '=', account).executeTakeFirst();
+    const deleted = Number(res.numDeletedRows) > 0;
+    await this.sim.record('ocs', 'delete_account', account, deleted ? 'deleted' : 'not there');
+    return { deleted };
+  }
+
+  async addBalance(input: { account: string; balanceId: string } & BalanceInput, signal?: AbortSignal) {
+    await this.sim.call('ocs', 'add_balance', `${input.account}/${input.balanceId}`, signal);
+    const exists = await this.db.selectFrom('simOcsAccounts').select('account').where('account', '=', input.account).executeTakeFirst();
+    if (!exists) {
+      throw new TaskError('OCS_ACCOUNT_NOT_FOUND', `The OCS has no account ${input.account}.`, 'The service was never configured in the OCS: re-run its provisioning first.');
+    }
+    const row = await this.db
+      .insertInto('simOcsBalances')
+      .values({ account: input.account, balanceId: input.balanceId, type: input.type, unit: input.unit, amount: input.amount })
+      .onConflict((oc) => oc.columns(['account', 'balanceId']).doNothing())
+      .returning('balanceId')
+      .executeTakeFirst();
+    await this.sim.record('ocs', 'add_balance', `${input.account}/${input.balanceId}`, row ? 'added' : 'already there');
+    return { account: (await this.getAccount(input.account))!, added: Boolean(row) };
+  }
+
+  async getAccount(account: string): Promise<OcsAccount | null> {
+    const acc = await this.db.selectFrom('simOcsAccounts').selectAll().where('account', '=', account).executeTakeFirst();
+    if (!acc) return null;
+    const rows = await this.db.selectFrom('simOcsBalances').selectAll().where('account', '=', account).orderBy('createdAt').execute();
+    const balances = rows.map((r) => ({ id: r.balanceId, type: r.type as OcsAccount['balances'][number]['type'], unit: r.unit, amount: Number(r.amount) }));
+    return { account, plan: acc.plan, balances, totals: totalsOf(balances) };
+  }
+}

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import { sleep, TaskError, unreachable } from './errors.js';
+
+/**
+ * The built-in stand-ins for the operator's systems (OCS, HLR/HSS, RADIUS, mail, ticketing, any
+ * HTTP system) can be told to be slow or to fail, for demos and tests: "Unable to connect to OCS"
+ * on demand. Settings live in the database so every process sees them; env variables
+ * SIM_<SYSTEM>_LATENCY_MS and SIM_<SYSTEM>_FAILURE set them at start-up.
+ */
+export const simulatorFailure = z.enum(['unreachable', 'error', 'timeout']);
+export const simulatorSettings = z
+  .object({
+    latencyMs: z.number().int().min(0).max(600_000).default(0),
+    failure: simulatorFailure.nullable().default(null).describe('unreachable: cannot connect; error: answers with an error; timeout: never answers'),
+  })
+  .meta({ id: 'SimulatorSettings' });
+export type SimulatorSettings = z.infer<typeof simulatorSettings>;
+
+export const knownSystems: Record<string, string> = {
+  ocs: 'OCS',
+  hlr: 'the HLR/HSS',
+  radius: 'RADIUS',
+  mail: 'the mail server',
+  tickets: 'the ticketing system',
+};
+export const systemLabel = (system: string) => knownSystems[system] ?? system;
+
+export class Simulators {
+  private cache = new Map<string, { value: SimulatorSettings; until: number }>();
+  private static readonly cacheMs = 250;
+
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async get(system: string): Promise<SimulatorSettings> {
+    const hit = this.cache.get(system);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const row = await this.db.selectFrom('simulatorSettings').select(['latencyMs', 'failure']).where('system', '=', system).executeTakeFirst();
+    const value = row ?? { latencyMs: 0, failure: null };
+    this.cache.set(system, { value, until: Date.now() + Simulators.cacheMs });
+    return value;
+  }
+
+  async list(): Promise<(SimulatorSettings & { system: string; label: string })[]> {
+    const rows = await this.db.selectFrom('simulatorSettings').select(['system', 'latencyMs', 'failure']).execute();
+    const bySystem = new Map(rows.map((r) => [r.system, r]));
+    for (const s of Object.keys(knownSystems)) if (!bySystem.has(s)) bySystem.set(s, { system: s, latencyMs: 0, failure: null });
+    return [...bySystem.values()].map((r) => ({ ...r, label: systemLabel(r.system) })).sort((a, b) => a.system.localeCompare(b.system));
+  }
+
+  async set(system: string, settings: SimulatorSettings): Promise<SimulatorSettings> {
+    await this.db
+      .insertInto('simulatorSettings')
+      .values({ system, latencyMs: settings.latencyMs, failure: settings.failure })
+      .onConflict((oc) => oc.column('system').doUpdateSet({ latencyMs: settings.latencyMs, failure: settings.failure, updatedAt: new Date().toISOString() }))
+      .execute();
+    this.cache.delete(system);
+    return settings;
+  }
+
+  /** Applies SIM_<SYSTEM>_LATENCY_MS / SIM_<SYSTEM>_FAILURE from the environment. */
+  async applyEnvironment(env: NodeJS.ProcessEnv): Promise<void> {
+    const systems = new Set<string>();
+    for (const key of Object.keys(env)) {
+      const m = /^SIM_([A-Z0-9_]+)_(LATENCY_MS|FAILURE)$/.exec(key);
+      if (m) systems.add(m[1]!.toLowerCase().replace(/_/g, '-'));
+    }
+    for (const system of systems) {
+      const prefix = `SIM_${system.toUpperCase().replace(/-/g, '_')}`;
+      const parsed = simulatorSettings.parse({
+        latencyMs: env[`${prefix}_LATENCY_MS`] ? Number(env[`${prefix}_LATENCY_MS`]) : 0,
+        failure: env[`${prefix}_FAILURE`] || null,
+      });
+      await this.set(system, parsed);
+    }
+  }
+
+  /**
+   * What a simulated call goes through before it does its work: the configured latency, then the
+   * configured failure. Every call is recorded, with its outcome.
+   */
+  async call(system: string, operation: string, key: string | null, signal?: AbortSignal): Promise<void> {
+    const s = await this.get(system);
+    try {
+      if (s.latencyMs) await sleep(s.latencyMs, signal);
+      if (s.failure === 'unreachable') throw unreachable(systemLabel(system), system.toUpperCase().replace(/-/g, '_'));
+      if (s.failure === 'error') {
+        throw new TaskError(`${system.toUpperCase().replace(/-/g, '_')}_ERROR`, `${systemLabel(system)} answered with an error`, `Look at ${systemLabel(system)}'s own logs, then retry.`, true);
+      }
+      if (s.failure === 'timeout') {
+        await sleep(24 * 3_600_000, signal);
+      }
+    } catch (e) {
+      await this.record(system, operation, key, `failed: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  async record(system: string, operation: string, key: string | null, outcome: string): Promise<void> {
+    await this.db.insertInto('simCalls').values({ system, operation, key, outcome }).execute();
+  }
+}

@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import type { CustomersService } from '../../customers/customers.service.js';
+import type { HttpSystems } from '../../integrations/http/http-systems.js';
+import type { Mailer } from '../../integrations/mail/mailer.js';
+import type { NetworkAdapter } from '../../integrations/network/network.js';
+import type { OcsAdapter } from '../../integrations/ocs/ocs.js';
+import type { Tickets } from '../../integrations/tickets/tickets.js';
+import type { InventoryService } from '../../inventory/inventory.service.js';
+import type { ServicesService } from '../../services/services.service.js';
+import type { Clock } from '../../shared/clock.js';
+import type { RunVariables } from '../provisioning.schemas.js';
+
+/** What an action can reach: the domains it acts through and the external systems. */
+export interface ActionDeps {
+  customers: CustomersService;
+  inventory: InventoryService;
+  services: ServicesService;
+  ocs: OcsAdapter;
+  network: NetworkAdapter;
+  mail: Mailer;
+  tickets: Tickets;
+  http: HttpSystems;
+  clock: Clock;
+}
+
+export interface ActionContext {
+  provisionId: string;
+  attempt: number;
+  taskSeq: number;
+  /** Stable across attempts and crashes: the same task of the same provision has the same key. */
+  idempotencyKey: string;
+  vars: RunVariables;
+  /** Fires when the task's timeout or the run's deadline passes. */
+  signal: AbortSignal;
+  log(line: string): void;
+  deps: ActionDeps;
+}
+
+export interface ActionResult {
+  /** Shown in the task's detail (R7.3). */
+  output: Record<string, unknown>;
+  /** The least an undo needs; kept with the task. */
+  undo?: Record<string, unknown>;
+}
+
+/**
+ * One kind of task. `run` must be safe to run twice (a crash can repeat it): it looks before it
+ * creates, and uses `idempotencyKey` with external systems. An action that can be undone says how.
+ */
+export interface ActionDefinition<A extends z.ZodObject = z.ZodObject> {
+  name: string;
+  summary: string;
+  args: A;
+  /** Which kind of playbook may use it; both when left out. */
+  kinds?: readonly ('service' | 'addon')[];
+  run(ctx: ActionContext, args: z.infer<A>): Promise<ActionResult>;
+  undo?(ctx: ActionContext, undo: Record<string, unknown>): Promise<void>;
+}
+
+export const defineAction = <A extends z.ZodObject>(a: ActionDefinition<A>): ActionDefinition<A> => a;

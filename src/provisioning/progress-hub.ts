@@ -1,0 +1,68 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+const CHANNEL = 'switchboard_provisions';
+
+/**
+ * Tells whoever watches a provisioning run (the event stream, R7.2) that it changed. Within a
+ * process it is an event emitter; on PostgreSQL, NOTIFY carries the news to the other processes
+ * (a worker runs the playbook, the web process streams it).
+ */
+export class ProgressHub {
+  private readonly emitter = new EventEmitter();
+  private readonly origin = randomUUID();
+  private listener: pg.Client | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { databaseUrl?: string | undefined; logger: Logger },
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    if (!this.options.databaseUrl) return;
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    client.on('notification', (msg) => {
+      if (!msg.payload) return;
+      const [origin, id] = msg.payload.split('|');
+      if (origin !== this.origin && id) this.emitter.emit(id, id);
+    });
+    client.on('error', (err) => {
+      this.options.logger.warn({ err: err.message }, 'progress listener lost its connection; reconnecting');
+      this.listener = null;
+      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+  }
+
+  /** Call after the change is committed. */
+  changed(provisionId: string): void {
+    this.emitter.emit(provisionId, provisionId);
+    if (this.options.databaseUrl) {
+      this.pool.query('select pg_notify($1, $2)', [CHANNEL, `${this.origin}|${provisionId}`]).catch((err: Error) => {
+        this.options.logger.warn({ err: err.message }, 'could not notify other processes of a provisioning change');
+      });
+    }
+  }
+
+  subscribe(provisionId: string, fn: () => void): () => void {
+    this.emitter.on(provisionId, fn);
+    return () => this.emitter.off(provisionId, fn);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = null;
+  }
+}

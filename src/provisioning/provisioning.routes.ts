@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { admins, agents, anyStaff, ctxOf } from '../http/auth.js';
+import { errors, type ZodApp } from '../http/types.js';
+import type { ProgressHub } from './progress-hub.js';
+import { assignmentInput, logsBody, preflightResult, progress, provisionListQuery, provisionSummary } from './provisioning.schemas.js';
+import type { ProvisioningService } from './provisioning.service.js';
+import { simulatorSettings, type Simulators } from '../integrations/simulators.js';
+
+const provisionParams = z.object({ id: z.uuid() });
+
+export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningService, hub: ProgressHub, simulators: Simulators): void {
+  const tags = ['provisioning'];
+
+  app.post('/api/provisions/preflight', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Run the checks of the review screen (R6.3) without starting anything',
+      body: assignmentInput,
+      response: { 200: preflightResult, ...errors },
+    },
+    handler: async (req) => provisioning.preflight(req.body),
+  });
+
+  app.post('/api/provisions', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Confirm & Provision (R6.2): starts the playbook; the same Idempotency-Key always gives the same provision',
+      headers: z.object({ 'idempotency-key': z.string().min(8, 'send one key per confirmation, e.g. a UUID').max(200) }),
+      body: assignmentInput,
+      response: { 201: progress, 200: progress, ...errors },
+    },
+    handler: async (req, reply) => {
+      const { progress: p, created } = await provisioning.start(ctxOf(req), req.headers['idempotency-key'], req.body);
+      return reply.status(created ? 201 : 200).header('location', `/api/provisions/${p.id}`).send(p);
+    },
+  });
+
+  app.get('/api/provisions', {
+    config: { auth: anyStaff },
+    schema: { tags, summary: 'Recent provisioning runs: what is running, what failed', querystring: provisionListQuery, response: { 200: z.object({ items: z.array(provisionSummary) }), ...errors } },
+    handler: async (req) => ({ items: await provisioning.list(req.query) }),
+  });
+
+  app.get('/api/provisions/:id', {
+    config: { auth: anyStaff },
+    schema: { tags, summary: 'Progress (R7.1): status, each task, "N of M tasks completed", the service, the error', params: provisionParams, response: { 200: progress, ...errors } },
+    handler: async (req) => provisioning.progress(req.params.id),
+  });
+
+  app.get('/api/provisions/:id/logs', {
+    config: { auth: anyStaff },
+    schema: { tags, summary: "Each task's output and log, and the run's events (R7.3)", params: provisionParams, response: { 200: logsBody, ...errors } },
+    handler: async (req) => provisioning.logs(req.params.id),
+  });
+
+  app.post('/api/provisions/:id/retry', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Retry a failed or timed-out run; finished tasks are not run again (R8.3)',
+      params: provisionParams,
+      body: z
+        .object({ attempt: z.number().int().min(1).optional().describe('The attempt the caller saw fail: a repeated click for it changes nothing') })
+        .optional(),
+      response: { 200: progress, ...errors },
+    },
+    handler: async (req) => provisioning.retry(ctxOf(req), req.params.id, req.body?.attempt),
+  });
+
+  app.post('/api/provisions/:id/cancel', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Cancel a failed run: its service is cancelled, its inventory released, its external effects undone',
+      params: provisionParams,
+      response: { 200: progress, ...errors },
+    },
+    handler: async (req) => provisioning.cancel(ctxOf(req), req.params.id),
+  });
+
+  app.get('/api/provisions/:id/events', {
+    config: { auth: anyStaff },
+    schema: {
+      tags,
+      summary: 'Server-Sent Events: a `progress` snapshot, then every change as it happens, in order (R7.2). Resumes after Last-Event-ID.',
+      params: provisionParams,
+      headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }),
+    },
+    handler: async (req, reply) => {
+      const id = req.params.id;
+      const first = await provisioning.progress(id); // 404 before the stream opens
+      let last = req.headers['last-event-id'] ?? 0;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const send = (event: string, data: unknown, eventId?: number) => res.write(`${eventId !== undefined ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write('retry: 1000\n\n');
+      send('progress', first);
+
+      let busy = false;
+      let again = false;
+      let closed = false;
+      const flush = async () => {
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        try {
+          do {
+            again = false;
+            const events = await provisioning.events(id, last);
+            for (const e of events) {
+              send(e.taskSeq === null ? 'provision' : 'task', e, e.id);
+              last = e.id;
+            }
+            if (events.length && !closed) send('progress', await provisioning.progress(id));
+          } while (again && !closed);
+        } catch (err) {
+          req.log.warn({ err }, 'event stream update failed');
+        } finally {
+          busy = false;
+        }
+      };
+      const unsubscribe = hub.subscribe(id, () => void flush());
+      const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      req.raw.on('close', () => {
+        closed = true;
+        clearInterval(ping);
+        unsubscribe();
+      });
+      await flush();
+    },
+  });
+
+  app.get('/api/simulators', {
+    config: { auth: admins },
+    schema: {
+      tags: ['simulators'],
+      summary: 'The built-in simulators of external systems and how they behave',
+      response: { 200: z.object({ items: z.array(simulatorSettings.extend({ system: z.string(), label: z.string() })) }), ...errors },
+    },
+    handler: async () => ({ items: await simulators.list() }),
+  });
+
+  app.put('/api/simulators/:system', {
+    config: { auth: admins },
+    schema: {
+      tags: ['simulators'],
+      summary: 'Make a simulated system slow or failing ("Unable to connect to OCS" on demand), or well again',
+      params: z.object({ system: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/) }),
+      body: simulatorSettings,
+      response: { 200: simulatorSettings, ...errors },
+    },
+    handler: async (req) => simulators.set(req.params.system, req.body),
+  });
+}

@@ -1,0 +1,300 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { body, startTestApp, type TestApp } from '../helpers/app.js';
+import { assign, setSimulator, waitForEnd } from '../helpers/provisioning.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ env: { RETRY_DELAY_SCALE: '0.01' } });
+});
+afterAll(() => t?.close());
+
+const JOHN = 100;
+const count = async (query: string, ...params: unknown[]) => {
+  const parts = query.split('?');
+  const s = sql.join(parts.map((p, i) => (i < params.length ? sql`${sql.raw(p)}${params[i]}` : sql.raw(p))), sql``);
+  return Number((await sql<{ n: number }>`select count(*)::int as n from (${s}) x`.execute(t.app.database.db)).rows[0]!.n);
+};
+
+describe('a new mobile line for John Smith, through the API alone (R12.1, R7.1, R13.3)', () => {
+  it('runs the six tasks, activates the service and assigns its SIM and number', async () => {
+    const agent = await t.as('agent');
+    const { res, items } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'], autoRenew: true });
+    expect(res.statusCode, res.body).toBe(201);
+    const started = body(res);
+    expect(started.summary).toMatch(/^\d of 6 tasks completed$/);
+    expect(started.service.status).toBe('provisioning');
+
+    const done = await waitForEnd(agent, started.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.summary).toBe('6 of 6 tasks completed');
+    const sim = items['SIM Card'];
+    const number = items['Mobile Number'];
+    expect(done.tasks.map((x: any) => x.name)).toEqual([
+      'Validate customer account',
+      `Assign SIM card (ICCID: ${sim.attributes.iccid})`,
+      `Assign mobile number (${number.reference})`,
+      'Configure OCS account',
+      'Create service record',
+      'Send welcome e-mail',
+    ]);
+    expect(done.tasks.every((x: any) => x.status === 'succeeded')).toBe(true);
+
+    const service = body(await agent.get(`/api/services/${done.service.id}`));
+    expect(service).toMatchObject({ status: 'active', customerId: JOHN, autoRenew: true, serviceType: 'mobile' });
+    expect(service.name).toMatch(/^Mobile - \+44 7700 900\d{3}$/);
+    expect(service.name).toBe(`Mobile - ${number.reference}`);
+    expect(service.contractEnd).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    for (const it of [sim, number]) {
+      const stored = body(await agent.get(`/api/inventory/items/${it.id}`));
+      expect(stored).toMatchObject({ status: 'assigned', customerId: JOHN, serviceId: service.id, reservation: null });
+    }
+    const onService = body(await agent.get(`/api/services/${service.id}/inventory`)).items.map((i: any) => i.reference).sort();
+    expect(onService).toEqual([number.reference, sim.reference].sort());
+
+    const mail = body(await agent.get(`/api/customers/${JOHN}/mail`)).items.filter((m: any) => m.serviceId === service.id);
+    expect(mail).toHaveLength(1);
+    expect(mail[0]).toMatchObject({ toAddress: 'john.smith@example.com', status: 'sent', template: 'welcome-mobile' });
+    expect(mail[0].body).toContain(number.reference);
+
+    const balance = body(await agent.get(`/api/services/${service.id}/balance`));
+    expect(balance).toMatchObject({ exists: true, ocsAccount: service.ocsAccount });
+    expect(balance.totals['data:MB']).toBe(20480);
+
+    const listed = body(await agent.get(`/api/customers/${JOHN}/services`)).items.map((s: any) => s.id);
+    expect(listed).toContain(service.id);
+  });
+
+  it('refuses to start what would fail, with every check stated (R6.3)', async () => {
+    const agent = await t.as('agent');
+    // Sarah O'Connor has no payment method; the business plan is not for individuals.
+    const sarah = body(await agent.get(`/api/customers/search?q=${encodeURIComponent("Sarah O'Connor")}`)).items[0].id;
+    const noCard = await assign(agent, { customerId: sarah, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
+    expect(noCard.res.statusCode).toBe(422);
+    const e = body(noCard.res).error;
+    expect(e.code).toBe('PRECONDITION_FAILED');
+    expect(e.message).toMatch(/no default payment method/);
+    expect(e.details.checks.find((c: any) => c.id === 'payment_method')).toMatchObject({ ok: false });
+    expect(e.details.checks.find((c: any) => c.id === 'inventory')).toMatchObject({ ok: true });
+
+    const wrongType = await assign(agent, { customerId: JOHN, product: 'mobile-business-50gb', templates: ['SIM Card', 'Mobile Number'] });
+    expect(wrongType.res.statusCode).toBe(422);
+    expect(body(wrongType.res).error.message).toMatch(/not offered to individual customers/);
+
+    const preflight = body(await agent.post('/api/provisions/preflight', { customerId: JOHN, product: 'mobile-20gb', inventory: {} }));
+    expect(preflight.ok).toBe(false);
+    expect(preflight.checks.find((c: any) => c.id === 'inventory').message).toMatch(/choose a SIM Card; choose a Mobile Number/i);
+    expect(preflight.pricing).toEqual({ setupFee: 0, recurringPrice: 1500, currency: 'GBP', billing: 'recurring' });
+    expect(preflight.autoRenew).toBe(true);
+
+    // Nothing was written by any of these.
+    expect(await count(`select id from services where customer_id = ? and status = 'provisioning'`, sarah)).toBe(0);
+  });
+
+  it('refuses inventory the assignment does not hold: another wizard\'s item', async () => {
+    const agent = await t.as('agent');
+    const sims = body(await agent.get('/api/inventory/available?template=SIM%20Card&limit=2')).items;
+    const numbers = body(await agent.get('/api/inventory/available?template=Mobile%20Number&limit=1')).items;
+    await agent.post(`/api/inventory/items/${sims[0].id}/reservations`, { holder: 'wizard-someone-else' });
+    await agent.post(`/api/inventory/items/${numbers[0].id}/reservations`, { holder: 'wizard-mine-0001' });
+    const res = await agent.post(
+      '/api/provisions',
+      { customerId: JOHN, product: 'mobile-20gb', reservation: 'wizard-mine-0001', inventory: { 'SIM Card': sims[0].id, 'Mobile Number': numbers[0].id } },
+      { 'idempotency-key': 'key-not-mine-1' },
+    );
+    expect(res.statusCode).toBe(422);
+    expect(body(res).error.message).toMatch(/held by another assignment/);
+  });
+});
+
+describe('Confirm & Provision twice (R6.2)', () => {
+  it('gives one provision and one service for the same Idempotency-Key, sent twice and at once', async () => {
+    const agent = await t.as('agent');
+    const before = await count(`select id from services where customer_id = ?`, JOHN);
+    const first = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'], key: 'double-click-key-1' });
+    expect(first.res.statusCode).toBe(201);
+    const again = await agent.post('/api/provisions', first.payload, { 'idempotency-key': first.key });
+    expect(again.statusCode).toBe(200);
+    expect(body(again).id).toBe(body(first.res).id);
+
+    // Ten at once, with a fresh key.
+    const { reserve } = await import('../helpers/provisioning.js');
+    const r = await reserve(agent, ['SIM Card', 'Mobile Number']);
+    const payload = { customerId: JOHN, product: 'mobile-20gb', reservation: r.holder, inventory: r.inventory };
+    const burst = await Promise.all(Array.from({ length: 10 }, () => agent.post('/api/provisions', payload, { 'idempotency-key': 'double-click-key-2' })));
+    expect(burst.map((b) => b.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(burst.map((b) => body(b).id)).size).toBe(1);
+    expect(await count(`select id from services where customer_id = ?`, JOHN)).toBe(before + 2);
+    expect(await count(`select id from provisions where idempotency_key in ('double-click-key-1', 'double-click-key-2')`)).toBe(2);
+
+    const reused = await agent.post('/api/provisions', { ...payload, autoRenew: false }, { 'idempotency-key': 'double-click-key-2' });
+    expect(reused.statusCode).toBe(409);
+    expect(body(reused).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const noKey = await agent.post('/api/provisions', payload);
+    expect(noKey.statusCode).toBe(400);
+    expect(body(noKey).error.message).toMatch(/idempotency-key/);
+    await waitForEnd(agent, body(first.res).id);
+    await waitForEnd(agent, body(burst[0]!).id);
+  });
+});
+
+describe('failure and retry (R8.2, R8.3, R13.2)', () => {
+  it('fails at "Configure OCS account" when the OCS is down, keeps the service and the inventory, and a retry finishes without redoing anything', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    await setSimulator(admin, 'ocs', { failure: 'unreachable' });
+    const { res, items } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
+    expect(res.statusCode).toBe(201);
+    const failed = await waitForEnd(agent, body(res).id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'OCS_UNREACHABLE', message: 'Unable to connect to OCS', task: 'Configure OCS account' });
+    expect(failed.error.hint).toMatch(/OCS is online/);
+    expect(failed.tasks.map((x: any) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed', 'pending', 'pending']);
+    expect(failed.summary).toBe('3 of 6 tasks completed');
+    expect(failed.tasks[3].attempts).toBe(3); // retries: 2 in the playbook
+
+    // The service record stays, not active (R8.2); the inventory stays with it for the retry.
+    const service = body(await agent.get(`/api/services/${failed.service.id}`));
+    expect(service.status).toBe('failed');
+    for (const it of Object.values(items) as any[]) {
+      const stored = body(await agent.get(`/api/inventory/items/${it.id}`));
+      expect(['reserved', 'assigned']).toContain(stored.status);
+      expect(stored.status === 'assigned' ? stored.serviceId : stored.reservation.provisionId).toBe(stored.status === 'assigned' ? service.id : failed.id);
+    }
+    const logs = body(await agent.get(`/api/provisions/${failed.id}/logs`));
+    const ocsTask = logs.tasks[3];
+    expect(ocsTask.log.map((l: any) => l.line).join('\n')).toMatch(/Attempt 3 failed: Unable to connect to OCS/);
+    expect(logs.events.some((e: any) => e.taskSeq === 4 && e.status === 'failed')).toBe(true);
+    const failedList = body(await agent.get('/api/provisions?status=failed')).items.map((p: any) => p.id);
+    expect(failedList).toContain(failed.id);
+
+    await setSimulator(admin, 'ocs', { failure: null });
+    const retried = await agent.post(`/api/provisions/${failed.id}/retry`, { attempt: 1 });
+    expect(retried.statusCode).toBe(200);
+    const doubleClick = await agent.post(`/api/provisions/${failed.id}/retry`, { attempt: 1 });
+    expect(doubleClick.statusCode).toBe(200);
+    expect(body(doubleClick).attempt).toBe(2);
+    const done = await waitForEnd(agent, failed.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempt).toBe(2);
+    expect(done.summary).toBe('6 of 6 tasks completed');
+    // No finished task ran again: each of the first three has exactly one attempt and one "running" event.
+    expect(done.tasks.slice(0, 3).map((x: any) => x.attempts)).toEqual([1, 1, 1]);
+    const events = body(await agent.get(`/api/provisions/${failed.id}/logs`)).events;
+    for (const seq of [1, 2, 3]) expect(events.filter((e: any) => e.taskSeq === seq && e.status === 'running')).toHaveLength(1);
+    expect(await count(`select account from sim_ocs_accounts where account = ?`, service.ocsAccount)).toBe(1);
+    expect(await count(`select id from sim_calls where system = 'ocs' and operation = 'create_account' and key = ? and outcome = 'created'`, service.ocsAccount)).toBe(1);
+    expect(body(await agent.get(`/api/services/${service.id}`)).status).toBe('active');
+    expect(await count(`select id from mail_outbox where service_id = ?`, service.id)).toBe(1);
+    const doneAgain = await agent.post(`/api/provisions/${failed.id}/retry`);
+    expect(doneAgain.statusCode).toBe(409);
+    expect(body(doneAgain).error.code).toBe('INVALID_TRANSITION');
+  });
+
+  it('cancelling a failed service releases its inventory and undoes what its run created outside', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    const home = body(await agent.get(`/api/customers/${JOHN}`)).sites[0].id;
+    await setSimulator(admin, 'radius', { failure: 'unreachable' });
+    const { res, items } = await assign(agent, { customerId: JOHN, product: 'fibre-100', templates: ['CPE Modem'], siteId: home, customFields: { installation_date: '2026-12-10' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const failed = await waitForEnd(agent, body(res).id);
+    await setSimulator(admin, 'radius', { failure: null });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ message: 'Unable to connect to RADIUS', task: 'Create RADIUS user' });
+    const account = body(await agent.get(`/api/services/${failed.service.id}`)).ocsAccount;
+    expect(await count(`select account from sim_ocs_accounts where account = ?`, account)).toBe(1);
+
+    const cancelled = await agent.post(`/api/provisions/${failed.id}/cancel`);
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(body(cancelled).status).toBe('cancelled');
+    expect(body(await agent.get(`/api/services/${failed.service.id}`)).status).toBe('cancelled');
+    const modem = body(await agent.get(`/api/inventory/items/${items['CPE Modem'].id}`));
+    expect(modem).toMatchObject({ status: 'in_stock', serviceId: null, customerId: null, reservation: null });
+    // The cancel workflow removes the OCS account the run had created.
+    const until = Date.now() + 10_000;
+    while ((await count(`select account from sim_ocs_accounts where account = ?`, account)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(await count(`select account from sim_ocs_accounts where account = ?`, account)).toBe(0);
+    expect((await agent.post(`/api/provisions/${failed.id}/retry`)).statusCode).toBe(409);
+  });
+
+  it('a failure after activation leaves the service active; cancelling is refused with the way out', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    await setSimulator(admin, 'mail', { failure: 'error' });
+    const { res } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
+    const failed = await waitForEnd(agent, body(res).id);
+    await setSimulator(admin, 'mail', { failure: null });
+    expect(failed.status).toBe('failed');
+    expect(failed.error.task).toBe('Send welcome e-mail');
+    expect(failed.service.status).toBe('active');
+    const cancel = await agent.post(`/api/provisions/${failed.id}/cancel`);
+    expect(cancel.statusCode).toBe(409);
+    expect(body(cancel).error.hint).toMatch(/Retry/);
+    await agent.post(`/api/provisions/${failed.id}/retry`);
+    const done = await waitForEnd(agent, failed.id);
+    expect(done.status).toBe('succeeded');
+    // The e-mail task has retries: 2, so three attempts the first time and one more now.
+    expect(done.tasks.map((x: any) => x.attempts)).toEqual([1, 1, 1, 1, 1, 4]);
+  });
+});
+
+describe('add-ons (R9, R12.3)', () => {
+  it('adds 5GB to John\'s mobile service at once, creates no service, and a retried failed add-on never adds twice', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    const mobile = body(await agent.get(`/api/customers/${JOHN}/services?serviceType=mobile&status=active`)).items[0];
+    expect(mobile).toBeDefined();
+    const servicesBefore = await count(`select id from services where customer_id = ?`, JOHN);
+    const before = body(await agent.get(`/api/services/${mobile.id}/balance`)).totals['data:MB'];
+
+    const needsTarget = await agent.post('/api/provisions/preflight', { customerId: JOHN, product: 'data-boost-5gb' });
+    expect(body(needsTarget).checks.find((c: any) => c.id === 'addon_target').message).toMatch(/Choose which mobile service/);
+
+    const { res } = await assign(agent, { customerId: JOHN, product: 'data-boost-5gb', serviceId: mobile.id });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(body(res).kind).toBe('addon');
+    expect(body(res).service.id).toBe(mobile.id);
+    const done = await waitForEnd(agent, body(res).id);
+    expect(done.status).toBe('succeeded');
+    const after = body(await agent.get(`/api/services/${mobile.id}/balance`)).totals['data:MB'];
+    expect(after).toBe(before + 5120);
+    expect(await count(`select id from services where customer_id = ?`, JOHN)).toBe(servicesBefore);
+    const addons = body(await agent.get(`/api/services/${mobile.id}/addons`)).items;
+    expect(addons.find((a: any) => a.provisionId === done.id)).toMatchObject({ productName: '5GB data boost', billing: 'one_off' });
+
+    // The OCS adds the balance, then the next task fails: the retry must not add it again.
+    await setSimulator(admin, 'mail', { failure: 'unreachable' });
+    const second = await assign(agent, { customerId: JOHN, product: 'data-boost-5gb', serviceId: mobile.id });
+    const p2 = await waitForEnd(agent, body(second.res).id);
+    // The e-mail of an add-on is ignore_errors: the run still succeeds and the balance is there.
+    expect(p2.status).toBe('succeeded');
+    expect(p2.tasks.at(-1).status).toBe('ignored');
+    await setSimulator(admin, 'mail', { failure: null });
+    expect(body(await agent.get(`/api/services/${mobile.id}/balance`)).totals['data:MB']).toBe(before + 10240);
+
+    await setSimulator(admin, 'ocs', { failure: 'unreachable' });
+    const third = await assign(agent, { customerId: JOHN, product: 'data-boost-5gb', serviceId: mobile.id });
+    const p3 = await waitForEnd(agent, body(third.res).id);
+    expect(p3.status).toBe('failed');
+    expect(body(await agent.get(`/api/services/${mobile.id}/balance`)).totals['data:MB']).toBe(before + 10240);
+    await setSimulator(admin, 'ocs', { failure: null });
+    await agent.post(`/api/provisions/${p3.id}/retry`);
+    expect((await waitForEnd(agent, p3.id)).status).toBe('succeeded');
+    await agent.post(`/api/provisions/${p3.id}/retry`); // refused: nothing to retry
+    expect(body(await agent.get(`/api/services/${mobile.id}/balance`)).totals['data:MB']).toBe(before + 15360);
+    expect(await count(`select balance_id from sim_ocs_balances where balance_id = ?`, p3.id)).toBe(1);
+  });
+
+  it('refuses an add-on for the wrong kind of service, or someone else\'s', async () => {
+    const agent = await t.as('agent');
+    const mobile = body(await agent.get(`/api/customers/${JOHN}/services?serviceType=mobile&status=active`)).items[0];
+    const staticIp = body(await agent.post('/api/provisions/preflight', { customerId: JOHN, product: 'static-ip', serviceId: mobile.id }));
+    expect(staticIp.checks.find((c: any) => c.id === 'addon_target')).toMatchObject({ ok: false });
+    expect(staticIp.checks.find((c: any) => c.id === 'addon_target').message).toMatch(/for internet services/);
+    const doe = body(await agent.get('/api/customers/search?q=John%20Doe')).items[0].id;
+    const notHis = body(await agent.post('/api/provisions/preflight', { customerId: doe, product: 'data-boost-5gb', serviceId: mobile.id }));
+    expect(notHis.checks.find((c: any) => c.id === 'addon_target').message).toMatch(/belongs to another customer/);
+  });
+});
