@@ -38,7 +38,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   if (config.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
-      max: 20,
+      max: Number(process.env.DB_POOL_MAX ?? 20),
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
       types: typeParsers,

@@ -2,7 +2,7 @@ import { transaction } from '../db/transaction.js';
 import { DBOS, Error as DBOSErrors } from '@dbos-inc/dbos-sdk';
 
 const { DBOSStepTimeoutError } = DBOSErrors;
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { type DB, type Executor, json } from '../db/schema.js';
@@ -60,6 +60,14 @@ interface RunPlan {
   tasks: PlanTask[];
 }
 
+interface RunInfo {
+  id: string;
+  kind: 'new_service' | 'addon';
+  variables: RunVariables;
+  playbook: Playbook;
+  timeoutSeconds: number;
+}
+
 type FailureOutcome = { outcome: 'ignored' } | { outcome: 'stop'; status: 'failed' | 'timed_out'; undo: number[] };
 
 let engine: ProvisioningEngine | null = null;
@@ -74,19 +82,15 @@ async function provisionWorkflow(provisionId: string, attempt: number): Promise<
   if (!plan) return 'stale';
   for (const t of plan.tasks) {
     if (t.done) continue;
-    const remaining = plan.deadline - (await DBOS.now());
-    if (remaining <= 0) {
-      await DBOS.runStep(() => current().stopAtDeadline(provisionId, attempt, t.seq), { name: 'deadline' });
-      return 'timed_out';
-    }
     try {
+      // The time left only bounds the step (a setting, not a branch), so a replay takes the same path.
       await DBOS.runStep(() => current().runTask(provisionId, attempt, t.seq, plan.deadline), {
         name: `task ${t.seq}`,
         retriesAllowed: t.retries > 0,
         maxAttempts: t.retries + 1,
         intervalSeconds: t.retryDelayMs / 1000,
         backoffRate: 2,
-        timeoutMS: Math.max(1, Math.min(t.timeoutMs, remaining)),
+        timeoutMS: Math.max(1, Math.min(t.timeoutMs, plan.deadline - Date.now())),
         shouldRetry: (e) => current().shouldRetry(e, plan.deadline),
       });
     } catch (e) {
@@ -121,6 +125,7 @@ void registered;
 
 export class ProvisioningEngine {
   private launched = false;
+  private readonly runs = new Map<string, RunInfo>();
 
   constructor(private readonly o: EngineOptions) {}
 
@@ -190,35 +195,40 @@ export class ProvisioningEngine {
 
   /** Marks the run running (or finds it already running after a restart) and returns its plan. */
   async begin(provisionId: string, attempt: number): Promise<RunPlan | null> {
-    const result = await transaction(this.o.db, async (trx) => {
-      const p = await trx.selectFrom('provisions').selectAll().where('id', '=', provisionId).forUpdate().executeTakeFirst();
-      if (!p || p.attempt !== attempt || (p.status !== 'queued' && p.status !== 'running')) return null;
-      let deadline = p.deadlineAt;
-      if (p.status === 'queued') {
-        provisionLifecycle.assert(p.status, 'running');
-        const now = new Date();
-        deadline = new Date(now.getTime() + p.timeoutSeconds * 1000).toISOString();
-        await trx.updateTable('provisions').set({ status: 'running', startedAt: now.toISOString(), deadlineAt: deadline, updatedAt: now.toISOString() }).where('id', '=', provisionId).execute();
-        await this.event(trx, provisionId, attempt, null, 'running', attempt > 1 ? `Attempt ${attempt} started` : 'Started');
-      }
-      const tasks = await trx.selectFrom('provisionTasks').select(['seq', 'status']).where('provisionId', '=', provisionId).orderBy('seq').execute();
-      const spec = p.playbookSnapshot.tasks;
-      return {
-        deadline: Date.parse(deadline!),
-        tasks: tasks.map((t) => {
-          const s = spec[t.seq - 1]!;
-          return {
-            seq: t.seq,
-            done: doneTaskStatuses.includes(t.status),
-            retries: s.retries,
-            retryDelayMs: Math.max(1, Math.round(s.retry_delay * this.o.retryDelayScale)),
-            timeoutMs: s.timeout,
-          };
-        }),
-      };
-    });
-    if (result) this.o.hub.changed(provisionId);
-    return result;
+    const now = new Date();
+    const { rows } = await sql<{ started: string | null; running: string | null; kind: 'new_service' | 'addon'; variables: RunVariables; playbookSnapshot: Playbook; timeoutSeconds: number }>`
+      with started as (
+        update provisions set status = 'running', started_at = ${now.toISOString()}, updated_at = ${now.toISOString()},
+               deadline_at = ${now.toISOString()}::timestamptz + make_interval(secs => timeout_seconds)
+        where id = ${provisionId} and attempt = ${attempt} and status = any(${provisionLifecycle.sourcesOf('running')}::text[])
+        returning deadline_at
+      ), e as (
+        insert into provision_events (provision_id, attempt, task_seq, status, message)
+        select ${provisionId}, ${attempt}, null, 'running', ${attempt > 1 ? `Attempt ${attempt} started` : 'Started'} from started
+      )
+      select (select deadline_at from started) as started,
+             case when p.status = 'running' and p.attempt = ${attempt} then p.deadline_at end as running,
+             p.kind, p.variables, p.playbook_snapshot, p.timeout_seconds
+      from provisions p where p.id = ${provisionId}`.execute(this.o.db);
+    const r = rows[0];
+    const deadline = r?.started ?? r?.running;
+    if (!r || !deadline) return null;
+    this.remember({ id: provisionId, kind: r.kind, variables: r.variables, playbook: r.playbookSnapshot, timeoutSeconds: r.timeoutSeconds });
+    if (r.started) this.o.hub.changed(provisionId);
+    const tasks = await this.o.db.selectFrom('provisionTasks').select(['seq', 'status']).where('provisionId', '=', provisionId).orderBy('seq').execute();
+    return {
+      deadline: Date.parse(deadline),
+      tasks: tasks.map((t) => {
+        const spec = r.playbookSnapshot.tasks[t.seq - 1]!;
+        return {
+          seq: t.seq,
+          done: doneTaskStatuses.includes(t.status),
+          retries: spec.retries,
+          retryDelayMs: Math.max(1, Math.round(spec.retry_delay * this.o.retryDelayScale)),
+          timeoutMs: spec.timeout,
+        };
+      }),
+    };
   }
 
   /** Whether a failed attempt is worth another: the error says so, and there is time left. */
@@ -239,10 +249,10 @@ export class ProvisioningEngine {
       .execute();
   }
 
-  private context(p: { id: string; attempt: number; variables: RunVariables }, seq: number, signal: AbortSignal, lines: LogLine[]): ActionContext {
+  private context(p: { id: string; variables: RunVariables }, attempt: number, seq: number, signal: AbortSignal, lines: LogLine[]): ActionContext {
     return {
       provisionId: p.id,
-      attempt: p.attempt,
+      attempt,
       taskSeq: seq,
       idempotencyKey: `${p.id}:${seq}`,
       vars: p.variables,
@@ -252,52 +262,106 @@ export class ProvisioningEngine {
     };
   }
 
+  /** What a run needs that never changes after it is confirmed; kept per process. */
+  private async runInfo(provisionId: string): Promise<RunInfo> {
+    const hit = this.runs.get(provisionId);
+    if (hit) return hit;
+    const p = await this.o.db.selectFrom('provisions').select(['id', 'kind', 'variables', 'playbookSnapshot', 'timeoutSeconds']).where('id', '=', provisionId).executeTakeFirstOrThrow();
+    return this.remember({ id: p.id, kind: p.kind, variables: p.variables, playbook: p.playbookSnapshot, timeoutSeconds: p.timeoutSeconds });
+  }
+
+  private remember(info: RunInfo): RunInfo {
+    if (this.runs.size >= 5000) this.runs.delete(this.runs.keys().next().value!);
+    this.runs.set(info.id, info);
+    return info;
+  }
+
+  /**
+   * Moves a task to `to` when its lifecycle allows it from where it is, appends to its log and
+   * writes the event, in one statement. With `current`, only while `attempt` is the run's current,
+   * running attempt. Returns the task's attempt count, or null when nothing moved.
+   */
+  private async moveTask(
+    db: Executor,
+    provisionId: string,
+    attempt: number,
+    seq: number,
+    to: TaskStatus,
+    o: { set?: RawBuilder<unknown>[]; log?: RawBuilder<unknown>; message?: RawBuilder<unknown>; also?: TaskStatus[]; current?: boolean } = {},
+  ): Promise<number | null> {
+    const from = [...taskLifecycle.sourcesOf(to), ...(o.also ?? [])];
+    const sets = [sql`status = ${to}`, ...(o.set ?? []), ...(o.log ? [sql`log = log || ${o.log}`] : [])];
+    const r = await sql<{ attempts: number }>`
+      with t as (
+        update provision_tasks set ${sql.join(sets)}
+        where provision_id = ${provisionId} and seq = ${seq} and status = any(${from}::text[])
+        ${o.current ? sql`and exists (select 1 from provisions where id = ${provisionId} and attempt = ${attempt} and status = 'running')` : sql``}
+        returning attempts
+      ), e as (
+        insert into provision_events (provision_id, attempt, task_seq, status, message)
+        select ${provisionId}, ${attempt}, ${seq}, ${to}, ${o.message ?? sql`null`} from t
+      )
+      select attempts from t`.execute(db);
+    return r.rows[0]?.attempts ?? null;
+  }
+
+  private logLines(lines: string[]): RawBuilder<unknown> {
+    const at = this.now();
+    return sql`${json(lines.map((line) => ({ at, line })))}::jsonb`;
+  }
+
   /** One attempt of one task: record it running, run the action, record what came of it. */
   async runTask(provisionId: string, attempt: number, seq: number, deadline: number): Promise<void> {
-    const p = await this.load(this.o.db, provisionId);
-    if (p.attempt !== attempt || p.status !== 'running') return;
-    const spec = p.playbookSnapshot.tasks[seq - 1]!;
+    if (Date.now() >= deadline) throw new TaskError('PROVISIONING_TIMED_OUT', 'The run is past its deadline.', undefined, false);
+    const run = await this.runInfo(provisionId);
+    const spec = run.playbook.tasks[seq - 1]!;
     const action = actions.get(spec.action)!;
-    const task = await this.o.db.selectFrom('provisionTasks').selectAll().where('provisionId', '=', provisionId).where('seq', '=', seq).executeTakeFirstOrThrow();
-    if (doneTaskStatuses.includes(task.status)) return;
 
-    if (spec.when && !evaluateCondition(spec.when, p.variables)) {
-      await transaction(this.o.db, async (trx) => {
-        await this.setTask(trx, provisionId, seq, 'skipped', { finishedAt: this.now(), log: json([...task.log, { at: this.now(), line: `Skipped: "${spec.when}" is false.` }]) });
-        await this.event(trx, provisionId, attempt, seq, 'skipped', null);
+    if (spec.when && !evaluateCondition(spec.when, run.variables)) {
+      const moved = await this.moveTask(this.o.db, provisionId, attempt, seq, 'skipped', {
+        set: [sql`finished_at = ${this.now()}`],
+        log: this.logLines([`Skipped: "${spec.when}" is false.`]),
+        current: true,
       });
-      this.o.hub.changed(provisionId);
+      if (moved !== null) this.o.hub.changed(provisionId);
       return;
     }
 
-    const attemptNo = task.attempts + 1;
-    const lines: LogLine[] = [...task.log, { at: this.now(), line: `Attempt ${attemptNo} started${attempt > 1 ? ` (run ${attempt})` : ''}.` }];
-    await transaction(this.o.db, async (trx) => {
-      await this.setTask(trx, provisionId, seq, 'running', { attempts: attemptNo, startedAt: task.startedAt ?? this.now(), error: null, log: json(lines) });
-      await this.event(trx, provisionId, attempt, seq, 'running', attemptNo > 1 ? `Attempt ${attemptNo}` : null);
+    const now = this.now();
+    const attemptNo = await this.moveTask(this.o.db, provisionId, attempt, seq, 'running', {
+      also: ['running'],
+      set: [sql`attempts = attempts + 1`, sql`started_at = coalesce(started_at, ${now})`, sql`error = null`],
+      log: sql`jsonb_build_array(jsonb_build_object('at', ${now}::text, 'line', 'Attempt ' || (attempts + 1) || ' started' || ${attempt > 1 ? ` (run ${attempt})` : ''} || '.'))`,
+      message: sql`case when t.attempts > 1 then 'Attempt ' || t.attempts end`,
+      current: true,
     });
+    if (attemptNo === null) return; // done already, or this attempt was superseded
     this.o.hub.changed(provisionId);
 
     const signals = [AbortSignal.timeout(Math.max(1, deadline - Date.now()))];
     const stepSignal = DBOS.stepStatus?.timeoutSignal;
     if (stepSignal) signals.push(stepSignal);
     const signal = AbortSignal.any(signals);
+    const lines: LogLine[] = [];
 
     try {
-      const args = action.args.parse(renderDeep(spec.args, p.variables));
-      const result = await action.run(this.context(p, seq, signal, lines), args);
-      lines.push({ at: this.now(), line: 'Done.' });
-      await transaction(this.o.db, async (trx) => {
-        await this.setTask(trx, provisionId, seq, 'succeeded', { output: json(result.output), undo: result.undo ? json(result.undo) : null, log: json(lines), finishedAt: this.now(), error: null });
-        await this.event(trx, provisionId, attempt, seq, 'succeeded', null);
+      const args = action.args.parse(renderDeep(spec.args, run.variables));
+      const result = await action.run(this.context(run, attempt, seq, signal, lines), args);
+      const moved = await this.moveTask(this.o.db, provisionId, attempt, seq, 'succeeded', {
+        set: [sql`output = ${json(result.output)}::jsonb`, sql`undo = ${result.undo ? json(result.undo) : null}::jsonb`, sql`finished_at = ${this.now()}`, sql`error = null`],
+        log: sql`${json([...lines, { at: this.now(), line: 'Done.' }])}::jsonb`,
       });
+      if (moved === null) throw new TaskError('TASK_SUPERSEDED', 'The task finished after it had been given up (timeout).', undefined, false);
       this.o.hub.changed(provisionId);
     } catch (e) {
       const err = describe(e);
-      lines.push({ at: this.now(), line: `Attempt ${attemptNo} failed: ${err.message}${err.hint ? ` (${err.hint})` : ''}` });
       await this.o.db
         .updateTable('provisionTasks')
-        .set({ error: err.message, output: json({ error: err }), log: json(lines) })
+        .set({
+          error: err.message,
+          output: json({ error: err }),
+          log: sql`log || ${json(lines)}::jsonb || jsonb_build_array(jsonb_build_object('at', ${this.now()}::text, 'line', 'Attempt ' || attempts || ' failed: ' || ${err.message + (err.hint ? ` (${err.hint})` : '')}))`,
+        })
         .where('provisionId', '=', provisionId)
         .where('seq', '=', seq)
         .where('status', '=', 'running')
@@ -352,23 +416,6 @@ export class ProvisioningEngine {
     return out;
   }
 
-  /** The run's deadline passed between two tasks (after a restart, say). */
-  async stopAtDeadline(provisionId: string, attempt: number, seq: number): Promise<void> {
-    const p = await this.load(this.o.db, provisionId);
-    const task = await this.o.db.selectFrom('provisionTasks').select('name').where('provisionId', '=', provisionId).where('seq', '=', seq).executeTakeFirstOrThrow();
-    await this.o.db
-      .updateTable('provisions')
-      .set({
-        failedTask: seq,
-        errorCode: 'PROVISIONING_TIMED_OUT',
-        error: `Provisioning did not finish within ${seconds(p.timeoutSeconds * 1000)}. It stopped before "${task.name}".`,
-        errorHint: 'Check that the OCS and the network are online and look at the logs, then retry.',
-      })
-      .where('id', '=', provisionId)
-      .execute();
-    await this.finish(provisionId, attempt, 'timed_out');
-  }
-
   /** Undoes one task that succeeded (rollback, or cleanup after a cancel). Repeating it is harmless. */
   async undoTask(provisionId: string, seq: number): Promise<void> {
     const p = await this.load(this.o.db, provisionId);
@@ -376,7 +423,7 @@ export class ProvisioningEngine {
     if (task.status !== 'succeeded' || !task.undo) return;
     const action = actions.get(task.action)!;
     const lines: LogLine[] = [...task.log];
-    await action.undo!(this.context(p, seq, AbortSignal.timeout(60_000), lines), task.undo);
+    await action.undo!(this.context(p, p.attempt, seq, AbortSignal.timeout(60_000), lines), task.undo);
     lines.push({ at: this.now(), line: 'Undone.' });
     await transaction(this.o.db, async (trx) => {
       await this.setTask(trx, provisionId, seq, 'rolled_back', { log: json(lines) });
@@ -391,8 +438,23 @@ export class ProvisioningEngine {
     return rows.filter((r) => r.undo && actions.get(r.action)?.undo).map((r) => r.seq);
   }
 
-  /** The run ends: the provision's status, and a new service that failed stays, not active (R8.2). */
+  /** The run ends: the provision's status; a new service that failed stays, not active (R8.2). */
   async finish(provisionId: string, attempt: number, status: Extract<ProvisionStatus, 'succeeded' | 'failed' | 'timed_out'>): Promise<void> {
+    if (status === 'succeeded') {
+      // One statement on the common path: the service is already active (service.activate).
+      const now = this.now();
+      await sql`
+        with done as (
+          update provisions set status = 'succeeded', finished_at = ${now}, updated_at = ${now}, failed_task = null, error_code = null, error = null, error_hint = null
+          where id = ${provisionId} and attempt = ${attempt} and status = any(${provisionLifecycle.sourcesOf('succeeded')}::text[])
+          returning id
+        )
+        insert into provision_events (provision_id, attempt, task_seq, status, message) select id, ${attempt}, null, 'succeeded', 'Completed' from done`.execute(this.o.db);
+      this.runs.delete(provisionId);
+      this.o.hub.changed(provisionId);
+      this.o.logger.info({ provisionId, attempt, status }, 'provisioning finished');
+      return;
+    }
     await transaction(this.o.db, async (trx) => {
       const p = await trx.selectFrom('provisions').selectAll().where('id', '=', provisionId).forUpdate().executeTakeFirstOrThrow();
       if (p.attempt !== attempt || p.status === status) return;
@@ -400,15 +462,17 @@ export class ProvisioningEngine {
       const now = this.now();
       await trx
         .updateTable('provisions')
-        .set({ status, finishedAt: now, updatedAt: now, ...(status === 'succeeded' && { failedTask: null, errorCode: null, error: null, errorHint: null }) })
+        .set({ status, finishedAt: now, updatedAt: now })
         .where('id', '=', provisionId)
         .execute();
-      if (status !== 'succeeded' && p.kind === 'new_service' && p.serviceId) {
+      // The service that failed to come up stays, not active (R8.2).
+      if (p.kind === 'new_service' && p.serviceId) {
         const service = await trx.selectFrom('services').select('status').where('id', '=', p.serviceId).executeTakeFirstOrThrow();
         if (service.status === 'provisioning') await this.o.deps.services.transition(trx, p.serviceId, 'failed');
       }
-      await this.event(trx, provisionId, attempt, null, status, status === 'succeeded' ? 'Completed' : p.error);
+      await this.event(trx, provisionId, attempt, null, status, p.error);
     });
+    this.runs.delete(provisionId);
     this.o.hub.changed(provisionId);
     this.o.logger.info({ provisionId, attempt, status }, 'provisioning finished');
   }

@@ -15,6 +15,8 @@ export class ProgressHub {
   private readonly origin = randomUUID();
   private listener: pg.Client | null = null;
   private stopped = false;
+  private readonly pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -32,8 +34,9 @@ export class ProgressHub {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     client.on('notification', (msg) => {
       if (!msg.payload) return;
-      const [origin, id] = msg.payload.split('|');
-      if (origin !== this.origin && id) this.emitter.emit(id, id);
+      const [origin, ids] = msg.payload.split('|');
+      if (origin === this.origin || !ids) return;
+      for (const id of ids.split(',')) this.emitter.emit(id, id);
     });
     client.on('error', (err) => {
       this.options.logger.warn({ err: err.message }, 'progress listener lost its connection; reconnecting');
@@ -48,8 +51,19 @@ export class ProgressHub {
   /** Call after the change is committed. */
   changed(provisionId: string): void {
     this.emitter.emit(provisionId, provisionId);
-    if (this.options.databaseUrl) {
-      this.pool.query('select pg_notify($1, $2)', [CHANNEL, `${this.origin}|${provisionId}`]).catch((err: Error) => {
+    if (!this.options.databaseUrl) return;
+    // Other processes hear of changes in batches: one NOTIFY per 20 ms at most, whatever the load.
+    this.pending.add(provisionId);
+    this.flushTimer ??= setTimeout(() => void this.flush(), 20);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushTimer = null;
+    const ids = [...this.pending];
+    this.pending.clear();
+    // A NOTIFY payload holds under 8000 bytes: about 200 IDs each.
+    for (let i = 0; i < ids.length; i += 200) {
+      await this.pool.query('select pg_notify($1, $2)', [CHANNEL, `${this.origin}|${ids.slice(i, i + 200).join(',')}`]).catch((err: Error) => {
         this.options.logger.warn({ err: err.message }, 'could not notify other processes of a provisioning change');
       });
     }
@@ -62,6 +76,8 @@ export class ProgressHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     await this.listener?.end().catch(() => undefined);
     this.listener = null;
   }

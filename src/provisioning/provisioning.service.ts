@@ -1,6 +1,6 @@
 import { transaction } from '../db/transaction.js';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import type { ServicesService } from '../services/services.service.js';
 import { type DB, json } from '../db/schema.js';
@@ -10,6 +10,7 @@ import { recordAudit } from '../users/audit.service.js';
 import type { ProvisioningEngine } from './engine.js';
 import { preflight, type PreflightDeps, variablesFor } from './preflight.js';
 import type { ProgressHub } from './progress-hub.js';
+import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
 import { renderString } from './playbooks/templating.js';
 import type { AssignmentInput, PreflightResult, Progress, ProvisionStatus } from './provisioning.schemas.js';
@@ -145,18 +146,28 @@ export class ProvisioningService {
     return this.progress(row.id);
   }
 
-  /** What the progress view shows (R7.1); three indexed reads, cheap enough to poll every 0.2 s. */
+  /** What the progress view shows (R7.1): one indexed query, cheap enough to poll every 0.2 s (R7.2). */
   async progress(id: string): Promise<Progress> {
-    const p = await this.d.db
-      .selectFrom('provisions')
-      .select(['id', 'kind', 'status', 'attempt', 'customerId', 'productId', 'serviceId', 'variables', 'failedTask', 'errorCode', 'error', 'errorHint', 'createdAt', 'startedAt', 'finishedAt', 'deadlineAt', 'requestedByLabel'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    type Row = Pick<ProvisionsTable, 'id' | 'kind' | 'status' | 'customerId' | 'productId' | 'failedTask' | 'errorCode' | 'error' | 'errorHint' | 'startedAt' | 'finishedAt' | 'deadlineAt' | 'requestedByLabel'> & {
+      attempt: number;
+      createdAt: string;
+      customerName: string | null;
+      productName: string | null;
+      service: Progress['service'];
+      tasks: Progress['tasks'] | null;
+    };
+    const { rows } = await sql<Row>`
+      select p.id, p.kind, p.status, p.attempt, p.customer_id, p.product_id, p.failed_task, p.error_code, p.error, p.error_hint,
+             p.created_at, p.started_at, p.finished_at, p.deadline_at, p.requested_by_label,
+             p.variables -> 'customer' ->> 'name' as customer_name,
+             p.variables -> 'product' ->> 'name' as product_name,
+             (select json_build_object('id', s.id, 'name', s.name, 'status', s.status) from services s where s.id = p.service_id) as service,
+             (select json_agg(json_build_object('seq', t.seq, 'name', t.name, 'action', t.action, 'status', t.status, 'attempts', t.attempts) order by t.seq)
+                from provision_tasks t where t.provision_id = p.id) as tasks
+      from provisions p where p.id = ${id}`.execute(this.d.db);
+    const p = rows[0];
     if (!p) throw notFound('Provisioning', id, 'Check the provisioning ID; GET /api/provisions lists recent ones.');
-    const [tasks, service] = await Promise.all([
-      this.d.db.selectFrom('provisionTasks').select(['seq', 'name', 'action', 'status', 'attempts']).where('provisionId', '=', id).orderBy('seq').execute(),
-      p.serviceId ? this.d.db.selectFrom('services').select(['id', 'name', 'status']).where('id', '=', p.serviceId).executeTakeFirst() : Promise.resolve(undefined),
-    ]);
+    const tasks = p.tasks ?? [];
     const completed = tasks.filter((t) => doneTaskStatuses.includes(t.status)).length;
     const failedTask = p.failedTask ? tasks.find((t) => t.seq === p.failedTask) : undefined;
     return {
@@ -164,9 +175,9 @@ export class ProvisioningService {
       kind: p.kind,
       status: p.status,
       attempt: p.attempt,
-      customer: { id: p.customerId, name: p.variables.customer?.name ?? `Customer ${p.customerId}` },
-      product: { id: p.productId, name: p.variables.product?.name ?? `Product ${p.productId}` },
-      service: service ?? null,
+      customer: { id: p.customerId, name: p.customerName ?? `Customer ${p.customerId}` },
+      product: { id: p.productId, name: p.productName ?? `Product ${p.productId}` },
+      service: p.service ?? null,
       tasks,
       completed,
       total: tasks.length,
