@@ -9,6 +9,8 @@ const usage = `Switchboard: plan assignment and service provisioning.
 Usage: switchboard <command>
 
   serve     run the API, the console and the provisioning engine (the default)
+  worker    run only the provisioning engine (PostgreSQL: add workers to share the runs;
+            give each a WORKER_ID of its own)
   migrate   apply the database migrations and exit
   seed      load the demo data (catalog, customers, stock, staff) and exit
   help      show this text
@@ -37,6 +39,23 @@ async function main(argv: string[]): Promise<void> {
       logger.info(app.demoLoaded ? 'demo data loaded' : 'demo data was already there; nothing changed');
       printDemoLogins(logger);
       await app.close();
+      return;
+    }
+    case 'worker': {
+      if (config.database === 'embedded') {
+        console.error('A separate worker needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process, and `serve` already runs the engine.');
+        process.exitCode = 2;
+        return;
+      }
+      const app = await createApp({ config, logger });
+      logger.info({ workerId: config.workerId, concurrency: config.workerConcurrency }, 'provisioning worker running');
+      const stop = async (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        await app.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
       return;
     }
     case 'serve': {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itemLifecycle } from '../inventory/inventory.lifecycle.js';
+import { provisionLifecycle, taskLifecycle } from '../provisioning/provisioning.lifecycle.js';
 import { serviceLifecycle } from '../services/services.lifecycle.js';
 import { AppError } from './errors.js';
 import { defineLifecycle } from './lifecycle.js';
@@ -24,6 +25,21 @@ describe('lifecycle tables', () => {
     // A failed service keeps its record (R8.2): it is retried or cancelled, never silently active.
     expect(serviceLifecycle.can('failed', 'active')).toBe(false);
     expect(serviceLifecycle.can('failed', 'provisioning')).toBe(true);
+  });
+
+  it('provisioning runs: every state reachable from queued; retry goes back to queued; succeeded and cancelled are final', () => {
+    expect([...provisionLifecycle.reachableFrom('queued')].sort()).toEqual([...provisionLifecycle.states].sort());
+    expect(provisionLifecycle.sourcesOf('queued').sort()).toEqual(['failed', 'timed_out']);
+    expect(provisionLifecycle.transitions.succeeded).toEqual([]);
+    expect(provisionLifecycle.can('running', 'cancelled')).toBe(false);
+  });
+
+  it('tasks: a retry can re-run failed and rolled-back tasks, never a done one (R8.3)', () => {
+    expect([...taskLifecycle.reachableFrom('pending')].sort()).toEqual([...taskLifecycle.states].sort());
+    expect(taskLifecycle.sourcesOf('pending').sort()).toEqual(['failed', 'rolled_back', 'running']);
+    expect(taskLifecycle.can('succeeded', 'running')).toBe(false);
+    expect(taskLifecycle.can('succeeded', 'pending')).toBe(false);
+    expect(taskLifecycle.transitions.ignored).toEqual([]);
   });
 
   it('explains a forbidden move as a 409 with where it can go instead', () => {

@@ -298,3 +298,43 @@ describe('add-ons (R9, R12.3)', () => {
     expect(notHis.checks.find((c: any) => c.id === 'addon_target').message).toMatch(/belongs to another customer/);
   });
 });
+
+describe('internet for an existing customer (R12.2)', () => {
+  it('provisions Fibre - 100Mbps at a business site with its CPE modem and opens the installation ticket', async () => {
+    const agent = await t.as('agent');
+    const acme = body(await agent.get('/api/customers/search?q=Acme')).items[0].id;
+    const detail = body(await agent.get(`/api/customers/${acme}`));
+    const london = detail.sites.find((s: any) => s.name === 'London office');
+    const billing = detail.contacts.find((c: any) => c.role === 'billing');
+    const technical = detail.contacts.find((c: any) => c.role === 'technical');
+
+    const noSite = body(await agent.post('/api/provisions/preflight', { customerId: acme, product: 'fibre-100', customFields: { installation_date: '2026-12-15', po_number: 'PO-2025-001234' } }));
+    expect(noSite.checks.find((c: any) => c.id === 'site_contacts')).toMatchObject({ ok: false, field: 'siteId' });
+    expect(noSite.checks.find((c: any) => c.id === 'site_contacts').hint).toMatch(/London office, Manchester warehouse/);
+    const badPo = body(await agent.post('/api/provisions/preflight', { customerId: acme, product: 'fibre-100', siteId: london.id, customFields: { installation_date: '2026-12-15', po_number: '1234' } }));
+    expect(badPo.checks.find((c: any) => c.id === 'custom_fields')).toMatchObject({ ok: false, field: 'customFields.po_number' });
+    expect(badPo.checks.find((c: any) => c.id === 'custom_fields').message).toMatch(/PO number "1234" is not in the expected format/);
+
+    const { res, items } = await assign(agent, {
+      customerId: acme,
+      product: 'fibre-100',
+      templates: ['CPE Modem'],
+      siteId: london.id,
+      billingContactId: billing.id,
+      technicalContactId: technical.id,
+      customFields: { installation_date: '2026-12-15', po_number: 'PO-2025-001234' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const done = await waitForEnd(agent, body(res).id);
+    expect(done.status).toBe('succeeded');
+    expect(done.summary).toBe('7 of 7 tasks completed');
+    const service = body(await agent.get(`/api/services/${done.service.id}`));
+    expect(service).toMatchObject({ status: 'active', name: 'Fibre - London office', siteId: london.id, billingContactId: billing.id, technicalContactId: technical.id, autoRenew: true });
+    expect(service.customFields).toEqual({ installation_date: '2026-12-15', po_number: 'PO-2025-001234' });
+    const tickets = body(await agent.get(`/api/services/${service.id}/tickets`)).items;
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({ queue: 'field-engineering', dueDate: '2026-12-15', subject: 'Install Fibre - 100Mbps at London office', status: 'open' });
+    expect(tickets[0].details).toMatchObject({ contact: 'Bob Smith', site: '123 Main St' });
+    expect(body(await agent.get(`/api/inventory/items/${items['CPE Modem'].id}`))).toMatchObject({ status: 'assigned', serviceId: service.id });
+  });
+});
