@@ -125,6 +125,7 @@ void registered;
 
 export class ProvisioningEngine {
   private launched = false;
+  private sweeper: NodeJS.Timeout | null = null;
   private readonly runs = new Map<string, RunInfo>();
 
   constructor(private readonly o: EngineOptions) {}
@@ -155,9 +156,35 @@ export class ProvisioningEngine {
     await DBOS.launch();
     await DBOS.registerQueue(QUEUE, { workerConcurrency: this.o.concurrency, minPollingIntervalMs: 100, onConflict: 'always_update' });
     this.launched = true;
+    await this.reconcile();
+    this.sweeper = setInterval(() => void this.reconcile().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'reconcile failed')), 60_000);
+    this.sweeper.unref();
+  }
+
+  /**
+   * A run whose workflow ended without saying so (an engine error, a cancelled workflow) would
+   * look "running" forever (R8.4): mark it failed, with a message, so that it can be retried.
+   */
+  async reconcile(): Promise<number> {
+    const { rows } = await sql<{ id: string; attempt: number }>`
+      select p.id, p.attempt from provisions p
+      join dbos.workflow_status w on w.workflow_uuid = p.id::text || ':' || p.attempt
+      where p.status in ('queued', 'running') and w.status not in ('ENQUEUED', 'PENDING', 'DELAYED')`.execute(this.o.db);
+    for (const r of rows) {
+      await sql`update provisions set error_code = 'ENGINE_ERROR', error = 'The provisioning engine stopped this run unexpectedly.',
+                error_hint = 'Retry it; if it stops again, look at the server log for this provisioning ID.' where id = ${r.id}`.execute(this.o.db);
+      await transaction(this.o.db, async (trx) => {
+        const p = await trx.selectFrom('provisions').select('status').where('id', '=', r.id).forUpdate().executeTakeFirstOrThrow();
+        if (p.status === 'queued') await trx.updateTable('provisions').set({ status: 'running' }).where('id', '=', r.id).execute();
+      });
+      await this.finish(r.id, r.attempt, 'failed');
+      this.o.logger.warn({ provisionId: r.id, attempt: r.attempt }, 'a run whose workflow had ended was marked failed');
+    }
+    return rows.length;
   }
 
   async shutdown(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
     if (this.launched) await DBOS.shutdown();
     this.launched = false;
     if (engine === this) engine = null;
@@ -339,8 +366,9 @@ export class ProvisioningEngine {
     this.o.hub.changed(provisionId);
 
     const signals = [AbortSignal.timeout(Math.max(1, deadline - Date.now()))];
-    const stepSignal = DBOS.stepStatus?.timeoutSignal;
-    if (stepSignal) signals.push(stepSignal);
+    const status = DBOS.stepStatus;
+    if (status?.timeoutSignal) signals.push(status.timeoutSignal);
+    if (status?.cancelSignal) signals.push(status.cancelSignal);
     const signal = AbortSignal.any(signals);
     const lines: LogLine[] = [];
 

@@ -174,3 +174,28 @@ describe('playbook options', () => {
     expect(await n(sql`select 1 from sim_ocs_accounts where account = ${account}`)).toBe(1);
   });
 });
+
+describe('a run whose workflow ended without a word (R8.4)', () => {
+  it('is marked failed with a message by the reconciler, and can be retried', async () => {
+    const { DBOS } = await import('@dbos-inc/dbos-sdk');
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    await setSimulator(admin, 'ocs', { latencyMs: 3000 });
+    const { res } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
+    const id = body(res).id;
+    const until = Date.now() + 10_000;
+    while (body(await agent.get(`/api/provisions/${id}`)).status !== 'running' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await DBOS.cancelWorkflow(`${id}:1`);
+    await setSimulator(admin, 'ocs', { latencyMs: 0 });
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(body(await agent.get(`/api/provisions/${id}`)).status).toBe('running');
+
+    expect(await t.app.engine.reconcile()).toBe(1);
+    const p = body(await agent.get(`/api/provisions/${id}`));
+    expect(p.status).toBe('failed');
+    expect(p.error).toMatchObject({ code: 'ENGINE_ERROR', message: 'The provisioning engine stopped this run unexpectedly.' });
+    expect(p.service.status).toBe('failed');
+    await agent.post(`/api/provisions/${id}/retry`, { attempt: 1 });
+    expect((await waitForEnd(agent, id)).status).toBe('succeeded');
+  });
+});
