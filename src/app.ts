@@ -149,6 +149,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       ping: async () => {
         await sql`select 1`.execute(db);
       },
+      consoleDir: path.join(projectRoot, 'dist', 'web'),
     });
     closers.push(() => http.close());
     catalogRoutes(http, catalog);

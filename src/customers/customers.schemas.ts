@@ -125,6 +125,9 @@ export const customerDetail = customer
     paymentMethods: z.array(paymentMethod),
   })
   .meta({ id: 'CustomerDetail' });
+export type CustomerDetail = z.infer<typeof customerDetail>;
+export type Contact = z.infer<typeof contact>;
+export type Site = z.infer<typeof site>;
 
 export const searchHit = z
   .object({

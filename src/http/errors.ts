@@ -60,7 +60,4 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .send(body('INTERNAL', 'Something went wrong inside Switchboard. It has been logged.', `Quote request ID ${req.id} to support.`));
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send(body('NOT_FOUND', `There is no route ${req.method} ${req.url.split('?')[0]}.`, 'See /docs for the API.'));
-  });
 }

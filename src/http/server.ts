@@ -1,5 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fs from 'node:fs';
+import path from 'node:path';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -19,6 +22,8 @@ export interface ServerOptions {
   database: 'embedded' | 'postgres';
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** The built console (dist/web); served at / when it exists. */
+  consoleDir?: string | undefined;
 }
 
 /** The Fastify app with the cross-cutting parts: auth, errors, OpenAPI at /docs. Domains add routes. */
@@ -63,6 +68,26 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerAuth(app, opts.users);
+
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'same-origin');
+    reply.header('x-frame-options', 'DENY');
+  });
+
+  // The staff console: its files, and index.html for any other page the browser asks for.
+  const consoleDir = opts.consoleDir && fs.existsSync(path.join(opts.consoleDir, 'index.html')) ? opts.consoleDir : null;
+  if (consoleDir) {
+    await app.register(fastifyStatic, { root: consoleDir, prefix: '/', wildcard: true, index: false, cacheControl: true, maxAge: '1h' });
+    app.get('/', { schema: { hide: true } }, (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split('?')[0]!;
+    if (consoleDir && req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/docs') && !url.startsWith('/assets/')) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `There is no route ${req.method} ${url}.`, hint: 'See /docs for the API.' } });
+  });
 
   app.get('/api/health', {
     config: { auth: 'public' },

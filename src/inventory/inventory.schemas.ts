@@ -82,6 +82,7 @@ export const availableBody = z
     summary: stockSummary.describe('Items of this template by status: says why nothing is available (R4.5)'),
   })
   .meta({ id: 'AvailableInventory' });
+export type AvailableInventory = z.infer<typeof availableBody>;
 
 export const itemListQuery = z.object({
   template: z.string().max(100).optional(),

@@ -124,6 +124,7 @@ export const provisionEvent = z
   .meta({ id: 'ProvisionEvent' });
 
 export const logsBody = z.object({ id: z.uuid(), status: provisionStatus, attempt: z.number().int(), tasks: z.array(taskLog), events: z.array(provisionEvent) }).meta({ id: 'ProvisionLogs' });
+export type ProvisionLogs = z.infer<typeof logsBody>;
 
 export const provisionListQuery = z.object({
   status: provisionStatus.optional(),
@@ -151,3 +152,4 @@ export const provisionSummary = z
     requestedBy: z.string(),
   })
   .meta({ id: 'ProvisionSummary' });
+export type ProvisionSummary = z.infer<typeof provisionSummary>;

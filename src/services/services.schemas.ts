@@ -52,6 +52,7 @@ export const serviceAddon = z
     createdAt: timestamp,
   })
   .meta({ id: 'ServiceAddon' });
+export type ServiceAddon = z.infer<typeof serviceAddon>;
 
 export const balanceBody = z
   .object({
@@ -62,6 +63,7 @@ export const balanceBody = z
     totals: z.record(z.string(), z.number()).describe('Sums by "type:unit", e.g. { "data:MB": 25600 }'),
   })
   .meta({ id: 'ServiceBalance' });
+export type ServiceBalance = z.infer<typeof balanceBody>;
 
 export const ticket = z
   .object({
@@ -76,3 +78,4 @@ export const ticket = z
     createdAt: timestamp,
   })
   .meta({ id: 'Ticket' });
+export type Ticket = z.infer<typeof ticket>;
