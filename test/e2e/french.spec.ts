@@ -1,0 +1,52 @@
+import { expect, test } from '@playwright/test';
+import { shot, signIn } from './helpers.js';
+
+/** The same wizard in French, the language of the operator's documentation. */
+test('the assignment wizard in French, from the catalog to « 6 des 6 tâches complétées »', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+  await expect(page.getByRole('link', { name: 'Produits' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Catalogue de produits' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Plans de service' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Individuel' })).toBeVisible();
+  await shot(page, 'fr-01-catalogue');
+
+  const card = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Mobile - 20GB plan' }) });
+  await expect(card).toContainText('15,00 £ / mois');
+  await card.getByRole('button', { name: 'Attribuer au client' }).click();
+  const wizard = page.getByRole('dialog', { name: 'Attribuer un plan' });
+  await wizard.getByRole('combobox', { name: 'Rechercher des clients' }).fill('john.doe@');
+  await wizard.getByRole('option', { name: /John Doe \(ID : 101\)/ }).click();
+  await expect(wizard.getByRole('note')).toContainText('mauvais client nécessite une intervention manuelle');
+  await wizard.getByRole('button', { name: 'Continuer' }).click();
+
+  await expect(wizard.getByRole('heading', { name: "Éléments d'inventaire requis" })).toBeVisible();
+  await wizard.getByRole('combobox', { name: /^SIM Card/ }).selectOption({ index: 1 });
+  await expect(wizard.getByText(/Réservé pour cette attribution/)).toHaveCount(1);
+  await wizard.getByRole('combobox', { name: /^Mobile Number/ }).selectOption({ index: 1 });
+  await expect(wizard.getByText(/Réservé pour cette attribution/)).toHaveCount(2);
+  await shot(page, 'fr-02-inventaire');
+  await wizard.getByRole('button', { name: 'Continuer' }).click();
+
+  await expect(wizard.getByRole('group', { name: 'Souhaitez-vous activer le renouvellement automatique pour ce service ?' })).toBeVisible();
+  await wizard.getByRole('radio', { name: /^Oui/ }).check();
+  await wizard.getByRole('button', { name: 'Continuer' }).click();
+
+  await expect(wizard.getByRole('heading', { name: 'Examiner et confirmer' })).toBeVisible();
+  await expect(wizard.getByText('Toutes les vérifications sont passées.')).toBeVisible();
+  await expect(wizard.getByTestId('review-pricing')).toContainText("Frais d'installation : 0,00 £");
+  await expect(wizard.getByTestId('review-pricing')).toContainText('Coût mensuel : 15,00 £');
+  await expect(wizard.getByRole('button', { name: 'Annuler' })).toBeVisible();
+  await shot(page, 'fr-03-revision');
+  await wizard.getByRole('button', { name: 'Confirmer & Provisionner' }).click();
+
+  await expect(wizard.getByTestId('progress-summary')).toHaveText('6 des 6 tâches complétées', { timeout: 30_000 });
+  await expect(wizard.getByText('Service provisionné avec succès pour John Doe')).toBeVisible();
+  await expect(wizard.getByText('ID de service')).toBeVisible();
+  await expect(wizard.getByText('Nom de service')).toBeVisible();
+  await expect(wizard.getByRole('button', { name: 'Voir le service' })).toBeVisible();
+  await expect(wizard.getByRole('button', { name: 'Fermer', exact: true })).toBeVisible();
+  await shot(page, 'fr-04-succes');
+  await wizard.getByRole('button', { name: 'Fermer', exact: true }).click();
+  await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
+});

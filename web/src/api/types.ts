@@ -1,0 +1,10 @@
+/**
+ * The API's shapes, declared once as zod schemas on the server and inferred here: the console
+ * imports the types only, never a second declaration.
+ */
+export type { Product } from '../../../src/catalog/catalog.schemas';
+export type { Customer, CustomerDetail, Contact, Site, PaymentMethod, SearchHit } from '../../../src/customers/customers.schemas';
+export type { Item, Template, AvailableInventory, ItemStatus } from '../../../src/inventory/inventory.schemas';
+export type { Service, ServiceAddon, ServiceBalance, Ticket, ServiceStatus } from '../../../src/services/services.schemas';
+export type { Progress, PreflightResult, Check, ProvisionLogs, ProvisionSummary, AssignmentInput, TaskStatus, ProvisionStatus } from '../../../src/provisioning/provisioning.schemas';
+export type { User } from '../../../src/users/users.schemas';

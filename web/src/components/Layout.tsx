@@ -1,0 +1,50 @@
+import { NavLink, Outlet } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useSignOut } from '../api/session';
+import type { User } from '../api/types';
+import { type Language, languages, setLanguage } from '../i18n';
+
+/** The frame of every page: navigation, language, who is signed in. */
+export function Layout({ user }: { user: User }) {
+  const { t, i18n } = useTranslation();
+  const signOut = useSignOut();
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t('app.skip')}
+      </a>
+      <header className="top">
+        <span className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ☰
+          </span>{' '}
+          {t('app.name')}
+        </span>
+        <nav aria-label={t('app.nav.main')}>
+          <NavLink to="/products">{t('app.nav.products')}</NavLink>
+          <NavLink to="/customers">{t('app.nav.customers')}</NavLink>
+          <NavLink to="/inventory">{t('app.nav.inventory')}</NavLink>
+          <NavLink to="/provisioning">{t('app.nav.provisioning')}</NavLink>
+        </nav>
+        <span className="spacer" />
+        <label className="lang">
+          <span className="sr-only">{t('app.language')}</span>
+          <select aria-label={t('app.language')} value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)}>
+            {Object.entries(languages).map(([code, name]) => (
+              <option key={code} value={code}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="who muted small">{t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}</span>
+        <button type="button" className="btn btn-ghost" onClick={() => signOut.mutate()}>
+          {t('app.signOut')}
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,152 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useCancelProvision, useLogs, useProgress, useProvisions, useRetry } from '../api/provisioning';
+import type { ProvisionStatus } from '../api/types';
+import { ErrorNote, Loaded, StatusBadge } from '../components/common';
+import { dateTime } from '../format';
+import { TaskList, TaskLogs } from '../wizard/ProgressStep';
+
+const statuses: ProvisionStatus[] = ['queued', 'running', 'failed', 'timed_out', 'succeeded', 'cancelled'];
+
+/** What is running, what failed (R13): recent runs, each opening its progress and logs. */
+export function Provisioning() {
+  const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const status = (params.get('status') as ProvisionStatus | null) ?? undefined;
+  const list = useProvisions({ status });
+  return (
+    <section aria-labelledby="prov-title">
+      <h1 id="prov-title">{t('provisioning.title')}</h1>
+      <div className="toolbar">
+        <label>
+          {t('provisioning.filter')}{' '}
+          <select value={status ?? ''} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {}, { replace: true })}>
+            <option value="">{t('provisioning.all')}</option>
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <Loaded query={list}>
+        {(items) =>
+          items.length === 0 ? (
+            <p className="muted">{t('provisioning.none')}</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('provisioning.columns.when')}</th>
+                  <th scope="col">{t('provisioning.columns.customer')}</th>
+                  <th scope="col">{t('provisioning.columns.product')}</th>
+                  <th scope="col">{t('provisioning.columns.status')}</th>
+                  <th scope="col">{t('provisioning.columns.progress')}</th>
+                  <th scope="col">{t('provisioning.columns.by')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <Link to={`/provisioning/${p.id}`} aria-label={t('provisioning.open', { customer: p.customerName })}>
+                        {dateTime(p.createdAt)}
+                      </Link>
+                    </td>
+                    <td>
+                      <Link to={`/customers/${p.customerId}`}>{p.customerName}</Link>
+                    </td>
+                    <td>{p.productName}</td>
+                    <td>
+                      <StatusBadge status={p.status} />
+                      {p.error && <div className="small error-text">{p.error}</div>}
+                    </td>
+                    <td>{t('wizard.progress.summary', { completed: p.completed, total: p.total })}</td>
+                    <td className="small">{p.requestedBy}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+/** One run: its live task list, its error, its logs, and Retry / Cancel when it failed. */
+export function ProvisionDetail() {
+  const { t } = useTranslation();
+  const id = useParams().id!;
+  const progress = useProgress(id);
+  const logs = useLogs(id);
+  const retry = useRetry();
+  const cancel = useCancelProvision();
+  const p = progress.data;
+  // The logs follow the run as it goes.
+  useEffect(() => {
+    void logs.refetch();
+  }, [p?.completed, p?.status, p?.attempt]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <Loaded query={progress}>
+      {() => (
+        <section aria-labelledby="run-title">
+          <h1 id="run-title">
+            {t('provisioning.run')} <StatusBadge status={p!.status} />
+          </h1>
+          <p className="muted">
+            {p!.product.name} · <Link to={`/customers/${p!.customer.id}`}>{p!.customer.name}</Link>
+            {p!.service && (
+              <>
+                {' '}
+                · <Link to={`/services/${p!.service.id}`}>{p!.service.name}</Link>
+              </>
+            )}{' '}
+            · {t('wizard.progress.provisioningId')}: {p!.id}
+          </p>
+          <TaskList progress={p!} />
+          <p role="status" aria-live="polite">
+            {t('wizard.progress.summary', { completed: p!.completed, total: p!.total })}
+          </p>
+          {p!.error && (
+            <div className="note note-error" role="alert">
+              <p>
+                <strong>{t('wizard.progress.failureTitle', { message: p!.error.message })}</strong>
+              </p>
+              {p!.error.hint && <p>{p!.error.hint}</p>}
+            </div>
+          )}
+          {(p!.status === 'failed' || p!.status === 'timed_out') && (
+            <div className="row">
+              <button type="button" className="btn btn-primary" disabled={retry.isPending} onClick={() => retry.mutate({ id, attempt: p!.attempt })}>
+                {t('wizard.progress.retry')}
+              </button>
+              {p!.kind === 'new_service' && p!.service?.status !== 'active' && (
+                <button type="button" className="btn" disabled={cancel.isPending} onClick={() => cancel.mutate(id)}>
+                  {t('app.cancel')}
+                </button>
+              )}
+            </div>
+          )}
+          <ErrorNote error={retry.error ?? cancel.error} />
+          <TaskLogs logs={logs.data} loading={logs.isPending} />
+          {logs.data && (
+            <details>
+              <summary>{t('provisioning.events')}</summary>
+              <ol className="small">
+                {logs.data.events.map((e) => (
+                  <li key={e.id}>
+                    {dateTime(e.occurredAt)} · {e.taskSeq ? `#${e.taskSeq} ` : ''}
+                    {t(`status.${e.status}` as 'status.active', { defaultValue: e.status })} {e.message ? `· ${e.message}` : ''}
+                  </li>
+                ))}
+              </ol>
+            </details>
+          )}
+        </section>
+      )}
+    </Loaded>
+  );
+}

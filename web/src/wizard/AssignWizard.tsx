@@ -1,0 +1,195 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useCustomer } from '../api/customers';
+import { releaseAll } from '../api/inventory';
+import { inventoryKeys } from '../api/inventory';
+import type { Item, Product } from '../api/types';
+import { ProductIcon } from '../components/ProductCard';
+import { money } from '../format';
+import { CustomerStep } from './CustomerStep';
+import { DetailsStep } from './DetailsStep';
+import { InventoryStep } from './InventoryStep';
+import { ProductStep } from './ProductStep';
+import { ProgressStep } from './ProgressStep';
+import { ReviewStep } from './ReviewStep';
+import { ServiceStep } from './ServiceStep';
+import type { WizardStart } from './WizardContext';
+
+export type StepId = 'customer' | 'product' | 'service' | 'inventory' | 'details' | 'review' | 'progress';
+
+/** Everything the staff member has chosen so far. */
+export interface Choices {
+  product: Product | null;
+  customerId: number | null;
+  serviceId: number | null;
+  items: Record<string, Item>;
+  siteId: number | null;
+  billingContactId: number | null;
+  technicalContactId: number | null;
+  customFields: Record<string, string>;
+  autoRenew: boolean | null;
+}
+
+export interface StepProps {
+  choices: Choices;
+  update: (patch: Partial<Choices>) => void;
+  holder: string;
+}
+
+/** The custom fields a product asks of this kind of customer. */
+export const fieldsFor = (product: Product | null, customerType: 'individual' | 'business' | undefined) =>
+  (product?.customFields ?? []).filter((f) => !f.customerTypes || !customerType || f.customerTypes.includes(customerType));
+
+export function fieldProblem(f: Product['customFields'][number], value: string): 'missing' | 'invalid' | null {
+  const v = value.trim();
+  if (!v) return f.required ? 'missing' : null;
+  if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) return 'invalid';
+  if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) return 'invalid';
+  return null;
+}
+
+/**
+ * The assignment wizard (R1.2): a modal that works the same for every service type. It skips
+ * what its starting point already knows, reserves inventory as it is chosen, releases it when
+ * cancelled, and ends on the live progress of the run it starts.
+ */
+export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const holder = useMemo(() => crypto.randomUUID(), []);
+  const [provisionId, setProvisionId] = useState<string | null>(null);
+  const [choices, setChoices] = useState<Choices>({
+    product: start.product ?? null,
+    customerId: start.customerId ?? null,
+    serviceId: start.serviceId ?? null,
+    items: {},
+    siteId: null,
+    billingContactId: null,
+    technicalContactId: null,
+    customFields: {},
+    autoRenew: null,
+  });
+  const update = (patch: Partial<Choices>) => setChoices((c) => ({ ...c, ...patch }));
+  const customer = useCustomer(choices.customerId ?? undefined);
+  const category = choices.product?.category ?? start.category ?? 'plan';
+
+  const steps = useMemo<StepId[]>(() => {
+    const s: StepId[] = [];
+    if (!start.customerId) s.push('customer');
+    if (!start.product) s.push('product');
+    if (category === 'addon' && !start.serviceId) s.push('service');
+    if (!choices.product || choices.product.inventoryTemplates.length > 0) s.push('inventory');
+    s.push('details', 'review');
+    return s;
+  }, [start, category, choices.product]);
+  const [index, setIndex] = useState(0);
+  const step: StepId = provisionId ? 'progress' : (steps[Math.min(index, steps.length - 1)] ?? 'review');
+
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+  // Focus goes to the heading of each new step, so a screen reader announces where we are.
+  useEffect(() => {
+    heading.current?.focus();
+  }, [step]);
+
+  const close = () => {
+    if (!provisionId && Object.keys(choices.items).length > 0) {
+      void releaseAll(holder).finally(() => qc.invalidateQueries({ queryKey: inventoryKeys.all }));
+    }
+    dialog.current?.close();
+    onClose();
+  };
+
+  const canContinue = (() => {
+    const ct = customer.data?.type;
+    switch (step) {
+      case 'customer':
+        return Boolean(customer.data) && (!choices.product || choices.product.customerTypes.includes(customer.data!.type));
+      case 'product':
+        return Boolean(choices.product);
+      case 'service':
+        return Boolean(choices.serviceId);
+      case 'inventory':
+        return Boolean(choices.product) && choices.product!.inventoryTemplates.every((tpl) => choices.items[tpl]);
+      case 'details':
+        return fieldsFor(choices.product, ct).every((f) => !fieldProblem(f, choices.customFields[f.name] ?? ''));
+      default:
+        return false;
+    }
+  })();
+
+  const stepName = t(`wizard.steps.${step}`);
+  const title = category === 'addon' ? t('wizard.titleAddon') : t('wizard.title');
+  const props: StepProps = { choices, update, holder };
+
+  return (
+    <dialog
+      ref={dialog}
+      className="wizard"
+      aria-labelledby="wizard-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!provisionId) close();
+      }}
+    >
+      <header className="wizard-head">
+        <h2 id="wizard-title">{title}</h2>
+        <button type="button" className="btn btn-ghost" onClick={close} aria-label={t('wizard.closeDialog')}>
+          ✕
+        </button>
+      </header>
+      {choices.product && (
+        <p className="wizard-product" data-testid="wizard-product">
+          <ProductIcon product={choices.product} />
+          <strong>{choices.product.name}</strong>
+          <span className="muted">
+            {choices.product.billing === 'one_off'
+              ? `${money(choices.product.setupFee, choices.product.currency)} · ${t('catalog.oneOff').toLowerCase()}`
+              : t('catalog.perMonth', { price: money(choices.product.recurringPrice, choices.product.currency) })}
+          </span>
+        </p>
+      )}
+      {step !== 'progress' && (
+        <ol className="wizard-steps" aria-label={title}>
+          {steps.map((s, i) => (
+            <li key={s} aria-current={i === index ? 'step' : undefined} className={i < index ? 'done' : i === index ? 'current' : ''}>
+              {t(`wizard.steps.${s}`)}
+            </li>
+          ))}
+        </ol>
+      )}
+      <div className="wizard-body">
+        <h3 ref={heading} tabIndex={-1} className="sr-only-focusable">
+          {step === 'progress' ? stepName : t('wizard.stepOf', { n: index + 1, total: steps.length, name: stepName })}
+        </h3>
+        {step === 'customer' && <CustomerStep {...props} />}
+        {step === 'product' && <ProductStep {...props} customerType={customer.data?.type} category={category} />}
+        {step === 'service' && <ServiceStep {...props} />}
+        {step === 'inventory' && <InventoryStep {...props} />}
+        {step === 'details' && <DetailsStep {...props} customer={customer.data} />}
+        {step === 'review' && <ReviewStep {...props} customer={customer.data} onStarted={setProvisionId} onCancel={close} onBack={() => setIndex(index - 1)} />}
+        {step === 'progress' && provisionId && <ProgressStep provisionId={provisionId} onClose={close} />}
+      </div>
+      {step !== 'review' && step !== 'progress' && (
+        <footer className="wizard-foot">
+          <button type="button" className="btn" onClick={close}>
+            {t('wizard.cancel')}
+          </button>
+          <span className="spacer" />
+          {index > 0 && (
+            <button type="button" className="btn" onClick={() => setIndex(index - 1)}>
+              {t('wizard.back')}
+            </button>
+          )}
+          <button type="button" className="btn btn-primary" disabled={!canContinue} onClick={() => setIndex(index + 1)}>
+            {t('wizard.next')}
+          </button>
+        </footer>
+      )}
+    </dialog>
+  );
+}

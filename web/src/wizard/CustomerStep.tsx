@@ -1,0 +1,198 @@
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useCreateCustomer, useCustomer, useCustomerSearch } from '../api/customers';
+import type { CustomerDetail, SearchHit } from '../api/types';
+import { ErrorNote, Field, StatusBadge } from '../components/common';
+import type { StepProps } from './AssignWizard';
+
+/** R3: type-ahead search by name, ID, e-mail or phone; the chosen customer shown prominently. */
+export function CustomerStep({ choices, update }: StepProps) {
+  const { t } = useTranslation();
+  const chosen = useCustomer(choices.customerId ?? undefined);
+  if (choices.customerId && chosen.data) {
+    return <ChosenCustomer customer={chosen.data} productName={choices.product?.name} productTypes={choices.product?.customerTypes} onChange={() => update({ customerId: null })} />;
+  }
+  return (
+    <div>
+      <h4>{t('wizard.customer.heading')}</h4>
+      <CustomerSearch onPick={(id) => update({ customerId: id, siteId: null, billingContactId: null, technicalContactId: null })} />
+    </div>
+  );
+}
+
+export function ChosenCustomer({ customer, onChange, productName, productTypes }: { customer: CustomerDetail; onChange?: () => void; productName?: string | undefined; productTypes?: readonly string[] | undefined }) {
+  const { t } = useTranslation();
+  const eligible = !productTypes || productTypes.includes(customer.type);
+  return (
+    <section className="chosen-customer" aria-label={t('wizard.customer.chosen')}>
+      <p className="eyebrow">{t('wizard.customer.chosen')}</p>
+      <p className="chosen-name" data-testid="chosen-customer">
+        {t('customers.resultLine', { name: customer.name, id: customer.id })}
+      </p>
+      <p className="muted">
+        {t(`wizard.customer.type.${customer.type}`)} · {customer.email ?? '—'} · {customer.phone ?? '—'} · <StatusBadge status={customer.status} />
+      </p>
+      <p className="note note-warning" role="note">
+        ⚠ {t('wizard.customer.warning')}
+      </p>
+      {!eligible && productName && (
+        <p className="note note-error" role="alert">
+          {t('wizard.customer.notEligible', { product: productName, type: t(`catalog.${customer.type}`).toLowerCase() })}
+        </p>
+      )}
+      {onChange && (
+        <button type="button" className="btn" onClick={onChange}>
+          {t('wizard.customer.change')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** An accessible combobox: type, move with the arrow keys, pick with Enter or a click. */
+export function CustomerSearch({ onPick, autoFocus = true }: { onPick: (id: number) => void; autoFocus?: boolean }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [q, setQ] = useState('');
+  const [active, setActive] = useState(0);
+  const [creating, setCreating] = useState(false);
+  const search = useCustomerSearch(q);
+  const hits: SearchHit[] = q.trim() ? (search.data ?? []) : [];
+  const open = q.trim().length > 0 && hits.length > 0;
+  const nothing = q.trim().length > 0 && !search.isFetching && search.data !== undefined && hits.length === 0;
+
+  return (
+    <div className="customer-search">
+      <Field id={`${id}-q`} label={t('customers.search')} hint={t('customers.searchHint')}>
+        <input
+          id={`${id}-q`}
+          type="search"
+          role="combobox"
+          aria-expanded={open}
+          aria-controls={`${id}-list`}
+          aria-autocomplete="list"
+          aria-activedescendant={open ? `${id}-opt-${active}` : undefined}
+          aria-describedby={`${id}-q-hint`}
+          autoComplete="off"
+          autoFocus={autoFocus}
+          value={q}
+          onChange={(e) => {
+            setQ(e.target.value);
+            setActive(0);
+          }}
+          onKeyDown={(e) => {
+            if (!open) return;
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              setActive((a) => Math.min(hits.length - 1, a + 1));
+            } else if (e.key === 'ArrowUp') {
+              e.preventDefault();
+              setActive((a) => Math.max(0, a - 1));
+            } else if (e.key === 'Enter') {
+              e.preventDefault();
+              const hit = hits[active];
+              if (hit) onPick(hit.id);
+            }
+          }}
+        />
+      </Field>
+      {open && (
+        <>
+          <p className="eyebrow" id={`${id}-label`}>
+            {t('customers.results')}
+          </p>
+          <ul className="options" role="listbox" id={`${id}-list`} aria-labelledby={`${id}-label`}>
+            {hits.map((h, i) => (
+              <li
+                key={h.id}
+                id={`${id}-opt-${i}`}
+                role="option"
+                aria-selected={i === active}
+                className={i === active ? 'active' : ''}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => onPick(h.id)}
+              >
+                <span className="option-main">{t('customers.resultLine', { name: h.name, id: h.id })}</span>
+                <span className="muted">
+                  {' '}
+                  · {t(`catalog.${h.type}`)} · {h.email ?? ''} {h.phone ?? ''} · {t(`customers.matchedOn.${h.matchedOn}`)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {nothing && !creating && (
+        <div className="note note-empty" role="status">
+          <p>
+            <strong>{t('customers.notFound.title')}</strong>
+          </p>
+          <p>{t('customers.notFound.cause')}</p>
+          <p>{t('customers.notFound.fixes')}</p>
+          <ul>
+            <li>{t('customers.notFound.typo')}</li>
+            <li>{t('customers.notFound.other')}</li>
+            <li>{t('customers.notFound.create')}</li>
+          </ul>
+          <button type="button" className="btn" onClick={() => setCreating(true)}>
+            {t('customers.create')}
+          </button>
+        </div>
+      )}
+      {creating && <NewCustomerForm initialName={/\d/.test(q) ? '' : q} onCreated={onPick} onCancel={() => setCreating(false)} />}
+    </div>
+  );
+}
+
+/** R3.3: create the customer on the spot, then carry on with the assignment. */
+export function NewCustomerForm({ initialName = '', onCreated, onCancel }: { initialName?: string; onCreated: (id: number) => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const create = useCreateCustomer();
+  const [form, setForm] = useState({ type: 'individual' as 'individual' | 'business', name: initialName, email: '', phone: '', paymentType: 'card' });
+  return (
+    <form
+      className="card form"
+      aria-label={t('customers.createTitle')}
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate({ ...form, email: form.email || null, phone: form.phone || null }, { onSuccess: (c) => onCreated(c.id) });
+      }}
+    >
+      <h4>{t('customers.createTitle')}</h4>
+      <Field id={`${id}-type`} label={t('customers.type')}>
+        <select id={`${id}-type`} value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value as 'individual' })}>
+          <option value="individual">{t('catalog.individual')}</option>
+          <option value="business">{t('catalog.business')}</option>
+        </select>
+      </Field>
+      <Field id={`${id}-name`} label={t('customers.name')} required>
+        <input id={`${id}-name`} required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} autoFocus />
+      </Field>
+      <Field id={`${id}-email`} label={t('customers.email')}>
+        <input id={`${id}-email`} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
+      </Field>
+      <Field id={`${id}-phone`} label={t('customers.phone')}>
+        <input id={`${id}-phone`} type="tel" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.target.value })} />
+      </Field>
+      <Field id={`${id}-pay`} label={t('customers.paymentType')}>
+        <select id={`${id}-pay`} value={form.paymentType} onChange={(e) => setForm({ ...form, paymentType: e.target.value })}>
+          {(['card', 'direct_debit', 'invoice', 'prepaid'] as const).map((p) => (
+            <option key={p} value={p}>
+              {t(`customers.paymentTypes.${p}`)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <ErrorNote error={create.error} />
+      <div className="row">
+        <button type="button" className="btn" onClick={onCancel}>
+          {t('app.cancel')}
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+          {t('customers.create')}
+        </button>
+      </div>
+    </form>
+  );
+}

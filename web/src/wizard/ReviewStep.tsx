@@ -1,0 +1,178 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Assignment, usePreflight, useStartProvision } from '../api/provisioning';
+import { useService } from '../api/services';
+import type { CustomerDetail } from '../api/types';
+import { ErrorNote } from '../components/common';
+import { money } from '../format';
+import { type Choices, type StepProps, fieldsFor } from './AssignWizard';
+
+export function assignmentOf(c: Choices, holder: string): Assignment {
+  return {
+    customerId: c.customerId!,
+    product: c.product!.slug,
+    ...(c.serviceId && c.product?.category === 'addon' && { serviceId: c.serviceId }),
+    reservation: holder,
+    inventory: Object.fromEntries(Object.entries(c.items).map(([tpl, item]) => [tpl, item.id])),
+    ...(c.product?.category === 'plan' && c.autoRenew !== null && { autoRenew: c.autoRenew }),
+    customFields: Object.fromEntries(Object.entries(c.customFields).filter(([, v]) => v.trim() !== '')),
+    ...(c.siteId && { siteId: c.siteId }),
+    ...(c.billingContactId && { billingContactId: c.billingContactId }),
+    ...(c.technicalContactId && { technicalContactId: c.technicalContactId }),
+  };
+}
+
+/**
+ * R6: everything chosen, the price, auto-renew, and the checks of R6.3 run by the server before
+ * the button is pressed. Confirm sends the wizard's one key, so a double click starts one run.
+ */
+export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onBack }: StepProps & { customer: CustomerDetail | undefined; onStarted: (id: string) => void; onCancel: () => void; onBack: () => void }) {
+  const { t } = useTranslation();
+  const preflight = usePreflight();
+  const start = useStartProvision();
+  const service = useService(choices.serviceId ?? 0);
+  const input = assignmentOf(choices, holder);
+  const clicked = useRef(false);
+  const product = choices.product!;
+
+  useEffect(() => {
+    preflight.mutate(input);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const result = preflight.data;
+  const problems = result?.checks.filter((c) => !c.ok) ?? [];
+  const site = customer?.sites.find((s) => s.id === choices.siteId);
+  const contact = (id: number | null) => customer?.contacts.find((c) => c.id === id);
+  const fields = fieldsFor(product, customer?.type).filter((f) => choices.customFields[f.name]);
+
+  const confirm = () => {
+    if (clicked.current) return; // the second click of a double click
+    clicked.current = true;
+    start.mutate({ input, key: holder }, { onSuccess: (p) => onStarted(p.id), onError: () => (clicked.current = false) });
+  };
+
+  return (
+    <div className="review">
+      <h4>{t('wizard.review.heading')}</h4>
+      <dl className="summary">
+        <dt>{t('wizard.review.customer')}</dt>
+        <dd data-testid="review-customer">{customer ? t('customers.resultLine', { name: customer.name, id: customer.id }) : ''}</dd>
+        <dt>{t('wizard.review.product')}</dt>
+        <dd data-testid="review-product">{product.name}</dd>
+        {product.category === 'addon' && service.data && (
+          <>
+            <dt>{t('wizard.review.service')}</dt>
+            <dd>
+              {service.data.name} (ID: {service.data.id})
+            </dd>
+          </>
+        )}
+        {Object.keys(choices.items).length > 0 && (
+          <>
+            <dt>{t('wizard.review.inventory')}</dt>
+            <dd>
+              <ul className="plain" data-testid="review-inventory">
+                {Object.entries(choices.items).map(([tpl, item]) => (
+                  <li key={tpl}>
+                    {tpl}: {item.label.replace(/ \([^)]*\)$/, '')}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+        <dt>{t('wizard.review.pricing')}</dt>
+        <dd data-testid="review-pricing">
+          {product.billing === 'one_off' ? (
+            t('wizard.review.oneOff', { amount: money(product.setupFee, product.currency) })
+          ) : (
+            <>
+              {t('wizard.review.setupFee', { amount: money(product.setupFee, product.currency) })}
+              <br />
+              {t('wizard.review.monthly', { amount: money(product.recurringPrice, product.currency) })}
+            </>
+          )}
+        </dd>
+        {product.category === 'plan' && (
+          <>
+            <dt>{t('wizard.review.autoRenew')}</dt>
+            <dd data-testid="review-autorenew">{(result?.autoRenew ?? choices.autoRenew) ? t('app.yes') : t('app.no')}</dd>
+          </>
+        )}
+        {(site || contact(choices.billingContactId) || fields.length > 0) && (
+          <>
+            <dt>{t('wizard.review.options')}</dt>
+            <dd>
+              <ul className="plain">
+                {site && (
+                  <li>
+                    {t('wizard.details.site')}: {site.name} - {site.addressLine1}
+                  </li>
+                )}
+                {contact(choices.billingContactId) && (
+                  <li>
+                    {t('wizard.details.billingContact')}: {contact(choices.billingContactId)!.name}
+                  </li>
+                )}
+                {contact(choices.technicalContactId) && (
+                  <li>
+                    {t('wizard.details.technicalContact')}: {contact(choices.technicalContactId)!.name}
+                  </li>
+                )}
+                {fields.map((f) => (
+                  <li key={f.name}>
+                    {f.label}: {choices.customFields[f.name]}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+      </dl>
+
+      <section aria-labelledby="checks-title" className="checks">
+        <h5 id="checks-title">{t('wizard.review.checks')}</h5>
+        {preflight.isPending && <p role="status">{t('wizard.review.checking')}</p>}
+        <ErrorNote error={preflight.error} onRetry={() => preflight.mutate(input)} />
+        {result && (
+          <>
+            <p role="status" className={result.ok ? 'ok-text' : 'error-text'}>
+              {result.ok ? t('wizard.review.allGood') : t('wizard.review.problems')}
+            </p>
+            <ul className="check-list">
+              {result.checks.map((c) => (
+                <li key={c.id} className={c.ok ? 'check-ok' : 'check-fail'} data-check={c.id}>
+                  <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span> <strong>{t(`wizard.checks.${c.id}`)}</strong>: {c.message}
+                  {!c.ok && c.hint && <span className="hint"> {c.hint}</span>}
+                </li>
+              ))}
+            </ul>
+            {result.tasks.length > 0 && (
+              <details>
+                <summary>{t('wizard.review.tasks')}</summary>
+                <ol>
+                  {result.tasks.map((name, i) => (
+                    <li key={i}>{name}</li>
+                  ))}
+                </ol>
+              </details>
+            )}
+          </>
+        )}
+      </section>
+      <ErrorNote error={start.error} />
+      <footer className="wizard-foot">
+        <button type="button" className="btn" onClick={onCancel}>
+          {t('wizard.cancel')}
+        </button>
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={onBack} disabled={start.isPending}>
+          {t('wizard.back')}
+        </button>
+        <button type="button" className="btn btn-primary" disabled={!result?.ok || start.isPending || start.isSuccess} onClick={confirm}>
+          {start.isPending ? t('wizard.review.confirming') : t('wizard.review.confirm')}
+        </button>
+      </footer>
+    </div>
+  );
+}
