@@ -91,9 +91,16 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
   useEffect(() => {
     dialog.current?.showModal();
   }, []);
-  // Focus goes to the heading of each new step, so a screen reader announces where we are.
+  // On each new step, focus goes to its first field (where a person starts typing or choosing)
+  // or, on steps with nothing to fill in, to its heading, so a screen reader says where we are.
+  const body = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    heading.current?.focus();
+    const t = setTimeout(() => {
+      const fields = step === 'review' || step === 'progress' ? null : body.current;
+      const first = fields?.querySelector<HTMLElement>('[data-autofocus]:not([disabled])') ?? fields?.querySelector<HTMLElement>('input:not([disabled]), select:not([disabled]), textarea');
+      (first ?? heading.current)?.focus();
+    }, 0);
+    return () => clearTimeout(t);
   }, [step]);
 
   const close = () => {
@@ -162,7 +169,7 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
           ))}
         </ol>
       )}
-      <div className="wizard-body">
+      <div className="wizard-body" ref={body}>
         <h3 ref={heading} tabIndex={-1} className="sr-only-focusable">
           {step === 'progress' ? stepName : t('wizard.stepOf', { n: index + 1, total: steps.length, name: stepName })}
         </h3>

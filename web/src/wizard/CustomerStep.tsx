@@ -75,6 +75,7 @@ export function CustomerSearch({ onPick, autoFocus = true }: { onPick: (id: numb
           aria-describedby={`${id}-q-hint`}
           autoComplete="off"
           autoFocus={autoFocus}
+          data-autofocus
           value={q}
           onChange={(e) => {
             setQ(e.target.value);

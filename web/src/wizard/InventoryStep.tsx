@@ -16,9 +16,10 @@ export function InventoryStep({ choices, update, holder }: StepProps) {
     <div>
       <h4>{t('wizard.inventory.heading')}</h4>
       {templates.length === 0 && <p>{t('wizard.inventory.notNeeded')}</p>}
-      {templates.map((template) => (
+      {templates.map((template, i) => (
         <InventorySelector
           key={template}
+          first={i === 0}
           template={template}
           holder={holder}
           selected={choices.items[template] ?? null}
@@ -38,7 +39,7 @@ export function InventoryStep({ choices, update, holder }: StepProps) {
  * Choosing an item reserves it for this assignment (R4.3); choosing another releases the first.
  * If someone else got it first, the selector says so and shows what is still available.
  */
-function InventorySelector({ template, holder, selected, onSelected }: { template: string; holder: string; selected: Item | null; onSelected: (item: Item | null) => void }) {
+function InventorySelector({ template, holder, selected, onSelected, first }: { template: string; holder: string; selected: Item | null; onSelected: (item: Item | null) => void; first: boolean }) {
   const { t } = useTranslation();
   const id = useId();
   const qc = useQueryClient();
@@ -81,11 +82,12 @@ function InventorySelector({ template, holder, selected, onSelected }: { templat
         )}
         <select
           id={`${id}-item`}
+          data-autofocus={first ? '' : undefined}
           required
           aria-required="true"
           aria-describedby={selected ? `${id}-held` : undefined}
           value={selected?.id ?? ''}
-          disabled={busy || !available.data}
+          disabled={busy}
           onChange={(e) => void choose(e.target.value ? Number(e.target.value) : null)}
         >
           <option value="">{t('wizard.choose')}</option>

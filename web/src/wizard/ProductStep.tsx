@@ -42,6 +42,7 @@ export function ProductStep({ choices, update, holder, customerType, category }:
                         <label key={p.id} className={`choice${choices.product?.id === p.id ? ' selected' : ''}`}>
                           <input
                             type="radio"
+                            data-autofocus={choices.product ? (choices.product.id === p.id ? '' : undefined) : ''}
                             name="product"
                             value={p.slug}
                             checked={choices.product?.id === p.id}

@@ -29,7 +29,7 @@ export function ServiceStep({ choices, update }: StepProps) {
               <legend>{t('wizard.service.label', { type: typeName })}</legend>
               {active.map((s) => (
                 <label key={s.id} className={`choice${choices.serviceId === s.id ? ' selected' : ''}`}>
-                  <input type="radio" name="service" checked={choices.serviceId === s.id} onChange={() => update({ serviceId: s.id })} />
+                  <input type="radio" name="service" data-autofocus={!choices.serviceId || choices.serviceId === s.id ? '' : undefined} checked={choices.serviceId === s.id} onChange={() => update({ serviceId: s.id })} />
                   <span>
                     <strong>{s.name}</strong> (ID: {s.id}) · {s.productName} <StatusBadge status={s.status} />
                   </span>
