@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { billingRoutes } from './billing/billing.routes.js';
+import { BillingService } from './billing/billing.service.js';
+import { BillingRunner } from './billing/billing.workflows.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import type { Config } from './config.js';
@@ -8,6 +11,7 @@ import { customersRoutes } from './customers/customers.routes.js';
 import { CustomersService } from './customers/customers.service.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { SharedTestClock } from './db/test-clock.js';
 import { seedDemo } from './demo/seed.js';
 import { createServer } from './http/server.js';
 import type { ZodApp } from './http/types.js';
@@ -17,11 +21,15 @@ import { HttpNetwork, type NetworkAdapter, SimulatedNetwork } from './integratio
 import { CgratesOcs } from './integrations/ocs/cgrates-ocs.js';
 import type { OcsAdapter } from './integrations/ocs/ocs.js';
 import { SimulatedOcs } from './integrations/ocs/simulated-ocs.js';
+import type { PaymentGateway } from './integrations/payments/gateway.js';
+import { StripeGateway } from './integrations/payments/stripe-gateway.js';
+import { TestGateway } from './integrations/payments/test-gateway.js';
 import { Simulators } from './integrations/simulators.js';
 import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { ProvisioningEngine } from './provisioning/engine.js';
+import { LifecycleService } from './provisioning/lifecycle.service.js';
 import { loadPlaybooks, productProblems } from './provisioning/playbooks/playbooks.js';
 import { ProgressHub } from './provisioning/progress-hub.js';
 import { provisioningRoutes } from './provisioning/provisioning.routes.js';
@@ -49,6 +57,9 @@ export interface Services {
   inventory: InventoryService;
   services: ServicesService;
   provisioning: ProvisioningService;
+  lifecycle: LifecycleService;
+  billing: BillingService;
+  billingRunner: BillingRunner;
 }
 
 export interface Integrations {
@@ -58,6 +69,7 @@ export interface Integrations {
   mail: Mailer;
   tickets: Tickets;
   http: HttpSystems;
+  payments: PaymentGateway;
 }
 
 export interface SwitchboardApp {
@@ -77,7 +89,7 @@ export interface SwitchboardApp {
  */
 export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
   const { config, logger } = opts;
-  const clock = opts.clock ?? systemClock;
+  let clock = opts.clock ?? systemClock;
   const playbooks = loadPlaybooks([path.join(projectRoot, 'playbooks'), ...config.playbookDirs]);
   const database = await openDatabase(config);
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
@@ -88,6 +100,13 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
     const { db } = database;
+    if (config.testClock && !opts.clock) {
+      const shared = new SharedTestClock(db);
+      await shared.start();
+      closers.push(() => shared.stop());
+      clock = shared;
+      logger.warn('TEST_CLOCK is on: an administrator can move this clock (PUT /api/test-clock). Not for production.');
+    }
 
     const users = new UsersService(db, { sessionTtlHours: config.sessionTtlHours });
     const catalog = new CatalogService(db, {
@@ -111,7 +130,9 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       mail: new Mailer(db, simulators, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
       tickets: new Tickets(db, simulators),
       http: new HttpSystems(db, simulators, config.httpSystems),
+      payments: config.payments.gateway === 'stripe' ? new StripeGateway(config.payments.stripeSecretKey!, config.payments.stripeApiBase) : new TestGateway(db, simulators),
     };
+    const billing = new BillingService(db, clock, integrations.payments, catalog, { dunning: config.billing.dunningMs, retryAfterSuspensionMs: config.billing.retryAfterSuspensionMs });
     closers.push(() => integrations.mail.close());
 
     const hub = new ProgressHub(database.pool, { databaseUrl: config.databaseUrl, logger });
@@ -123,17 +144,21 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       kind: database.kind,
       logger,
       hub,
-      deps: { customers, inventory, services, clock, ...integrations },
+      deps: { billing, customers, inventory, services, clock, ...integrations },
       concurrency: config.workerConcurrency,
       retryDelayScale: config.retryDelayScale,
       executorId: config.workerId,
       applicationVersion: version,
-      runWorkflows: true,
+      runWorkflows: config.runWorkflows,
     });
     await engine.launch();
     closers.push(() => engine.shutdown());
     const provisioning = new ProvisioningService({ db, engine, hub, catalog, customers, inventory, services, playbooks, clock });
-    const all: Services = { users, catalog, customers, inventory, services, provisioning };
+    const lifecycle = new LifecycleService({ db, engine, hub, provisioning, catalog, customers, services, inventory, playbooks });
+    const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
+    await billingRunner.start();
+    closers.push(() => billingRunner.stop());
+    const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner };
 
     const demoLoaded = opts.seedDemo ? await seedDemo(all, systemCtx, logger) : false;
     for (const p of await catalog.list({ enabled: 'all' })) {
@@ -155,7 +180,8 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     catalogRoutes(http, catalog);
     customersRoutes(http, customers);
     inventoryRoutes(http, inventory);
-    servicesRoutes(http, { services, customers, inventory, integrations });
+    servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing });
+    billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
     usersRoutes(http, users, db, { cookieSecure: config.cookieSecure });
     await http.ready();

@@ -28,6 +28,8 @@ export const configSchema = z.object({
   PLAYBOOKS_DIR: z.string().optional(),
   /** Provisioning runs one process works on at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).optional(),
+  /** `off`: this process starts runs but leaves them to the workers (a web-only process on PostgreSQL). */
+  RUN_WORKFLOWS: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
   /** A stable name per process when several share a PostgreSQL: a restarted one takes back its runs. */
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('local'),
   /** Multiplies every task's retry delay (0.01 makes tests fast). */
@@ -38,6 +40,17 @@ export const configSchema = z.object({
   /** Mail: an SMTP URL (smtp://user:pass@host:587); the database outbox when unset. */
   SMTP_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   MAIL_FROM: z.string().default('Switchboard <no-reply@switchboard.local>'),
+  /** Payments: the built-in test gateway, or Stripe (STRIPE_SECRET_KEY; STRIPE_API_BASE for a stand-in). */
+  PAYMENT_GATEWAY: z.enum(['test', 'stripe']).optional(),
+  STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  STRIPE_API_BASE: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  /** Waits before each new attempt of a declined charge; then the service is suspended. */
+  DUNNING_SCHEDULE: z.string().default('1d,3d,5d'),
+  RETRY_AFTER_SUSPENSION: z.string().default('7d'),
+  /** Run the billing sweep every minute (renewals, payment retries). */
+  BILLING_SCHEDULE: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
+  /** A clock the admin can move (PUT /api/test-clock), shared by every process: for tests and demos only. */
+  TEST_CLOCK: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(false),
   /** Network elements behind a REST gateway; the built-in simulators when unset. */
   HLR_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   RADIUS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
@@ -69,13 +82,24 @@ export type Config = {
   playbookDirs: string[];
   workerConcurrency: number;
   workerId: string;
+  runWorkflows: boolean;
   retryDelayScale: number;
   ocs: { url: string | undefined; tenant: string };
   smtpUrl: string | undefined;
   mailFrom: string;
   network: { hlrUrl: string | undefined; radiusUrl: string | undefined };
   httpSystems: Record<string, string>;
+  payments: { gateway: 'test' | 'stripe'; stripeSecretKey: string | undefined; stripeApiBase: string | undefined };
+  billing: { dunningMs: number[]; retryAfterSuspensionMs: number; schedule: boolean };
+  testClock: boolean;
 };
+
+/** "1d", "36h", "30m", "10s" as milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(s);
+  if (!m) throw new ConfigError(`"${s}" is not a duration (use 500ms, 30s, 10m, 12h, 3d)`);
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'd']);
+}
 
 export class ConfigError extends Error {}
 
@@ -86,6 +110,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (!e.RUN_WORKFLOWS && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration:\n  RUN_WORKFLOWS=off needs DATABASE_URL and a worker process: the embedded database has no other process to run the workflows');
+  }
+  if ((e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test')) === 'stripe' && !e.STRIPE_SECRET_KEY) {
+    throw new ConfigError('Invalid configuration:\n  PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -100,11 +130,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     playbookDirs: (e.PLAYBOOKS_DIR ?? '').split(':').filter(Boolean).map((d) => path.resolve(d)),
     workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 50 : 20),
     workerId: e.WORKER_ID,
+    runWorkflows: e.RUN_WORKFLOWS,
     retryDelayScale: e.RETRY_DELAY_SCALE,
     ocs: { url: e.OCS_URL, tenant: e.OCS_TENANT },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     network: { hlrUrl: e.HLR_URL, radiusUrl: e.RADIUS_URL },
     httpSystems: e.HTTP_SYSTEMS,
+    payments: { gateway: e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test'), stripeSecretKey: e.STRIPE_SECRET_KEY, stripeApiBase: e.STRIPE_API_BASE },
+    billing: { dunningMs: e.DUNNING_SCHEDULE.split(',').filter((x) => x.trim()).map(parseDuration), retryAfterSuspensionMs: parseDuration(e.RETRY_AFTER_SUSPENSION), schedule: e.BILLING_SCHEDULE },
+    testClock: e.TEST_CLOCK,
   };
 }

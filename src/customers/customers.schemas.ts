@@ -19,6 +19,7 @@ export const customer = z
     phone: z.string().nullable(),
     paymentType,
     companyNumber: z.string().nullable(),
+    paymentCustomerRef: z.string().nullable().describe("The payment provider's customer (Stripe cus_...)"),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -34,6 +35,7 @@ export const customerInput = z
     phone: phone.nullable().optional(),
     paymentType: paymentType.default('card'),
     companyNumber: z.string().trim().max(50).nullable().optional(),
+    paymentCustomerRef: z.string().trim().max(100).nullable().optional().describe("The payment provider's customer, e.g. Stripe cus_..."),
   })
   .meta({ id: 'CustomerCreate' });
 export type CustomerInput = z.infer<typeof customerInput>;

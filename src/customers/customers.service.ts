@@ -16,7 +16,7 @@ export class CustomersService {
   async get(id: number, db: Executor = this.db): Promise<Customer> {
     const row = await db
       .selectFrom('customers')
-      .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'createdAt', 'updatedAt'])
+      .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'createdAt', 'updatedAt'])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw notFound('Customer', id, 'Search for the customer by name, e-mail or phone; create the customer if they are new.');
@@ -34,7 +34,7 @@ export class CustomersService {
   }
 
   async list(q: { type?: Customer['type'] | undefined; status?: Customer['status'] | undefined; limit: number; offset: number }) {
-    let query = this.db.selectFrom('customers').select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'createdAt', 'updatedAt']);
+    let query = this.db.selectFrom('customers').select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'createdAt', 'updatedAt']);
     if (q.type) query = query.where('type', '=', q.type);
     if (q.status) query = query.where('status', '=', q.status);
     return query.orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
@@ -106,6 +106,7 @@ export class CustomersService {
           phone: input.phone ?? null,
           paymentType: input.paymentType,
           companyNumber: input.companyNumber ?? null,
+          paymentCustomerRef: input.paymentCustomerRef ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -129,6 +130,7 @@ export class CustomersService {
           ...(patch.phone !== undefined && { phone: patch.phone }),
           ...(patch.paymentType !== undefined && { paymentType: patch.paymentType }),
           ...(patch.companyNumber !== undefined && { companyNumber: patch.companyNumber }),
+          ...(patch.paymentCustomerRef !== undefined && { paymentCustomerRef: patch.paymentCustomerRef }),
           updatedAt: new Date().toISOString(),
         })
         .where('id', '=', id)

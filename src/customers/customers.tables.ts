@@ -11,6 +11,7 @@ export interface CustomersTable {
   phoneDigitsRev: Generated<string>;
   paymentType: Generated<'card' | 'direct_debit' | 'invoice' | 'prepaid'>;
   companyNumber: string | null;
+  paymentCustomerRef: Generated<string | null>;
   createdAt: Generated<string>;
   updatedAt: Generated<string>;
 }

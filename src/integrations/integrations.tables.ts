@@ -69,7 +69,25 @@ export interface SimCallsTable {
   occurredAt: Generated<string>;
 }
 
+export interface TestGatewayChargesTable {
+  idempotencyKey: string;
+  card: string;
+  amount: number;
+  currency: string;
+  outcome: string;
+  reference: string;
+  createdAt: Generated<string>;
+}
+
+export interface TestClockTable {
+  id: Generated<boolean>;
+  offsetMs: number;
+  updatedAt: Generated<string>;
+}
+
 export interface IntegrationsTables {
+  testGatewayCharges: TestGatewayChargesTable;
+  testClock: TestClockTable;
   tickets: TicketsTable;
   mailOutbox: MailOutboxTable;
   simulatorSettings: SimulatorSettingsTable;

@@ -24,6 +24,7 @@ export const knownSystems: Record<string, string> = {
   radius: 'RADIUS',
   mail: 'the mail server',
   tickets: 'the ticketing system',
+  payments: 'the payment gateway',
 };
 export const systemLabel = (system: string) => knownSystems[system] ?? system;
 

@@ -295,7 +295,9 @@ export class InventoryService {
     const res = await trx
       .updateTable('inventoryItems')
       .set({
-        status: sql`coalesce(stock_status, 'in_stock')`,
+        // A held item returns to the stock status it had; one already assigned (never used:
+        // the service was cancelled) goes back in stock, as the lifecycle allows.
+        status: sql`case when status = 'assigned' then 'in_stock' else coalesce(stock_status, 'in_stock') end`,
         stockStatus: null,
         reservationHolder: null,
         reservedBy: null,
@@ -312,9 +314,36 @@ export class InventoryService {
     return Number(res.numUpdatedRows);
   }
 
+  /**
+   * Gives back what a service used, as each template says (issue 5): numbers back in stock, SIM
+   * cards retired. Repeating it changes nothing.
+   */
+  async releaseForService(serviceId: number): Promise<{ itemId: number; reference: string; template: string; to: 'in_stock' | 'retired' }[]> {
+    return transaction(this.db, async (trx) => {
+      const rows = await trx
+        .selectFrom('inventoryItems')
+        .innerJoin('inventoryTemplates', 'inventoryTemplates.id', 'inventoryItems.templateId')
+        .select(['inventoryItems.id', 'inventoryItems.reference', 'inventoryTemplates.name', 'inventoryTemplates.releaseTo'])
+        .where('inventoryItems.serviceId', '=', serviceId)
+        .where('inventoryItems.status', '=', 'assigned')
+        .forUpdate()
+        .execute();
+      const now = isoNow(this.clock);
+      for (const r of rows) {
+        itemLifecycle.assert('assigned', r.releaseTo, 'inventory item');
+        await trx
+          .updateTable('inventoryItems')
+          .set({ status: r.releaseTo, stockStatus: null, customerId: null, serviceId: r.releaseTo === 'retired' ? serviceId : null, provisionId: null, assignedAt: null, updatedAt: now })
+          .where('id', '=', r.id)
+          .execute();
+      }
+      return rows.map((r) => ({ itemId: r.id, reference: r.reference, template: r.name, to: r.releaseTo }));
+    });
+  }
+
   /** The items a service holds, for its page. */
   async forService(serviceId: number): Promise<Item[]> {
-    const rows = await this.items().where('inventoryItems.serviceId', '=', serviceId).orderBy('inventoryTemplates.name').execute();
+    const rows = await this.items().where('inventoryItems.serviceId', '=', serviceId).where('inventoryItems.status', '=', 'assigned').orderBy('inventoryTemplates.name').execute();
     return rows.map((r) => this.toItem(r));
   }
 

@@ -13,7 +13,7 @@ import type { Playbook } from './playbooks/playbook.schema.js';
 import { evaluateCondition, renderDeep, renderString } from './playbooks/templating.js';
 import type { ProgressHub } from './progress-hub.js';
 import { doneTaskStatuses, provisionLifecycle, taskLifecycle } from './provisioning.lifecycle.js';
-import type { ProvisionStatus, RunVariables, TaskStatus } from './provisioning.schemas.js';
+import type { ProvisionKind, ProvisionStatus, RunVariables, TaskStatus } from './provisioning.schemas.js';
 import type { LogLine } from './provisioning.tables.js';
 
 /**
@@ -62,7 +62,7 @@ interface RunPlan {
 
 interface RunInfo {
   id: string;
-  kind: 'new_service' | 'addon';
+  kind: ProvisionKind;
   variables: RunVariables;
   playbook: Playbook;
   timeoutSeconds: number;
@@ -223,7 +223,7 @@ export class ProvisioningEngine {
   /** Marks the run running (or finds it already running after a restart) and returns its plan. */
   async begin(provisionId: string, attempt: number): Promise<RunPlan | null> {
     const now = new Date();
-    const { rows } = await sql<{ started: string | null; running: string | null; kind: 'new_service' | 'addon'; variables: RunVariables; playbookSnapshot: Playbook; timeoutSeconds: number }>`
+    const { rows } = await sql<{ started: string | null; running: string | null; kind: ProvisionKind; variables: RunVariables; playbookSnapshot: Playbook; timeoutSeconds: number }>`
       with started as (
         update provisions set status = 'running', started_at = ${now.toISOString()}, updated_at = ${now.toISOString()},
                deadline_at = ${now.toISOString()}::timestamptz + make_interval(secs => timeout_seconds)

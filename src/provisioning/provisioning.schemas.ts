@@ -11,9 +11,14 @@ export const taskStatus = z
   .describe('ignored: failed with ignore_errors, the run went on; skipped: its `when` was false; rolled_back: undone after a later failure');
 export type TaskStatus = z.infer<typeof taskStatus>;
 
+export const provisionKind = z
+  .enum(['new_service', 'addon', 'lifecycle'])
+  .describe('new_service: a plan; addon: onto an existing service; lifecycle: suspend, unsuspend, renew, expire, terminate');
+export type ProvisionKind = z.infer<typeof provisionKind>;
+
 /** What a playbook's templates can refer to. Captured when the assignment is confirmed. */
 export interface RunVariables {
-  provision: { id: string; kind: 'new_service' | 'addon' };
+  provision: { id: string; kind: ProvisionKind };
   customer: { id: number; type: 'individual' | 'business'; name: string; email: string; phone: string; status: string };
   product: { id: number; slug: string; name: string; service_type: string; category: string; billing: string; setup_fee: number; recurring_price: number; currency: string; contract_months: number; features: string[] };
   vars: Record<string, unknown>;
@@ -81,7 +86,7 @@ export const progressTask = z.object({ seq: z.number().int(), name: z.string(), 
 export const progress = z
   .object({
     id: z.uuid(),
-    kind: z.enum(['new_service', 'addon']),
+    kind: provisionKind,
     status: provisionStatus,
     attempt: z.number().int(),
     customer: z.object({ id: z.number().int(), name: z.string() }),
@@ -137,7 +142,7 @@ export const provisionListQuery = z.object({
 export const provisionSummary = z
   .object({
     id: z.uuid(),
-    kind: z.enum(['new_service', 'addon']),
+    kind: provisionKind,
     status: provisionStatus,
     attempt: z.number().int(),
     customerId: z.number().int(),

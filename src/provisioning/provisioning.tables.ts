@@ -7,7 +7,7 @@ export interface ProvisionsTable {
   id: string;
   idempotencyKey: string;
   requestHash: string;
-  kind: 'new_service' | 'addon';
+  kind: 'new_service' | 'addon' | 'lifecycle';
   status: ProvisionStatus;
   customerId: number;
   productId: number;

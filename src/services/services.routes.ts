@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { Integrations } from '../app.js';
+import { charge } from '../billing/billing.schemas.js';
+import type { BillingService } from '../billing/billing.service.js';
 import type { CustomersService } from '../customers/customers.service.js';
-import { anyStaff } from '../http/auth.js';
+import { agents, anyStaff, ctxOf } from '../http/auth.js';
+import { type LifecycleAction, lifecycleActions, type LifecycleService } from '../provisioning/lifecycle.service.js';
+import { progress } from '../provisioning/provisioning.schemas.js';
 import { errors, type ZodApp } from '../http/types.js';
 import { item } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
@@ -14,6 +18,8 @@ export interface ServicesRouteDeps {
   customers: CustomersService;
   inventory: InventoryService;
   integrations: Pick<Integrations, 'ocs' | 'tickets' | 'mail'>;
+  lifecycle: LifecycleService;
+  billing: BillingService;
 }
 
 export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
@@ -80,6 +86,48 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
     handler: async (req) => {
       await d.services.get(req.params.id);
       return { items: await d.integrations.tickets.forService(req.params.id) };
+    },
+  });
+
+  app.patch('/api/services/:id', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Switch auto-renew (R5.1): Yes renews and charges each period; No expires at the end of the contract',
+      params: idParams,
+      body: z.strictObject({ autoRenew: z.boolean() }),
+      response: { 200: service, ...errors },
+    },
+    handler: async (req) => d.services.setAutoRenew(ctxOf(req), req.params.id, req.body.autoRenew),
+  });
+
+  const summaries: Record<LifecycleAction, string> = {
+    suspend: 'Suspend: the OCS account is disabled, the service stops working until unsuspended',
+    unsuspend: 'Unsuspend: the OCS account is enabled again',
+    renew: 'Renew by hand an expired service: its price is charged, a new period starts, the OCS account is enabled',
+    expire: 'Expire now: the OCS account is disabled; the service can be renewed by hand',
+    terminate: 'Terminate: the OCS account is removed and the inventory released (numbers back in stock, SIM cards retired)',
+  };
+  for (const action of Object.keys(lifecycleActions) as LifecycleAction[]) {
+    app.post(`/api/services/:id/${action}`, {
+      config: { auth: agents },
+      schema: {
+        tags,
+        summary: `${summaries[action]}. Runs the playbook ${lifecycleActions[action].playbook}; 409 when the service's status does not allow it`,
+        params: idParams,
+        body: z.object({ reason: z.string().trim().min(1).max(100).optional() }).optional(),
+        response: { 200: progress, ...errors },
+      },
+      handler: async (req) => d.lifecycle.start(ctxOf(req), req.params.id, action, req.body?.reason ?? 'staff'),
+    });
+  }
+
+  app.get('/api/services/:id/charges', {
+    config: { auth: anyStaff },
+    schema: { tags, summary: "A service's charges", params: idParams, response: { 200: z.object({ items: z.array(charge) }), ...errors } },
+    handler: async (req) => {
+      const s = await d.services.get(req.params.id);
+      return { items: (await d.billing.forCustomer(s.customerId)).charges.filter((c) => c.serviceId === s.id) };
     },
   });
 

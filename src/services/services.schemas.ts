@@ -25,6 +25,10 @@ export const service = z
     createdAt: timestamp,
     activatedAt: timestamp.nullable(),
     updatedAt: timestamp,
+    currentPeriodStart: z.string().nullable().describe('The billing period being served (YYYY-MM-DD)'),
+    currentPeriodEnd: z.string().nullable().describe('When it renews (auto-renew) or expires'),
+    statusReason: z.string().nullable().describe('Why it is suspended or ended: non_payment, staff, contract_end...'),
+    endedAt: timestamp.nullable(),
   })
   .meta({ id: 'Service' });
 export type Service = z.infer<typeof service>;

@@ -3,7 +3,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { type DB, type Executor, json } from '../db/schema.js';
 import { type Clock, isoNow } from '../shared/clock.js';
-import { notFound } from '../shared/errors.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
 import { serviceLifecycle } from './services.lifecycle.js';
 import type { Service, ServiceStatus } from './services.schemas.js';
 import type { ServicesTable } from './services.tables.js';
@@ -77,7 +79,12 @@ export class ServicesService {
    * Moves a service to another status through its lifecycle table; a move the table forbids is a
    * 409 saying why. Moving to the status it already has changes nothing (a repeated step).
    */
-  async transition(db: Executor, id: number, to: ServiceStatus, extra: Partial<Pick<ServicesTable, 'activatedAt' | 'contractEnd' | 'name'>> = {}): Promise<Service> {
+  async transition(
+    db: Executor,
+    id: number,
+    to: ServiceStatus,
+    extra: Partial<Pick<ServicesTable, 'activatedAt' | 'contractEnd' | 'name' | 'statusReason' | 'endedAt' | 'currentPeriodStart' | 'currentPeriodEnd'>> = {},
+  ): Promise<Service> {
     const current = await db.selectFrom('services').select(['status']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!current) throw notFound('Service', id);
     if (current.status !== to) serviceLifecycle.assert(current.status, to);
@@ -98,6 +105,45 @@ export class ServicesService {
       const now = this.clock.now();
       const contractEnd = product.contractMonths > 0 ? addMonths(now, product.contractMonths) : null;
       return this.transition(trx, id, 'active', { name, activatedAt: now.toISOString(), contractEnd });
+    });
+  }
+
+  /**
+   * The status change a lifecycle playbook ends with (suspend, unsuspend, expire, renew,
+   * terminate), through the lifecycle table. Coming back from expired starts a new period (and a
+   * new contract term). Repeating it changes nothing.
+   */
+  async changeStatus(id: number, to: 'active' | 'suspended' | 'expired' | 'terminated', reason: string | null): Promise<Service> {
+    return transaction(this.db, async (trx) => {
+      const s = await this.get(id, trx);
+      if (s.status === to) return s;
+      const now = this.clock.now();
+      const extra: Record<string, unknown> = { statusReason: to === 'active' ? null : reason };
+      if (to === 'expired' || to === 'terminated') extra.endedAt = now.toISOString();
+      if (to === 'active' && s.status === 'expired') {
+        const product = await this.catalog.get(s.productId, trx);
+        const today = now.toISOString().slice(0, 10);
+        Object.assign(extra, {
+          endedAt: null,
+          currentPeriodStart: today,
+          currentPeriodEnd: addMonths(now, 1),
+          contractEnd: product.contractMonths > 0 ? addMonths(now, product.contractMonths) : null,
+        });
+      }
+      return this.transition(trx, id, to, extra as Parameters<ServicesService['transition']>[3]);
+    });
+  }
+
+  /** Auto-renew on or off (R5.1), audited. */
+  async setAutoRenew(ctx: Ctx, id: number, autoRenew: boolean): Promise<Service> {
+    return transaction(this.db, async (trx) => {
+      const before = await this.get(id, trx);
+      if (before.status === 'terminated' || before.status === 'cancelled') {
+        throw new AppError('INVALID_TRANSITION', `${before.name} is ${before.status}; its auto-renew cannot change.`);
+      }
+      await trx.updateTable('services').set({ autoRenew, updatedAt: isoNow(this.clock) }).where('id', '=', id).execute();
+      await recordAudit(trx, ctx, { action: 'service.auto_renew', entityType: 'service', entityId: id, before: { autoRenew: before.autoRenew }, after: { autoRenew } });
+      return this.get(id, trx);
     });
   }
 

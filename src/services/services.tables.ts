@@ -19,6 +19,10 @@ export interface ServicesTable {
   createdAt: Generated<string>;
   activatedAt: string | null;
   updatedAt: Generated<string>;
+  currentPeriodStart: string | null;
+  currentPeriodEnd: string | null;
+  statusReason: string | null;
+  endedAt: string | null;
 }
 
 export interface ServiceAddonsTable {

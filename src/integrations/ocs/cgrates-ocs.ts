@@ -24,6 +24,7 @@ function fromCgrValue(type: BalanceType, value: number): { amount: number; unit:
 
 interface CgrAccount {
   ID: string;
+  Disabled?: boolean;
   BalanceMap?: Record<string, { ID: string; Value: number; Uuid?: string }[] | null> | null;
 }
 
@@ -74,7 +75,7 @@ export class CgratesOcs implements OcsAdapter {
       if (!type) continue;
       for (const b of list ?? []) balances.push({ id: b.ID, type, ...fromCgrValue(type, b.Value) });
     }
-    return { account, plan: null, balances, totals: totalsOf(balances) };
+    return { account, plan: null, state: acc.Disabled ? 'disabled' : 'active', balances, totals: totalsOf(balances) };
   }
 
   async createAccount(input: { account: string; plan: string | null; balances: BalanceInput[] }, signal?: AbortSignal) {
@@ -86,6 +87,15 @@ export class CgratesOcs implements OcsAdapter {
     const after = await this.getAccount(input.account, signal);
     if (!after) throw new TaskError('OCS_ERROR', `OCS did not keep account ${input.account}`, 'Look at the OCS logs, then retry.', true);
     return { account: { ...after, plan: input.plan }, created: !before };
+  }
+
+  /** SetAccount with ExtraOptions.Disabled: the account stays, and rates nothing while disabled. */
+  async setAccountState(account: string, state: 'active' | 'disabled', signal?: AbortSignal) {
+    const before = await this.getAccount(account, signal);
+    if (!before) throw new TaskError('OCS_ACCOUNT_NOT_FOUND', `The OCS has no account ${account}.`, 'Check the service; it may never have been configured in the OCS.');
+    if (before.state === state) return { changed: false };
+    await this.rpc('APIerSv2.SetAccount', { Tenant: this.tenant, Account: account, ExtraOptions: { Disabled: state === 'disabled' } }, signal);
+    return { changed: true };
   }
 
   async deleteAccount(account: string, signal?: AbortSignal) {

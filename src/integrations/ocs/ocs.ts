@@ -21,6 +21,7 @@ export interface OcsBalance {
 export interface OcsAccount {
   account: string;
   plan: string | null;
+  state: 'active' | 'disabled';
   balances: OcsBalance[];
   /** Sums by "type:unit", e.g. { "data:MB": 25600 }. */
   totals: Record<string, number>;
@@ -30,6 +31,8 @@ export interface OcsAdapter {
   readonly kind: 'simulator' | 'cgrates';
   createAccount(input: { account: string; plan: string | null; balances: BalanceInput[] }, signal?: AbortSignal): Promise<{ account: OcsAccount; created: boolean }>;
   deleteAccount(account: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
+  /** Enables or disables an account (suspension, expiry); a disabled account rates nothing. */
+  setAccountState(account: string, state: 'active' | 'disabled', signal?: AbortSignal): Promise<{ changed: boolean }>;
   /** Adds a balance once per `balanceId`; a repeat finds it there and adds nothing. */
   addBalance(input: { account: string; balanceId: string } & BalanceInput, signal?: AbortSignal): Promise<{ account: OcsAccount; added: boolean }>;
   getAccount(account: string, signal?: AbortSignal): Promise<OcsAccount | null>;

@@ -43,6 +43,16 @@ export class SimulatedOcs implements OcsAdapter {
     return { deleted };
   }
 
+  async setAccountState(account: string, state: 'active' | 'disabled', signal?: AbortSignal) {
+    await this.sim.call('ocs', 'set_account_state', `${account}:${state}`, signal);
+    const exists = await this.db.selectFrom('simOcsAccounts').select('status').where('account', '=', account).executeTakeFirst();
+    if (!exists) throw new TaskError('OCS_ACCOUNT_NOT_FOUND', `The OCS has no account ${account}.`, 'Check the service; it may never have been configured in the OCS.');
+    const res = await this.db.updateTable('simOcsAccounts').set({ status: state }).where('account', '=', account).where('status', '!=', state).executeTakeFirst();
+    const changed = Number(res.numUpdatedRows) > 0;
+    await this.sim.record('ocs', 'set_account_state', `${account}:${state}`, changed ? 'changed' : 'unchanged');
+    return { changed };
+  }
+
   async addBalance(input: { account: string; balanceId: string } & BalanceInput, signal?: AbortSignal) {
     await this.sim.call('ocs', 'add_balance', `${input.account}/${input.balanceId}`, signal);
     const exists = await this.db.selectFrom('simOcsAccounts').select('account').where('account', '=', input.account).executeTakeFirst();
@@ -64,6 +74,6 @@ export class SimulatedOcs implements OcsAdapter {
     if (!acc) return null;
     const rows = await this.db.selectFrom('simOcsBalances').selectAll().where('account', '=', account).orderBy('createdAt').execute();
     const balances = rows.map((r) => ({ id: r.balanceId, type: r.type as OcsAccount['balances'][number]['type'], unit: r.unit, amount: Number(r.amount) }));
-    return { account, plan: acc.plan, balances, totals: totalsOf(balances) };
+    return { account, plan: acc.plan, state: acc.status === 'disabled' ? 'disabled' : 'active', balances, totals: totalsOf(balances) };
   }
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { BillingService } from '../../billing/billing.service.js';
 import type { CustomersService } from '../../customers/customers.service.js';
 import type { HttpSystems } from '../../integrations/http/http-systems.js';
 import type { Mailer } from '../../integrations/mail/mailer.js';
@@ -12,6 +13,7 @@ import type { RunVariables } from '../provisioning.schemas.js';
 
 /** What an action can reach: the domains it acts through and the external systems. */
 export interface ActionDeps {
+  billing: BillingService;
   customers: CustomersService;
   inventory: InventoryService;
   services: ServicesService;
@@ -52,7 +54,7 @@ export interface ActionDefinition<A extends z.ZodObject = z.ZodObject> {
   summary: string;
   args: A;
   /** Which kind of playbook may use it; both when left out. */
-  kinds?: readonly ('service' | 'addon')[];
+  kinds?: readonly ('service' | 'addon' | 'lifecycle')[];
   run(ctx: ActionContext, args: z.infer<A>): Promise<ActionResult>;
   undo?(ctx: ActionContext, undo: Record<string, unknown>): Promise<void>;
 }

@@ -2,7 +2,12 @@ import type { ActionDefinition } from './action.js';
 import { customerValidate } from './customer-validate.js';
 import { httpRequest } from './http-request.js';
 import { inventoryAssign } from './inventory-assign.js';
+import { inventoryRelease } from './inventory-release.js';
 import { mailSend } from './mail-send.js';
+import { networkDeleteRadiusUser } from './network-delete-radius-user.js';
+import { ocsDeleteAccount, ocsSetAccountState } from './ocs-account.js';
+import { paymentCharge } from './payment-charge.js';
+import { serviceSetStatus } from './service-set-status.js';
 import { networkActivateSim } from './network-activate-sim.js';
 import { networkCreateRadiusUser } from './network-create-radius-user.js';
 import { ocsAddBalance } from './ocs-add-balance.js';
@@ -25,5 +30,11 @@ export const actions: ReadonlyMap<string, ActionDefinition> = new Map(
     ticketCreate,
     mailSend,
     httpRequest,
+    paymentCharge,
+    ocsSetAccountState,
+    ocsDeleteAccount,
+    networkDeleteRadiusUser,
+    inventoryRelease,
+    serviceSetStatus,
   ].map((a) => [a.name, a as unknown as ActionDefinition]),
 );

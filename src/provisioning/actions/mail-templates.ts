@@ -37,4 +37,26 @@ The Switchboard team`,
 {{ product.name }} has been added to {{ service.name }}. It works now.
 
 The Switchboard team`,
+  'service-suspended': `Hello {{ customer.name }},
+
+Your service {{ service.name }} is suspended{% if vars.reason == 'non_payment' %} because we could not take your payments{% endif %}.
+{% if vars.reason == 'non_payment' %}Please update your card or call us: the service works again as soon as the payment is taken.{% else %}Call us if you did not expect this.{% endif %}
+
+The Switchboard team`,
+  'service-restored': `Hello {{ customer.name }},
+
+Your service {{ service.name }} works again. Thank you.
+
+The Switchboard team`,
+  'service-expired': `Hello {{ customer.name }},
+
+Your service {{ service.name }} ({{ product.name }}) has reached the end of its contract and has ended.
+Call us or visit a shop to renew it.
+
+The Switchboard team`,
+  'service-terminated': `Hello {{ customer.name }},
+
+Your service {{ service.name }} ({{ product.name }}) is terminated. Thank you for having been with us.
+
+The Switchboard team`,
 };

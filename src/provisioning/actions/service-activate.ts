@@ -10,6 +10,9 @@ export const serviceActivate = defineAction({
   async run(ctx, args) {
     const service = await ctx.deps.services.activate(ctx.vars.service.id, args.name);
     ctx.log(`Service ${service.id} "${service.name}" is ${service.status}.`);
-    return { output: { serviceId: service.id, name: service.name, status: service.status, contractEnd: service.contractEnd } };
+    // Billing starts with the service: its first period, the setup fee and the first price (R5.1).
+    const charges = await ctx.deps.billing.startService(service.id);
+    for (const c of charges) ctx.log(`Charge ${c.id}: ${c.description}, ${(c.amount / 100).toFixed(2)} ${c.currency}.`);
+    return { output: { serviceId: service.id, name: service.name, status: service.status, contractEnd: service.contractEnd, charges: charges.map((c) => c.id) } };
   },
 });

@@ -1,0 +1,327 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { CatalogService } from '../catalog/catalog.service.js';
+import type { DB, Executor } from '../db/schema.js';
+import { transaction } from '../db/transaction.js';
+import { TaskError } from '../integrations/errors.js';
+import type { PaymentGateway } from '../integrations/payments/gateway.js';
+import { addMonths } from '../services/services.service.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
+import type { ChargeKind, ChargesTable } from './billing.tables.js';
+
+export type Charge = Selectable<ChargesTable>;
+
+export interface BillingOptions {
+  /** Waits before each new attempt of a declined charge (ms): [1 day, 3 days, 5 days]. */
+  dunning: number[];
+  /** After the schedule, the service is suspended and the charge tried again this often. */
+  retryAfterSuspensionMs: number;
+}
+
+export interface NewCharge {
+  key: string;
+  customerId: number;
+  serviceId: number | null;
+  productId: number | null;
+  kind: ChargeKind;
+  description: string;
+  amount: number;
+  currency: string;
+  periodStart?: string | null;
+  periodEnd?: string | null;
+}
+
+export interface CollectResult {
+  charge: Charge;
+  outcome: 'paid' | 'already_paid' | 'declined' | 'no_payment_method' | 'gateway_error';
+  message: string | null;
+  /** The dunning schedule is used up: the service should be suspended. */
+  exhausted: boolean;
+}
+
+/** The calendar day of an instant, in UTC. */
+export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Charges and payments (R5.1, R9.3). A charge is created once per key (the setup fee of a service,
+ * a billing period, an add-on's task) and collected from the customer's default payment method,
+ * one payment per attempt, each attempt with its own idempotency key at the gateway, so a
+ * repeated attempt (a crash, a retried task) never charges twice. A declined charge is tried
+ * again on the dunning schedule.
+ */
+export class BillingService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly gateway: PaymentGateway,
+    private readonly catalog: CatalogService,
+    readonly options: BillingOptions,
+  ) {}
+
+  get gatewayKind() {
+    return this.gateway.kind;
+  }
+
+  /** Creates a charge, or finds the one created with the same key. */
+  async createCharge(db: Executor, c: NewCharge): Promise<Charge> {
+    await db
+      .insertInto('charges')
+      .values({
+        idempotencyKey: c.key,
+        customerId: c.customerId,
+        serviceId: c.serviceId,
+        productId: c.productId,
+        kind: c.kind,
+        description: c.description,
+        amount: c.amount,
+        currency: c.currency,
+        periodStart: c.periodStart ?? null,
+        periodEnd: c.periodEnd ?? null,
+        status: 'pending',
+        nextAttemptAt: null,
+        lastError: null,
+        paidAt: null,
+      })
+      .onConflict((oc) => oc.column('idempotencyKey').doNothing())
+      .execute();
+    return db.selectFrom('charges').selectAll().where('idempotencyKey', '=', c.key).executeTakeFirstOrThrow();
+  }
+
+  async getCharge(id: number, db: Executor = this.db): Promise<Charge> {
+    const c = await db.selectFrom('charges').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!c) throw notFound('Charge', id);
+    return c;
+  }
+
+  /**
+   * One attempt to collect a charge. With `dunning`, a decline schedules the next attempt; without
+   * (an add-on paid before it is provisioned), the decline is final for this attempt.
+   */
+  async collect(chargeId: number, opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<CollectResult> {
+    const charge = await this.getCharge(chargeId);
+    if (charge.status === 'paid') return { charge, outcome: 'already_paid', message: null, exhausted: false };
+    if (charge.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${charge.id} was voided.`);
+    const attempt = charge.attempts + 1;
+    const pm = await this.db.selectFrom('paymentMethods').selectAll().where('customerId', '=', charge.customerId).where('isDefault', '=', true).executeTakeFirst();
+    const customer = await this.db.selectFrom('customers').select(['paymentCustomerRef']).where('id', '=', charge.customerId).executeTakeFirstOrThrow();
+    if (!pm) return this.record(charge, attempt, { outcome: 'no_payment_method', message: 'The customer has no default payment method.' }, opts.dunning);
+
+    // The attempt's payment is written before the gateway is asked, under the attempt's key: after
+    // a crash, the same attempt asks the gateway again with the same key and gets the same answer.
+    const key = `${charge.idempotencyKey}#${attempt}`;
+    await this.db
+      .insertInto('payments')
+      .values({ idempotencyKey: key, chargeId: charge.id, customerId: charge.customerId, paymentMethodId: pm.id, card: `${pm.brand} ${pm.last4}`, gateway: this.gateway.kind, gatewayRef: null, amount: charge.amount, currency: charge.currency, status: 'pending', declineCode: null, message: null, completedAt: null })
+      .onConflict((oc) => oc.column('idempotencyKey').doNothing())
+      .execute();
+    const payment = await this.db.selectFrom('payments').selectAll().where('idempotencyKey', '=', key).executeTakeFirstOrThrow();
+    if (payment.status === 'succeeded') return this.record(charge, attempt, { outcome: 'paid', message: null }, opts.dunning);
+
+    try {
+      const result = await this.gateway.charge(
+        {
+          idempotencyKey: key,
+          amount: charge.amount,
+          currency: charge.currency,
+          description: charge.description,
+          card: { brand: pm.brand, last4: pm.last4, gatewayRef: pm.gatewayRef },
+          customerRef: customer.paymentCustomerRef,
+          metadata: { switchboard_charge: String(charge.id), customer: String(charge.customerId) },
+        },
+        opts.signal,
+      );
+      await this.db
+        .updateTable('payments')
+        .set({ status: result.status, gatewayRef: result.reference, declineCode: result.status === 'declined' ? result.declineCode : null, message: result.status === 'declined' ? result.message : null, completedAt: isoNow(this.clock) })
+        .where('id', '=', payment.id)
+        .execute();
+      return this.record(charge, attempt, result.status === 'succeeded' ? { outcome: 'paid', message: null } : { outcome: 'declined', message: `${result.message} (${result.declineCode})` }, opts.dunning);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.db.updateTable('payments').set({ status: 'error', message, completedAt: isoNow(this.clock) }).where('id', '=', payment.id).execute();
+      if (!opts.dunning) throw e;
+      // An outage is not the customer's decline: try again within the hour, without using up the schedule.
+      const next = new Date(this.clock.now().getTime() + 3_600_000).toISOString();
+      const updated = await this.db.updateTable('charges').set({ status: 'failed', lastError: message, nextAttemptAt: next }).where('id', '=', charge.id).where('status', '!=', 'paid').returningAll().executeTakeFirst();
+      return { charge: updated ?? (await this.getCharge(charge.id)), outcome: 'gateway_error', message, exhausted: false };
+    }
+  }
+
+  /** Writes what an attempt came to on the charge, with the next attempt when dunning. */
+  private async record(charge: Charge, attempt: number, r: { outcome: 'paid' | 'declined' | 'no_payment_method'; message: string | null }, dunning: boolean): Promise<CollectResult> {
+    const now = this.clock.now();
+    if (r.outcome === 'paid') {
+      const updated = await this.db
+        .updateTable('charges')
+        .set({ status: 'paid', attempts: attempt, paidAt: now.toISOString(), nextAttemptAt: null, lastError: null })
+        .where('id', '=', charge.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { charge: updated, outcome: 'paid', message: null, exhausted: false };
+    }
+    const schedule = this.options.dunning;
+    const wait = attempt <= schedule.length ? schedule[attempt - 1]! : this.options.retryAfterSuspensionMs;
+    const updated = await this.db
+      .updateTable('charges')
+      .set({ status: 'failed', attempts: attempt, lastError: r.message, nextAttemptAt: dunning ? new Date(now.getTime() + wait).toISOString() : null })
+      .where('id', '=', charge.id)
+      .where('status', '!=', 'paid')
+      .returningAll()
+      .executeTakeFirst();
+    return { charge: updated ?? (await this.getCharge(charge.id)), outcome: r.outcome, message: r.message, exhausted: dunning && attempt > schedule.length };
+  }
+
+  /**
+   * Charges a task of a playbook (payment.charge): created once per task, collected before the
+   * next task runs. A decline fails the task with the reason; a retried run finds the charge paid.
+   */
+  async chargeForTask(input: NewCharge, signal?: AbortSignal): Promise<{ charge: Charge; paidNow: boolean }> {
+    const charge = await this.createCharge(this.db, input);
+    if (charge.status === 'paid') return { charge, paidNow: false };
+    if (charge.amount === 0) {
+      const free = await this.db.updateTable('charges').set({ status: 'paid', paidAt: isoNow(this.clock) }).where('id', '=', charge.id).returningAll().executeTakeFirstOrThrow();
+      return { charge: free, paidNow: false };
+    }
+    const r = await this.collect(charge.id, { dunning: false, signal });
+    if (r.outcome === 'paid' || r.outcome === 'already_paid') return { charge: r.charge, paidNow: r.outcome === 'paid' };
+    if (r.outcome === 'no_payment_method') {
+      throw new TaskError('NO_PAYMENT_METHOD', 'The customer has no default payment method.', "Add a card on the customer's page and make it the default, then retry.");
+    }
+    throw new TaskError('PAYMENT_DECLINED', `The payment of ${formatMoney(charge.amount, charge.currency)} was declined: ${r.message}`, 'Ask the customer for another card (make it the default on their page), then retry.');
+  }
+
+  /**
+   * Billing starts with the service (R5.1): its first period, the setup fee, and the first
+   * period's price (or the one-off price), each charged once to the default payment method.
+   * A decline does not undo the activation: the charge goes to the dunning schedule.
+   */
+  async startService(serviceId: number): Promise<Charge[]> {
+    const s = await this.db.selectFrom('services').selectAll().where('id', '=', serviceId).executeTakeFirstOrThrow();
+    const product = await this.catalog.get(s.productId);
+    const start = s.currentPeriodStart ?? dayOf(this.clock.now());
+    const end = s.currentPeriodEnd ?? addMonths(new Date(`${start}T00:00:00Z`), 1);
+    const charges = await transaction(this.db, async (trx) => {
+      await trx.updateTable('services').set({ currentPeriodStart: start, currentPeriodEnd: end }).where('id', '=', serviceId).execute();
+      const out: Charge[] = [];
+      const base = { customerId: s.customerId, serviceId, productId: product.id, currency: product.currency };
+      if (product.billing === 'one_off') {
+        if (product.setupFee > 0) out.push(await this.createCharge(trx, { ...base, key: `service:${serviceId}:one-off`, kind: 'one_off', amount: product.setupFee, description: `${product.name} (${s.name})`, periodStart: start, periodEnd: end }));
+      } else {
+        if (product.setupFee > 0) out.push(await this.createCharge(trx, { ...base, key: `service:${serviceId}:setup`, kind: 'setup', amount: product.setupFee, description: `Setup fee: ${product.name} (${s.name})` }));
+        if (product.recurringPrice > 0) out.push(await this.periodCharge(trx, s, product, start, end));
+      }
+      return out;
+    });
+    for (const c of charges) if (c.status !== 'paid') await this.collect(c.id, { dunning: true }).catch(() => undefined);
+    return charges;
+  }
+
+  private periodCharge(db: Executor, s: { id: number; customerId: number; name: string }, product: { id: number; name: string; recurringPrice: number; currency: string }, start: string, end: string) {
+    return this.createCharge(db, {
+      key: `service:${s.id}:period:${start}`,
+      customerId: s.customerId,
+      serviceId: s.id,
+      productId: product.id,
+      kind: 'recurring',
+      amount: product.recurringPrice,
+      currency: product.currency,
+      description: `${product.name} (${s.name}), ${start} to ${end}`,
+      periodStart: start,
+      periodEnd: end,
+    });
+  }
+
+  /**
+   * What is due at the end of a service's period `periodEnd` (R5.1): renew (a new period, its price
+   * and its recurring add-ons charged) when auto-renew is on or the contract runs on; otherwise the
+   * service expires. Decided and written once: a second call for the same period finds nothing to do.
+   */
+  async renew(serviceId: number, periodEnd: string): Promise<{ action: 'renewed'; charges: Charge[] } | { action: 'expire' } | { action: 'nothing' }> {
+    return transaction(this.db, async (trx) => {
+      const s = await trx.selectFrom('services').selectAll().where('id', '=', serviceId).forUpdate().executeTakeFirst();
+      if (!s || s.status !== 'active' || s.currentPeriodEnd !== periodEnd) return { action: 'nothing' as const };
+      const product = await this.catalog.get(s.productId, trx);
+      const contractRunsOn = s.contractEnd !== null && s.contractEnd > periodEnd;
+      if (product.billing === 'one_off' ? !s.autoRenew : !s.autoRenew && !contractRunsOn) return { action: 'expire' as const };
+      const nextEnd = addMonths(new Date(`${periodEnd}T00:00:00Z`), 1);
+      await trx.updateTable('services').set({ currentPeriodStart: periodEnd, currentPeriodEnd: nextEnd, updatedAt: isoNow(this.clock) }).where('id', '=', serviceId).execute();
+      const charges: Charge[] = [];
+      const price = product.billing === 'one_off' ? product.setupFee : product.recurringPrice;
+      if (price > 0) charges.push(await this.periodCharge(trx, s, { ...product, recurringPrice: price }, periodEnd, nextEnd));
+      const addons = await trx.selectFrom('serviceAddons').selectAll().where('serviceId', '=', serviceId).where('status', '=', 'active').where('billing', '=', 'recurring').execute();
+      for (const a of addons) {
+        const ap = await this.catalog.get(a.productId, trx);
+        if (ap.recurringPrice > 0) {
+          charges.push(
+            await this.createCharge(trx, {
+              key: `service:${serviceId}:period:${periodEnd}:addon:${a.id}`,
+              customerId: s.customerId,
+              serviceId,
+              productId: ap.id,
+              kind: 'addon_recurring',
+              amount: ap.recurringPrice,
+              currency: ap.currency,
+              description: `${ap.name} on ${s.name}, ${periodEnd} to ${nextEnd}`,
+              periodStart: periodEnd,
+              periodEnd: nextEnd,
+            }),
+          );
+        }
+      }
+      if (s.contractEnd !== null && s.contractEnd <= periodEnd && s.autoRenew && product.contractMonths > 0) {
+        // The contract rolls over for another term.
+        await trx.updateTable('services').set({ contractEnd: addMonths(new Date(`${s.contractEnd}T00:00:00Z`), product.contractMonths) }).where('id', '=', serviceId).execute();
+      }
+      return { action: 'renewed' as const, charges };
+    });
+  }
+
+  /** Services whose period has ended, and charges whose next attempt is due (by the one clock). */
+  async due(limit = 1000) {
+    const now = this.clock.now();
+    const [renewals, retries] = await Promise.all([
+      this.db.selectFrom('services').select(['id', 'currentPeriodEnd']).where('status', '=', 'active').where('currentPeriodEnd', '<=', dayOf(now)).orderBy('currentPeriodEnd').limit(limit).execute(),
+      this.db.selectFrom('charges').select(['id', 'attempts']).where('status', '=', 'failed').where('nextAttemptAt', '<=', now.toISOString()).orderBy('nextAttemptAt').limit(limit).execute(),
+    ]);
+    return { renewals: renewals.map((r) => ({ serviceId: r.id, periodEnd: r.currentPeriodEnd! })), retries: retries.map((r) => ({ chargeId: r.id, attempt: r.attempts + 1 })) };
+  }
+
+  /** Staff ask for a failed charge to be tried now (the customer gave a new card). */
+  async markForRetry(ctx: Ctx, chargeId: number): Promise<Charge> {
+    return transaction(this.db, async (trx) => {
+      const c = await this.getCharge(chargeId, trx);
+      if (c.status === 'paid') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} is already paid.`, 'Nothing to do.');
+      if (c.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} was voided.`);
+      await recordAudit(trx, ctx, { action: 'charge.retry', entityType: 'charge', entityId: c.id });
+      return c;
+    });
+  }
+
+  /** How many of a service's charges are still unpaid. */
+  async unpaidFor(serviceId: number): Promise<number> {
+    const r = await this.db.selectFrom('charges').select((eb) => eb.fn.countAll<number>().as('n')).where('serviceId', '=', serviceId).where('status', 'in', ['pending', 'failed']).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** A customer's charges and payments, with totals per billing month (period start, else date). */
+  async forCustomer(customerId: number) {
+    const [charges, payments] = await Promise.all([
+      this.db.selectFrom('charges').selectAll().where('customerId', '=', customerId).orderBy('createdAt', 'desc').orderBy('id', 'desc').execute(),
+      this.db.selectFrom('payments').selectAll().where('customerId', '=', customerId).orderBy('createdAt', 'desc').orderBy('id', 'desc').execute(),
+    ]);
+    const { rows } = await sql<{ period: string; currency: string; charged: number; paid: number; outstanding: number }>`
+      select to_char(coalesce(period_start, created_at::date), 'YYYY-MM') as period, currency,
+             sum(amount)::int as charged,
+             coalesce(sum(amount) filter (where status = 'paid'), 0)::int as paid,
+             coalesce(sum(amount) filter (where status in ('pending', 'failed')), 0)::int as outstanding
+      from charges where customer_id = ${customerId} and status <> 'void'
+      group by 1, 2 order by 1 desc, 2`.execute(this.db);
+    return { charges, payments, totals: rows };
+  }
+}
+
+export function formatMoney(minor: number, currency: string): string {
+  return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(minor / 100);
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { TaskError } from '../errors.js';
+import type { Simulators } from '../simulators.js';
+import type { ChargeRequest, ChargeResult, PaymentGateway } from './gateway.js';
+
+/**
+ * The built-in test gateway. Like payment providers' test cards, the last four digits decide:
+ * 0002 declined, 9995 insufficient funds, 0069 expired card, 0127 incorrect CVC; 0119 makes the
+ * gateway fail (try again later). Any other card is approved. It remembers each idempotency key's
+ * answer, so a repeated request is answered the same way and charged once.
+ */
+export const testCards: Record<string, { declineCode: string; message: string } | 'error'> = {
+  '0002': { declineCode: 'card_declined', message: 'Your card was declined.' },
+  '9995': { declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  '0069': { declineCode: 'expired_card', message: 'Your card has expired.' },
+  '0127': { declineCode: 'incorrect_cvc', message: "Your card's security code is incorrect." },
+  '0119': 'error',
+};
+
+export class TestGateway implements PaymentGateway {
+  readonly kind = 'test' as const;
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly sim: Simulators,
+  ) {}
+
+  async charge(req: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult> {
+    const earlier = await this.db.selectFrom('testGatewayCharges').selectAll().where('idempotencyKey', '=', req.idempotencyKey).executeTakeFirst();
+    if (earlier) return this.answer(earlier.outcome, earlier.reference);
+    await this.sim.call('payments', 'charge', req.idempotencyKey, signal);
+    const rule = testCards[req.card.last4];
+    if (rule === 'error') {
+      await this.sim.record('payments', 'charge', req.idempotencyKey, 'processing error');
+      throw new TaskError('PAYMENT_GATEWAY_ERROR', 'The payment gateway had a processing error.', 'Nothing was charged; try again in a moment.', true);
+    }
+    const outcome = rule ? `declined:${rule.declineCode}` : 'succeeded';
+    const reference = `${rule ? 'dec' : 'ch'}_test_${randomBytes(8).toString('hex')}`;
+    await this.db
+      .insertInto('testGatewayCharges')
+      .values({ idempotencyKey: req.idempotencyKey, card: `${req.card.brand} ${req.card.last4}`, amount: req.amount, currency: req.currency, outcome, reference })
+      .onConflict((oc) => oc.column('idempotencyKey').doNothing())
+      .execute();
+    const stored = await this.db.selectFrom('testGatewayCharges').selectAll().where('idempotencyKey', '=', req.idempotencyKey).executeTakeFirstOrThrow();
+    await this.sim.record('payments', 'charge', req.idempotencyKey, stored.outcome);
+    return this.answer(stored.outcome, stored.reference);
+  }
+
+  private answer(outcome: string, reference: string): ChargeResult {
+    if (outcome === 'succeeded') return { status: 'succeeded', reference };
+    const code = outcome.replace(/^declined:/, '');
+    const rule = Object.values(testCards).find((r) => r !== 'error' && r.declineCode === code) as { message: string } | undefined;
+    return { status: 'declined', reference, declineCode: code, message: rule?.message ?? 'Your card was declined.' };
+  }
+}

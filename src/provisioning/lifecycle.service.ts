@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { CatalogService } from '../catalog/catalog.service.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import { type DB, json } from '../db/schema.js';
+import { transaction } from '../db/transaction.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import { serviceLifecycle } from '../services/services.lifecycle.js';
+import type { ServiceStatus } from '../services/services.schemas.js';
+import type { ServicesService } from '../services/services.service.js';
+import { AppError } from '../shared/errors.js';
+import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
+import type { ProvisioningEngine } from './engine.js';
+import type { LoadedPlaybook } from './playbooks/playbooks.js';
+import { renderString } from './playbooks/templating.js';
+import type { ProgressHub } from './progress-hub.js';
+import type { Progress, RunVariables } from './provisioning.schemas.js';
+import type { ProvisioningService } from './provisioning.service.js';
+
+/** The changes of a service's life after activation, each with its target status and playbook. */
+export const lifecycleActions = {
+  suspend: { to: 'suspended', playbook: 'service-suspend' },
+  unsuspend: { to: 'active', playbook: 'service-unsuspend' },
+  renew: { to: 'active', playbook: 'service-renew' },
+  expire: { to: 'expired', playbook: 'service-expire' },
+  terminate: { to: 'terminated', playbook: 'service-terminate' },
+} as const satisfies Record<string, { to: ServiceStatus; playbook: string }>;
+export type LifecycleAction = keyof typeof lifecycleActions;
+
+export interface LifecycleDeps {
+  db: Kysely<DB>;
+  engine: ProvisioningEngine;
+  hub: ProgressHub;
+  provisioning: ProvisioningService;
+  catalog: CatalogService;
+  customers: CustomersService;
+  services: ServicesService;
+  inventory: InventoryService;
+  playbooks: ReadonlyMap<string, LoadedPlaybook>;
+}
+
+/**
+ * Suspend, unsuspend, renew by hand, expire, terminate (issue 5): each is allowed only where the
+ * service lifecycle table allows it (409 with the reason otherwise) and runs a playbook, so the
+ * OCS and the network follow; the playbook's last word sets the status. One change at a time per
+ * service; asking for the change already running gives that run back.
+ */
+export class LifecycleService {
+  constructor(private readonly d: LifecycleDeps) {}
+
+  async start(ctx: Ctx, serviceId: number, action: LifecycleAction, reason: string): Promise<Progress> {
+    const { to, playbook: playbookName } = lifecycleActions[action];
+    const playbook = this.d.playbooks.get(playbookName);
+    if (!playbook) throw new AppError('PRECONDITION_FAILED', `The playbook ${playbookName} is not loaded.`, 'An administrator must add it to playbooks/.');
+    const service = await this.d.services.get(serviceId);
+
+    const [customer, product, items] = await Promise.all([this.d.customers.detail(service.customerId), this.d.catalog.get(service.productId), this.d.inventory.forService(serviceId)]);
+    const site = customer.sites.find((s) => s.id === service.siteId) ?? null;
+    const contact = (id: number | null) => {
+      const c = customer.contacts.find((x) => x.id === id);
+      return c ? { id: c.id, name: c.name, email: c.email ?? '', phone: c.phone ?? '' } : null;
+    };
+    const id = randomUUID();
+    const vars: RunVariables = {
+      provision: { id, kind: 'lifecycle' },
+      customer: { id: customer.id, type: customer.type, name: customer.name, email: customer.email ?? '', phone: customer.phone ?? '', status: customer.status },
+      product: {
+        id: product.id,
+        slug: product.slug,
+        name: product.name,
+        service_type: product.serviceType,
+        category: product.category,
+        billing: product.billing,
+        setup_fee: product.setupFee,
+        recurring_price: product.recurringPrice,
+        currency: product.currency,
+        contract_months: product.contractMonths,
+        features: product.features,
+      },
+      vars: { action, reason, from: service.status, to },
+      service: { id: service.id, name: service.name, ocs_account: service.ocsAccount ?? '' },
+      inventory: Object.fromEntries(items.map((i) => [i.templateName, { id: i.id, reference: i.reference, template: i.templateName, attributes: i.attributes }])),
+      custom_fields: service.customFields,
+      site: site && { id: site.id, name: site.name, address: [site.addressLine1, site.addressLine2].filter(Boolean).join(', '), city: site.city, postcode: site.postcode, country: site.country },
+      contacts: { billing: contact(service.billingContactId), technical: contact(service.technicalContactId) },
+      auto_renew: service.autoRenew,
+    };
+
+    const running = await transaction(this.d.db, async (trx) => {
+      // The service row is the lock: one change starts at a time, checked against the state now.
+      const now = await trx.selectFrom('services').select('status').where('id', '=', serviceId).forUpdate().executeTakeFirstOrThrow();
+      const busy = await trx.selectFrom('provisions').select(['id', 'playbook']).where('serviceId', '=', serviceId).where('status', 'in', ['queued', 'running']).executeTakeFirst();
+      if (busy?.playbook === playbookName) return busy.id; // the same change, asked twice
+      if (busy) {
+        throw new AppError('CONFLICT', `Another change to ${service.name} is running (provisioning ${busy.id}).`, 'Wait for it to finish (see the Provisioning page), then try again.', { provisionId: busy.id });
+      }
+      if (action === 'renew' && now.status !== 'expired') {
+        throw new AppError('INVALID_TRANSITION', `${service.name} is ${now.status}; only an expired service is renewed by hand.`, now.status === 'active' ? 'It renews by itself with auto-renew on, or expires at the end of its contract.' : undefined, { from: now.status, to });
+      }
+      if (now.status === to) throw new AppError('INVALID_TRANSITION', `${service.name} is already ${to}.`, 'Nothing to do.', { from: now.status, to });
+      serviceLifecycle.assert(now.status, to);
+      await trx
+        .insertInto('provisions')
+        .values({
+          id,
+          idempotencyKey: `lifecycle:${serviceId}:${action}:${id}`,
+          requestHash: action,
+          kind: 'lifecycle',
+          status: 'queued',
+          customerId: customer.id,
+          productId: product.id,
+          serviceId,
+          playbook: playbook.name,
+          playbookSnapshot: json({ ...playbook, references: undefined, file: undefined }),
+          variables: json(vars),
+          timeoutSeconds: Math.ceil(playbook.timeout / 1000),
+          deadlineAt: null,
+          failedTask: null,
+          errorCode: null,
+          error: null,
+          errorHint: null,
+          requestedBy: ctx.actor.id,
+          requestedByLabel: ctx.actor.label,
+          startedAt: null,
+          finishedAt: null,
+        })
+        .execute();
+      await trx
+        .insertInto('provisionTasks')
+        .values(playbook.tasks.map((t, i) => ({ provisionId: id, seq: i + 1, name: String(renderString(t.name, vars)), action: t.action, status: 'pending' as const, log: json([]), output: null, undo: null, error: null, startedAt: null, finishedAt: null })))
+        .execute();
+      await this.d.engine.enqueue(trx, id, 1);
+      await this.d.engine.event(trx, id, 1, null, 'queued', `${action} ${service.name} (${reason})`);
+      await recordAudit(trx, ctx, { action: `service.${action}`, entityType: 'service', entityId: serviceId, before: { status: now.status }, after: { status: to, reason, provisionId: id } });
+      return null;
+    });
+    if (running) return this.d.provisioning.progress(running);
+    this.d.hub.changed(id);
+    return this.d.provisioning.progress(id);
+  }
+}
