@@ -4,7 +4,7 @@ import { signIn } from './helpers.js';
 /** Presses Tab until `target` has the focus (a person's way through a form), at most 25 times. */
 async function tabTo(page: Page, target: Locator) {
   for (let i = 0; i < 25; i++) {
-    if (await target.evaluate((el) => el === document.activeElement)) return;
+    if (await target.evaluate((el: { ownerDocument: { activeElement: unknown } }) => el === el.ownerDocument.activeElement)) return;
     await page.keyboard.press('Tab');
   }
   throw new Error('could not reach the control with Tab');
