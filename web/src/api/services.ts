@@ -1,11 +1,11 @@
-import { useQuery } from '@tanstack/react-query';
-import { get } from './client';
-import type { Item, Service, ServiceAddon, ServiceBalance, Ticket } from './types';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { get, patch, post } from './client';
+import type { Charge, Item, Progress, Service, ServiceAddon, ServiceBalance, Ticket } from './types';
 
 export const serviceKeys = {
   all: ['services'] as const,
   detail: (id: number) => [...serviceKeys.all, id] as const,
-  part: (id: number, part: 'inventory' | 'addons' | 'balance' | 'tickets') => [...serviceKeys.all, id, part] as const,
+  part: (id: number, part: 'inventory' | 'addons' | 'balance' | 'tickets' | 'charges') => [...serviceKeys.all, id, part] as const,
 };
 
 export function useService(id: number) {
@@ -22,4 +22,29 @@ export function useServiceBalance(id: number) {
 }
 export function useServiceTickets(id: number) {
   return useQuery({ queryKey: serviceKeys.part(id, 'tickets'), queryFn: () => get<{ items: Ticket[] }>(`/api/services/${id}/tickets`).then((r) => r.items) });
+}
+export function useServiceCharges(id: number) {
+  return useQuery({ queryKey: serviceKeys.part(id, 'charges'), queryFn: () => get<{ items: Charge[] }>(`/api/services/${id}/charges`).then((r) => r.items) });
+}
+
+export type LifecycleAction = 'suspend' | 'unsuspend' | 'renew' | 'terminate';
+
+/** What the lifecycle table lets staff do from each status (the server checks again). */
+export const actionsFor: Record<string, LifecycleAction[]> = {
+  active: ['suspend', 'terminate'],
+  suspended: ['unsuspend', 'terminate'],
+  expired: ['renew', 'terminate'],
+};
+
+/** Suspend, unsuspend, renew, terminate: starts the lifecycle playbook, gives back its run. */
+export function useLifecycle(serviceId: number) {
+  return useMutation({ mutationFn: (action: LifecycleAction) => post<Progress>(`/api/services/${serviceId}/${action}`, { reason: 'staff' }) });
+}
+
+export function useSetAutoRenew(serviceId: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (autoRenew: boolean) => patch<Service>(`/api/services/${serviceId}`, { autoRenew }),
+    onSuccess: (s) => qc.setQueryData(serviceKeys.detail(serviceId), s),
+  });
 }

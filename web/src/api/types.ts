@@ -8,3 +8,4 @@ export type { Item, Template, AvailableInventory, ItemStatus } from '../../../sr
 export type { Service, ServiceAddon, ServiceBalance, Ticket, ServiceStatus } from '../../../src/services/services.schemas';
 export type { Progress, PreflightResult, Check, ProvisionLogs, ProvisionSummary, AssignmentInput, TaskStatus, ProvisionStatus } from '../../../src/provisioning/provisioning.schemas';
 export type { User } from '../../../src/users/users.schemas';
+export type { ChargeBody as Charge, PaymentBody as Payment, BillingBody } from '../../../src/billing/billing.schemas';

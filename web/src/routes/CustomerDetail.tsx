@@ -5,10 +5,11 @@ import { useAddCard, useAddContact, useAddSite, useCustomer, useCustomerMail, us
 import type { CustomerDetail as Detail } from '../api/types';
 import { ErrorNote, Field, Loaded, StatusBadge } from '../components/common';
 import { Tabs } from '../components/Tabs';
+import { BillingTab } from './BillingTab';
 import { date, dateTime } from '../format';
 import { useOpenWizard } from '../wizard/WizardContext';
 
-type Tab = 'services' | 'details' | 'contacts' | 'payment';
+type Tab = 'services' | 'details' | 'contacts' | 'payment' | 'billing';
 
 /** A customer: details, contacts and sites, payment methods, and the Services tab (R1.1). */
 export function CustomerDetail() {
@@ -36,12 +37,14 @@ export function CustomerDetail() {
               ['details', t('customers.tabs.details')],
               ['contacts', t('customers.tabs.contacts')],
               ['payment', t('customers.tabs.payment')],
+              ['billing', t('customers.tabs.billing')],
             ]}
           >
             {tab === 'services' && <ServicesTab customer={c} />}
             {tab === 'details' && <DetailsTab customer={c} />}
             {tab === 'contacts' && <ContactsTab customer={c} />}
             {tab === 'payment' && <PaymentTab customer={c} />}
+            {tab === 'billing' && <BillingTab customerId={c.id} />}
           </Tabs>
         </section>
       )}

@@ -2,9 +2,11 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useCustomer } from '../api/customers';
 import { useProvisions } from '../api/provisioning';
-import { useService, useServiceAddons, useServiceBalance, useServiceInventory, useServiceTickets } from '../api/services';
+import { useProducts } from '../api/catalog';
+import { useService, useServiceAddons, useServiceBalance, useServiceCharges, useServiceInventory, useServiceTickets } from '../api/services';
 import { Loaded, StatusBadge } from '../components/common';
-import { date, dateTime, number } from '../format';
+import { date, dateTime, money, number } from '../format';
+import { ServiceActions } from './ServiceActions';
 import { useOpenWizard } from '../wizard/WizardContext';
 
 /** A service: status, product, inventory, balance, add-ons, tickets, provisioning history. */
@@ -18,6 +20,8 @@ export function ServiceDetail() {
   const tickets = useServiceTickets(id);
   const history = useProvisions({ serviceId: id });
   const customer = useCustomer(service.data?.customerId);
+  const charges = useServiceCharges(id);
+  const products = useProducts({});
   const openWizard = useOpenWizard();
   return (
     <Loaded query={service}>
@@ -38,8 +42,20 @@ export function ServiceDetail() {
                 <dd data-testid="service-status">
                   <StatusBadge status={s.status} />
                 </dd>
+                {s.statusReason && (
+                  <>
+                    <dt>{t('service.reason')}</dt>
+                    <dd>{t(`service.reasons.${s.statusReason as 'staff'}`, { defaultValue: s.statusReason })}</dd>
+                  </>
+                )}
                 <dt>{t('service.autoRenew')}</dt>
-                <dd>{s.autoRenew ? t('app.yes') : t('app.no')}</dd>
+                <dd data-testid="service-autorenew">{s.autoRenew ? t('app.yes') : t('app.no')}</dd>
+                {s.currentPeriodStart && s.currentPeriodEnd && (
+                  <>
+                    <dt>{t('service.period')}</dt>
+                    <dd>{t('service.periodLine', { start: date(s.currentPeriodStart), end: date(s.currentPeriodEnd) })}</dd>
+                  </>
+                )}
                 {s.activatedAt && (
                   <>
                     <dt>{t('service.activated')}</dt>
@@ -95,6 +111,8 @@ export function ServiceDetail() {
             </div>
           </div>
 
+          <ServiceActions service={s} product={products.data?.find((p) => p.id === s.productId)} />
+
           <h2>{t('service.inventory')}</h2>
           <Loaded query={inventory}>
             {(items) =>
@@ -147,6 +165,23 @@ export function ServiceDetail() {
                   {list.map((tk) => (
                     <li key={tk.id}>
                       {t('service.ticketLine', { id: tk.id, subject: tk.subject })} {tk.dueDate && `· ${t('service.due', { date: date(tk.dueDate) })}`} · {tk.queue} <StatusBadge status={tk.status} />
+                    </li>
+                  ))}
+                </ul>
+              )
+            }
+          </Loaded>
+
+          <h2>{t('service.charges')}</h2>
+          <Loaded query={charges}>
+            {(list) =>
+              list.length === 0 ? (
+                <p className="muted">{t('service.noCharges')}</p>
+              ) : (
+                <ul className="plain" data-testid="service-charges">
+                  {list.map((c) => (
+                    <li key={c.id}>
+                      {date(c.createdAt)} · {c.description} · {money(c.amount, c.currency)} <StatusBadge status={c.status} />
                     </li>
                   ))}
                 </ul>
