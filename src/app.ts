@@ -148,7 +148,6 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       concurrency: config.workerConcurrency,
       retryDelayScale: config.retryDelayScale,
       executorId: config.workerId,
-      applicationVersion: version,
       runWorkflows: config.runWorkflows,
     });
     await engine.launch();

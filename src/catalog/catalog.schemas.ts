@@ -1,19 +1,11 @@
 import { z } from 'zod';
-import { customerType, intId, patchOf, serviceType, timestamp } from '../shared/schemas.js';
+import { customerType, intId, patchOf, regexSource, serviceType, timestamp } from '../shared/schemas.js';
 
 export const productCategory = z.enum(['plan', 'addon']);
 export const billingKind = z
   .enum(['recurring', 'one_off'])
   .describe('recurring: charged every month (auto-renew defaults to Yes); one_off: charged once (defaults to No)');
 
-const regexSource = z.string().max(500).refine((p) => {
-  try {
-    new RegExp(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not a valid regular expression');
 
 export const customField = z
   .object({

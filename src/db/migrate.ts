@@ -2,12 +2,14 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_provisioning.js';
 import * as m0003 from './migrations/0003_billing.js';
+import * as m0004 from './migrations/0004_mail_claims.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_provisioning': m0002,
   '0003_billing': m0003,
+  '0004_mail_claims': m0004,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

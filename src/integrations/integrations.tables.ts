@@ -24,10 +24,11 @@ export interface MailOutboxTable {
   customerId: number | null;
   serviceId: number | null;
   transport: string;
-  status: 'queued' | 'sent' | 'failed';
+  status: 'queued' | 'sending' | 'sent' | 'failed';
   error: string | null;
   createdAt: Generated<string>;
   sentAt: string | null;
+  claimedUntil: Generated<string | null>;
 }
 
 export interface SimulatorSettingsTable {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from '../shared/schemas.js';
+import { regexSource, timestamp } from '../shared/schemas.js';
 
 export const itemStatus = z
   .enum(['new', 'in_stock', 'reserved', 'assigned', 'retired'])
@@ -11,7 +11,7 @@ export const templateAttribute = z
     name: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _ (e.g. iccid)'),
     label: z.string().min(1).max(60).describe('e.g. ICCID'),
     required: z.boolean().default(true),
-    pattern: z.string().max(300).optional(),
+    pattern: regexSource.optional().describe('A regular expression the whole value must match'),
   })
   .meta({ id: 'TemplateAttribute' });
 export type TemplateAttribute = z.infer<typeof templateAttribute>;

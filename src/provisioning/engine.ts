@@ -25,6 +25,12 @@ import type { LogLine } from './provisioning.tables.js';
  * without its run, nor a run without its provision.
  */
 export const QUEUE = 'provisioning';
+/**
+ * The version DBOS records on workflows: a process recovers and runs only its own version's.
+ * It names the workflow code's shape, not the release, so an upgrade goes on with the runs an
+ * older process left; change it only when the workflows change incompatibly.
+ */
+export const WORKFLOW_VERSION = 'switchboard-workflows-1';
 export const APP_NAME = 'switchboard';
 const PROVISION_WORKFLOW = 'provision';
 const CANCEL_WORKFLOW = 'provision-cancel';
@@ -42,7 +48,6 @@ export interface EngineOptions {
   retryDelayScale: number;
   /** Set per process when several share a PostgreSQL: recovery takes back this executor's runs. */
   executorId: string;
-  applicationVersion: string;
   /** This process runs workflows (serve and worker); false for a process that only enqueues. */
   runWorkflows: boolean;
 }
@@ -145,7 +150,7 @@ export class ProvisioningEngine {
       name: APP_NAME,
       systemDatabasePool: this.o.pool,
       systemDatabaseSchemaName: 'dbos',
-      applicationVersion: this.o.applicationVersion,
+      applicationVersion: WORKFLOW_VERSION,
       executorID: this.o.executorId,
       logger: dbosLogger,
       // PGlite: one session, no LISTEN/NOTIFY between DBOS's own connections (STACK.md).
@@ -162,25 +167,56 @@ export class ProvisioningEngine {
   }
 
   /**
-   * A run whose workflow ended without saying so (an engine error, a cancelled workflow) would
-   * look "running" forever (R8.4): mark it failed, with a message, so that it can be retried.
+   * A run must never look busy forever (R8.4). Runs whose DBOS workflow has ended without saying
+   * so (an engine error, a cancelled workflow) are failed; running runs more than two minutes
+   * past their deadline (no process is working on them: every worker is gone) are timed out.
+   * Each is decided in one transaction, guarded by its attempt, so two processes agree.
    */
   async reconcile(): Promise<number> {
-    const { rows } = await sql<{ id: string; attempt: number }>`
-      select p.id, p.attempt from provisions p
-      join dbos.workflow_status w on w.workflow_uuid = p.id::text || ':' || p.attempt
-      where p.status in ('queued', 'running') and w.status not in ('ENQUEUED', 'PENDING', 'DELAYED')`.execute(this.o.db);
+    const overdue = new Date(Date.now() - 120_000).toISOString();
+    const { rows } = await sql<{ id: string; attempt: number; why: 'ended' | 'overdue' }>`
+      select p.id, p.attempt,
+             case when w.status is not null and w.status not in ('ENQUEUED', 'PENDING', 'DELAYED') then 'ended' else 'overdue' end as why
+      from provisions p
+      left join dbos.workflow_status w on w.workflow_uuid = p.id::text || ':' || p.attempt
+      where (p.status in ('queued', 'running') and w.status is not null and w.status not in ('ENQUEUED', 'PENDING', 'DELAYED'))
+         or (p.status = 'running' and p.deadline_at < ${overdue})`.execute(this.o.db);
+    let changed = 0;
     for (const r of rows) {
-      await sql`update provisions set error_code = 'ENGINE_ERROR', error = 'The provisioning engine stopped this run unexpectedly.',
-                error_hint = 'Retry it; if it stops again, look at the server log for this provisioning ID.' where id = ${r.id}`.execute(this.o.db);
-      await transaction(this.o.db, async (trx) => {
-        const p = await trx.selectFrom('provisions').select('status').where('id', '=', r.id).forUpdate().executeTakeFirstOrThrow();
-        if (p.status === 'queued') await trx.updateTable('provisions').set({ status: 'running' }).where('id', '=', r.id).execute();
+      const done = await transaction(this.o.db, async (trx) => {
+        const p = await trx.selectFrom('provisions').selectAll().where('id', '=', r.id).where('attempt', '=', r.attempt).forUpdate().executeTakeFirst();
+        if (!p || (p.status !== 'queued' && p.status !== 'running')) return false;
+        const to = r.why === 'overdue' ? 'timed_out' : 'failed';
+        if (p.status === 'queued') provisionLifecycle.assert('queued', 'running');
+        provisionLifecycle.assert('running', to);
+        const now = this.now();
+        await trx
+          .updateTable('provisions')
+          .set({
+            status: to,
+            finishedAt: now,
+            updatedAt: now,
+            errorCode: r.why === 'overdue' ? 'PROVISIONING_TIMED_OUT' : 'ENGINE_ERROR',
+            error: r.why === 'overdue' ? `Provisioning did not finish within ${seconds(p.timeoutSeconds * 1000)}: no process is working on it.` : 'The provisioning engine stopped this run unexpectedly.',
+            errorHint: r.why === 'overdue' ? 'Check that a worker is running (switchboard worker), then retry.' : 'Retry it; if it stops again, look at the server log for this provisioning ID.',
+          })
+          .where('id', '=', r.id)
+          .execute();
+        if (p.kind === 'new_service' && p.serviceId) {
+          const service = await trx.selectFrom('services').select('status').where('id', '=', p.serviceId).executeTakeFirstOrThrow();
+          if (service.status === 'provisioning') await this.o.deps.services.transition(trx, p.serviceId, 'failed');
+        }
+        await this.event(trx, r.id, r.attempt, null, to, r.why === 'overdue' ? 'Past its deadline with no process working on it' : 'The workflow ended without finishing');
+        return true;
       });
-      await this.finish(r.id, r.attempt, 'failed');
-      this.o.logger.warn({ provisionId: r.id, attempt: r.attempt }, 'a run whose workflow had ended was marked failed');
+      if (done) {
+        changed++;
+        this.runs.delete(r.id);
+        this.o.hub.changed(r.id);
+        this.o.logger.warn({ provisionId: r.id, attempt: r.attempt, why: r.why }, 'a stalled run was ended');
+      }
     }
-    return rows.length;
+    return changed;
   }
 
   async shutdown(): Promise<void> {
@@ -194,13 +230,13 @@ export class ProvisioningEngine {
   async enqueue(trx: Executor, provisionId: string, attempt: number): Promise<void> {
     await sql`select dbos.enqueue_workflow(
       ${PROVISION_WORKFLOW}, ${QUEUE}, array[${JSON.stringify(provisionId)}::json, ${String(attempt)}::json], '{}'::json,
-      null, null, ${`${provisionId}:${attempt}`}, ${this.o.applicationVersion}, null, null, null, null, null, null, null, null, ${APP_NAME})`.execute(trx);
+      null, null, ${`${provisionId}:${attempt}`}, ${WORKFLOW_VERSION}, null, null, null, null, null, null, null, null, ${APP_NAME})`.execute(trx);
   }
 
   async enqueueCancel(trx: Executor, provisionId: string): Promise<void> {
     await sql`select dbos.enqueue_workflow(
       ${CANCEL_WORKFLOW}, ${QUEUE}, array[${JSON.stringify(provisionId)}::json], '{}'::json,
-      null, null, ${`${provisionId}:cancel`}, ${this.o.applicationVersion}, null, null, null, null, null, null, null, null, ${APP_NAME})`.execute(trx);
+      null, null, ${`${provisionId}:cancel`}, ${WORKFLOW_VERSION}, null, null, null, null, null, null, null, null, ${APP_NAME})`.execute(trx);
   }
 
   // --- steps ------------------------------------------------------------------------------------
@@ -485,7 +521,8 @@ export class ProvisioningEngine {
     }
     await transaction(this.o.db, async (trx) => {
       const p = await trx.selectFrom('provisions').selectAll().where('id', '=', provisionId).forUpdate().executeTakeFirstOrThrow();
-      if (p.attempt !== attempt || p.status === status) return;
+      // Ended meanwhile (the reconciler, a newer attempt): nothing more to say.
+      if (p.attempt !== attempt || p.status !== 'running') return;
       provisionLifecycle.assert(p.status, status);
       const now = this.now();
       await trx

@@ -136,7 +136,7 @@ export const provisionListQuery = z.object({
   customerId: intId.optional(),
   serviceId: intId.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().optional().describe('Page backwards: provisions created before this ISO time'),
+  before: z.iso.datetime({ offset: true }).optional().describe('Page backwards: provisions created before this ISO time'),
 });
 
 export const provisionSummary = z

@@ -53,6 +53,9 @@ export class ProvisioningService {
 
     const { result, plan } = await preflight(this.d, input);
     if (!plan) {
+      // The same confirmation may have won meanwhile (its hold is why the checks now fail).
+      const winner = await this.byKey(idempotencyKey, hash);
+      if (winner) return { progress: winner, created: false };
       const failed = result.checks.filter((c) => !c.ok);
       throw new AppError('PRECONDITION_FAILED', failed.map((c) => c.message).join(' '), failed[0]?.hint, { checks: result.checks, field: failed[0]?.field });
     }

@@ -43,3 +43,13 @@ export function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
   ) as unknown as { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer I> ? I : T[K]> };
   return z.object(shape);
 }
+
+/** A regular expression given as text (a field's pattern): refused when it does not compile. */
+export const regexSource = z.string().max(500).refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');

@@ -111,6 +111,17 @@ describe('errors', () => {
     expect(body(await agent.get('/api/customers?limit=200')).items.length).toBe(before);
   });
 
+  it('answers 400, not 500, for a malformed date filter or a pattern that is not a regular expression', async () => {
+    const agent = await t.as('agent');
+    const badDate = await agent.get('/api/provisions?before=yesterday');
+    expect(badDate.statusCode).toBe(400);
+    expect(body(badDate).error.details.fields[0].field).toBe('querystring.before');
+    const admin = await t.as('admin');
+    const badPattern = await admin.post('/api/inventory/templates', { name: 'Broken', attributes: [{ name: 'serial', label: 'Serial', pattern: '([A-Z' }] });
+    expect(badPattern.statusCode).toBe(400);
+    expect(body(badPattern).error.message).toMatch(/not a valid regular expression/);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await (await t.as('agent')).get('/api/nothing-here');
     expect(res.statusCode).toBe(404);

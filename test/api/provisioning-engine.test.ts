@@ -199,3 +199,27 @@ describe('a run whose workflow ended without a word (R8.4)', () => {
     expect((await waitForEnd(agent, id)).status).toBe('succeeded');
   });
 });
+
+describe('a run nobody is working on (R8.4)', () => {
+  it('is timed out by the reconciler two minutes past its deadline, and its late steps change nothing', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    await setSimulator(admin, 'ocs', { latencyMs: 2500 });
+    const { res } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
+    const id = body(res).id;
+    const until = Date.now() + 10_000;
+    while (body(await agent.get(`/api/provisions/${id}`)).tasks[3].status !== 'running' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    // As if every worker had died long ago: the deadline is far behind.
+    await sql`update provisions set deadline_at = now() - interval '10 minutes' where id = ${id}`.execute(t.app.database.db);
+    expect(await t.app.engine.reconcile()).toBeGreaterThanOrEqual(1);
+    const p = body(await agent.get(`/api/provisions/${id}`));
+    expect(p.status).toBe('timed_out');
+    expect(p.error.message).toMatch(/no process is working on it/);
+    expect(p.service.status).toBe('failed');
+    await setSimulator(admin, 'ocs', { latencyMs: 0 });
+    await new Promise((r) => setTimeout(r, 3500)); // the in-flight step ends; it must not revive the run
+    expect(body(await agent.get(`/api/provisions/${id}`)).status).toBe('timed_out');
+    await agent.post(`/api/provisions/${id}/retry`, { attempt: 1 });
+    expect((await waitForEnd(agent, id)).status).toBe('succeeded');
+  });
+});

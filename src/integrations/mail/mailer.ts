@@ -55,6 +55,21 @@ export class Mailer {
       .execute();
     const row = await this.db.selectFrom('mailOutbox').select(['id', 'status']).where('idempotencyKey', '=', msg.idempotencyKey).executeTakeFirstOrThrow();
     if (row.status === 'sent') return { id: row.id, sent: false, transport: this.kind };
+    // Claim the message for two minutes: a repeat of the task while this attempt is still
+    // talking to the mail server finds it claimed and fails (to be retried), rather than send twice.
+    const now = new Date();
+    const claimed = await this.db
+      .updateTable('mailOutbox')
+      .set({ status: 'sending', claimedUntil: new Date(now.getTime() + 120_000).toISOString() })
+      .where('id', '=', row.id)
+      .where((eb) => eb.or([eb('status', 'in', ['queued', 'failed']), eb.and([eb('status', '=', 'sending'), eb('claimedUntil', '<', now.toISOString())])]))
+      .returning('id')
+      .executeTakeFirst();
+    if (!claimed) {
+      const again = await this.db.selectFrom('mailOutbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow();
+      if (again.status === 'sent') return { id: row.id, sent: false, transport: this.kind };
+      throw new TaskError('MAIL_IN_PROGRESS', 'This e-mail is being sent by an earlier attempt.', 'It is retried in a moment; it will not be sent twice.', true);
+    }
 
     try {
       if (this.transport) {
@@ -64,10 +79,10 @@ export class Mailer {
         await this.sim.record('mail', 'send', msg.to, 'sent');
       }
     } catch (e) {
-      await this.db.updateTable('mailOutbox').set({ status: 'failed', error: (e as Error).message }).where('id', '=', row.id).execute();
+      await this.db.updateTable('mailOutbox').set({ status: 'failed', error: (e as Error).message, claimedUntil: null }).where('id', '=', row.id).execute();
       throw e;
     }
-    await this.db.updateTable('mailOutbox').set({ status: 'sent', error: null, sentAt: new Date().toISOString(), transport: this.kind }).where('id', '=', row.id).execute();
+    await this.db.updateTable('mailOutbox').set({ status: 'sent', error: null, sentAt: new Date().toISOString(), transport: this.kind, claimedUntil: null }).where('id', '=', row.id).execute();
     return { id: row.id, sent: true, transport: this.kind };
   }
 

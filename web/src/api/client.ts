@@ -1,3 +1,5 @@
+import { i18next } from '../i18n';
+
 /** The one way the console talks to the API: JSON, the session cookie, errors as ApiError. */
 export class ApiError extends Error {
   constructor(
@@ -21,7 +23,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
   } catch {
-    throw new ApiError(0, 'NETWORK', 'Switchboard cannot be reached.', 'Check the network connection, then try again.');
+    throw new ApiError(0, 'NETWORK', i18next.t('app.network'), i18next.t('app.networkHint'));
   }
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;

@@ -20,6 +20,8 @@ export const en = {
     none: 'None',
     id: 'ID',
     error: 'Error',
+    network: 'Switchboard cannot be reached.',
+    networkHint: 'Check the network connection, then try again.',
     hint: 'What to do',
   },
   signIn: {

@@ -22,6 +22,8 @@ export const fr: Messages = {
     none: 'Aucun',
     id: 'ID',
     error: 'Erreur',
+    network: 'Switchboard est injoignable.',
+    networkHint: 'Vérifiez la connexion réseau, puis réessayez.',
     hint: 'Que faire',
   },
   signIn: {

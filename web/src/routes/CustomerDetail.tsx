@@ -23,7 +23,7 @@ export function CustomerDetail() {
       {(c) => (
         <section aria-labelledby="customer-title">
           <h1 id="customer-title">
-            {c.name} <span className="muted">(ID: {c.id})</span> <StatusBadge status={c.status} />
+            {t('customers.resultLine', { name: c.name, id: c.id })} <StatusBadge status={c.status} />
           </h1>
           <p className="muted">
             {t(`catalog.${c.type}`)} · {c.email} · {c.phone}
@@ -84,7 +84,7 @@ function ServicesTab({ customer }: { customer: Detail }) {
                 {list.map((s) => (
                   <tr key={s.id} data-service={s.id}>
                     <td>
-                      <Link to={`/services/${s.id}`}>{s.name}</Link> <span className="muted">(ID: {s.id})</span>
+                      <Link to={`/services/${s.id}`}>{t('customers.resultLine', { name: s.name, id: s.id })}</Link>
                     </td>
                     <td>{s.productName}</td>
                     <td>

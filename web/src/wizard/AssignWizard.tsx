@@ -103,10 +103,19 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
     return () => clearTimeout(t);
   }, [step]);
 
+  // Whatever this wizard reserved goes back when it closes without confirming: by Cancel, by
+  // Escape, or by the page going away (a request the browser sends even while unloading).
+  const confirmed = useRef(false);
+  confirmed.current = provisionId !== null;
+  useEffect(() => {
+    const release = () => {
+      if (!confirmed.current) void fetch(`/api/inventory/reservations/${encodeURIComponent(holder)}`, { method: 'DELETE', keepalive: true, credentials: 'same-origin' });
+    };
+    window.addEventListener('pagehide', release);
+    return () => window.removeEventListener('pagehide', release);
+  }, [holder]);
   const close = () => {
-    if (!provisionId && Object.keys(choices.items).length > 0) {
-      void releaseAll(holder).finally(() => qc.invalidateQueries({ queryKey: inventoryKeys.all }));
-    }
+    if (!confirmed.current) void releaseAll(holder).finally(() => qc.invalidateQueries({ queryKey: inventoryKeys.all }));
     dialog.current?.close();
     onClose();
   };

@@ -10,12 +10,19 @@ export function CustomerStep({ choices, update }: StepProps) {
   const { t } = useTranslation();
   const chosen = useCustomer(choices.customerId ?? undefined);
   if (choices.customerId && chosen.data) {
-    return <ChosenCustomer customer={chosen.data} productName={choices.product?.name} productTypes={choices.product?.customerTypes} onChange={() => update({ customerId: null })} />;
+    return (
+      <ChosenCustomer
+        customer={chosen.data}
+        productName={choices.product?.name}
+        productTypes={choices.product?.customerTypes}
+        onChange={() => update({ customerId: null, serviceId: null, siteId: null, billingContactId: null, technicalContactId: null, customFields: {} })}
+      />
+    );
   }
   return (
     <div>
       <h4>{t('wizard.customer.heading')}</h4>
-      <CustomerSearch onPick={(id) => update({ customerId: id, siteId: null, billingContactId: null, technicalContactId: null })} />
+      <CustomerSearch onPick={(id) => update({ customerId: id, serviceId: null, siteId: null, billingContactId: null, technicalContactId: null, customFields: {} })} />
     </div>
   );
 }

@@ -46,8 +46,9 @@ export function ProductStep({ choices, update, holder, customerType, category }:
                             name="product"
                             value={p.slug}
                             checked={choices.product?.id === p.id}
-                            onChange={() => {
-                              if (Object.keys(choices.items).length) void releaseAll(holder);
+                            onChange={async () => {
+                              // The holds of the product left behind go back before new ones are taken.
+                              if (Object.keys(choices.items).length) await releaseAll(holder).catch(() => undefined);
                               update({ product: p, items: {}, customFields: {}, autoRenew: null });
                             }}
                           />

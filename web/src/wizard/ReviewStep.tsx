@@ -7,7 +7,8 @@ import { ErrorNote } from '../components/common';
 import { money } from '../format';
 import { type Choices, type StepProps, fieldsFor } from './AssignWizard';
 
-export function assignmentOf(c: Choices, holder: string): Assignment {
+export function assignmentOf(c: Choices, holder: string, customerType: 'individual' | 'business' | undefined): Assignment {
+  const fields = new Set(fieldsFor(c.product, customerType).map((f) => f.name));
   return {
     customerId: c.customerId!,
     product: c.product!.slug,
@@ -15,7 +16,7 @@ export function assignmentOf(c: Choices, holder: string): Assignment {
     reservation: holder,
     inventory: Object.fromEntries(Object.entries(c.items).map(([tpl, item]) => [tpl, item.id])),
     ...(c.product?.category === 'plan' && c.autoRenew !== null && { autoRenew: c.autoRenew }),
-    customFields: Object.fromEntries(Object.entries(c.customFields).filter(([, v]) => v.trim() !== '')),
+    customFields: Object.fromEntries(Object.entries(c.customFields).filter(([k, v]) => fields.has(k) && v.trim() !== '')),
     ...(c.siteId && { siteId: c.siteId }),
     ...(c.billingContactId && { billingContactId: c.billingContactId }),
     ...(c.technicalContactId && { technicalContactId: c.technicalContactId }),
@@ -31,7 +32,7 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
   const preflight = usePreflight();
   const start = useStartProvision();
   const service = useService(choices.serviceId ?? 0);
-  const input = assignmentOf(choices, holder);
+  const input = assignmentOf(choices, holder, customer?.type);
   const clicked = useRef(false);
   const product = choices.product!;
 
@@ -62,9 +63,7 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
         {product.category === 'addon' && service.data && (
           <>
             <dt>{t('wizard.review.service')}</dt>
-            <dd>
-              {service.data.name} (ID: {service.data.id})
-            </dd>
+            <dd>{t('customers.resultLine', { name: service.data.name, id: service.data.id })}</dd>
           </>
         )}
         {Object.keys(choices.items).length > 0 && (

@@ -31,7 +31,7 @@ export function ServiceStep({ choices, update }: StepProps) {
                 <label key={s.id} className={`choice${choices.serviceId === s.id ? ' selected' : ''}`}>
                   <input type="radio" name="service" data-autofocus={!choices.serviceId || choices.serviceId === s.id ? '' : undefined} checked={choices.serviceId === s.id} onChange={() => update({ serviceId: s.id })} />
                   <span>
-                    <strong>{s.name}</strong> (ID: {s.id}) · {s.productName} <StatusBadge status={s.status} />
+                    <strong>{t('customers.resultLine', { name: s.name, id: s.id })}</strong> · {s.productName} <StatusBadge status={s.status} />
                   </span>
                 </label>
               ))}
