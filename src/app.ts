@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { billingRoutes } from './billing/billing.routes.js';
 import { BillingService } from './billing/billing.service.js';
 import { BillingRunner } from './billing/billing.workflows.js';
+import { BatchPump } from './bulk/bulk.pump.js';
+import { bulkRoutes } from './bulk/bulk.routes.js';
+import { BulkService } from './bulk/bulk.service.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import type { Config } from './config.js';
@@ -60,6 +63,8 @@ export interface Services {
   lifecycle: LifecycleService;
   billing: BillingService;
   billingRunner: BillingRunner;
+  bulk: BulkService;
+  pump: BatchPump;
 }
 
 export interface Integrations {
@@ -157,7 +162,13 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
     await billingRunner.start();
     closers.push(() => billingRunner.stop());
-    const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner };
+    const pump = new BatchPump({ db, catalog, inventory, provisioning, engine, logger, owner: config.workerId });
+    const bulk = new BulkService({ db, catalog, customers, inventory, provisioning, engine, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
+    if (config.runWorkflows) {
+      pump.start();
+      closers.push(() => pump.stop());
+    }
+    const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner, bulk, pump };
 
     const demoLoaded = opts.seedDemo ? await seedDemo(all, systemCtx, logger) : false;
     for (const p of await catalog.list({ enabled: 'all' })) {
@@ -182,6 +193,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing });
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
+    bulkRoutes(http, bulk);
     usersRoutes(http, users, db, { cookieSecure: config.cookieSecure });
     await http.ready();
 

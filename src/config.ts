@@ -28,6 +28,8 @@ export const configSchema = z.object({
   PLAYBOOKS_DIR: z.string().optional(),
   /** Provisioning runs one process works on at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).optional(),
+  /** Runs at once of a bulk-assignment batch that does not set its own limit (R11.3). */
+  BULK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   /** `off`: this process starts runs but leaves them to the workers (a web-only process on PostgreSQL). */
   RUN_WORKFLOWS: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
   /** A stable name per process when several share a PostgreSQL: a restarted one takes back its runs. */
@@ -81,6 +83,7 @@ export type Config = {
   demoData: 'auto' | 'off';
   playbookDirs: string[];
   workerConcurrency: number;
+  bulkConcurrency: number;
   workerId: string;
   runWorkflows: boolean;
   retryDelayScale: number;
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: e.DEMO_DATA,
     playbookDirs: (e.PLAYBOOKS_DIR ?? '').split(':').filter(Boolean).map((d) => path.resolve(d)),
     workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 50 : 20),
+    bulkConcurrency: e.BULK_CONCURRENCY,
     workerId: e.WORKER_ID,
     runWorkflows: e.RUN_WORKFLOWS,
     retryDelayScale: e.RETRY_DELAY_SCALE,

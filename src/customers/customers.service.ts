@@ -237,6 +237,31 @@ export class CustomersService {
     });
   }
 
+  /**
+   * Finds many customers at once by ID, e-mail or phone digits (bulk assignment, R11): one query
+   * per kind. Each reference maps to the customers it matches (none, one, or several).
+   */
+  async resolveMany(refs: { ids: number[]; emails: string[]; phones: string[] }) {
+    const cols = ['id', 'type', 'name', 'status', 'email', 'phoneDigits'] as const;
+    const [byId, byEmail, byPhone] = await Promise.all([
+      refs.ids.length ? this.db.selectFrom('customers').select(cols).where('id', 'in', refs.ids).execute() : [],
+      refs.emails.length ? this.db.selectFrom('customers').select(cols).where((eb) => eb(eb.fn('lower', ['email']), 'in', refs.emails)).execute() : [],
+      refs.phones.length ? this.db.selectFrom('customers').select(cols).where('phoneDigits', 'in', refs.phones).execute() : [],
+    ]);
+    return { byId, byEmail, byPhone };
+  }
+
+  /** Default payment methods, sites and contacts of many customers, for bulk checks. */
+  async accountsOf(customerIds: number[]) {
+    if (customerIds.length === 0) return { paymentMethods: [], sites: [], contacts: [] };
+    const [paymentMethods, sites, contacts] = await Promise.all([
+      this.db.selectFrom('paymentMethods').selectAll().where('customerId', 'in', customerIds).where('isDefault', '=', true).execute(),
+      this.db.selectFrom('sites').selectAll().where('customerId', 'in', customerIds).orderBy('id').execute(),
+      this.db.selectFrom('contacts').selectAll().where('customerId', 'in', customerIds).orderBy('id').execute(),
+    ]);
+    return { paymentMethods, sites, contacts };
+  }
+
   /** The default payment method, or null: what a charged product needs (R6.3). */
   async defaultPaymentMethod(customerId: number, db: Executor = this.db): Promise<PaymentMethod | null> {
     return (await db.selectFrom('paymentMethods').selectAll().where('customerId', '=', customerId).where('isDefault', '=', true).executeTakeFirst()) ?? null;

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_provisioning.js';
 import * as m0003 from './migrations/0003_billing.js';
 import * as m0004 from './migrations/0004_mail_claims.js';
+import * as m0005 from './migrations/0005_batches.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_provisioning': m0002,
   '0003_billing': m0003,
   '0004_mail_claims': m0004,
+  '0005_batches': m0005,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

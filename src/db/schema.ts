@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { BillingTables } from '../billing/billing.tables.js';
+import type { BulkTables } from '../bulk/bulk.tables.js';
 import type { CatalogTables } from '../catalog/catalog.tables.js';
 import type { CustomersTables } from '../customers/customers.tables.js';
 import type { IntegrationsTables } from '../integrations/integrations.tables.js';
@@ -9,7 +10,7 @@ import type { ServicesTables } from '../services/services.tables.js';
 import type { UsersTables } from '../users/users.tables.js';
 
 /** The whole schema as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case). */
-export interface DB extends UsersTables, CatalogTables, CustomersTables, InventoryTables, ServicesTables, ProvisioningTables, IntegrationsTables, BillingTables {}
+export interface DB extends UsersTables, CatalogTables, CustomersTables, InventoryTables, ServicesTables, ProvisioningTables, IntegrationsTables, BillingTables, BulkTables {}
 
 /** Anything queries can run on: the database itself or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

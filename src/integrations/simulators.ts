@@ -30,6 +30,8 @@ export const systemLabel = (system: string) => knownSystems[system] ?? system;
 
 export class Simulators {
   private cache = new Map<string, { value: SimulatorSettings; until: number }>();
+  /** Calls under way in this process, and the most at once since the settings last changed. */
+  private load = new Map<string, { inFlight: number; peak: number }>();
   private static readonly cacheMs = 250;
 
   constructor(private readonly db: Kysely<DB>) {}
@@ -43,11 +45,11 @@ export class Simulators {
     return value;
   }
 
-  async list(): Promise<(SimulatorSettings & { system: string; label: string })[]> {
+  async list(): Promise<(SimulatorSettings & { system: string; label: string; inFlight: number; peakInFlight: number })[]> {
     const rows = await this.db.selectFrom('simulatorSettings').select(['system', 'latencyMs', 'failure']).execute();
     const bySystem = new Map(rows.map((r) => [r.system, r]));
     for (const s of Object.keys(knownSystems)) if (!bySystem.has(s)) bySystem.set(s, { system: s, latencyMs: 0, failure: null });
-    return [...bySystem.values()].map((r) => ({ ...r, label: systemLabel(r.system) })).sort((a, b) => a.system.localeCompare(b.system));
+    return [...bySystem.values()].map((r) => ({ ...r, label: systemLabel(r.system), inFlight: this.load.get(r.system)?.inFlight ?? 0, peakInFlight: this.load.get(r.system)?.peak ?? 0 })).sort((a, b) => a.system.localeCompare(b.system));
   }
 
   async set(system: string, settings: SimulatorSettings): Promise<SimulatorSettings> {
@@ -57,6 +59,8 @@ export class Simulators {
       .onConflict((oc) => oc.column('system').doUpdateSet({ latencyMs: settings.latencyMs, failure: settings.failure, updatedAt: new Date().toISOString() }))
       .execute();
     this.cache.delete(system);
+    const l = this.load.get(system);
+    if (l) l.peak = l.inFlight;
     return settings;
   }
 
@@ -83,6 +87,9 @@ export class Simulators {
    */
   async call(system: string, operation: string, key: string | null, signal?: AbortSignal): Promise<void> {
     const s = await this.get(system);
+    const l = this.load.get(system) ?? this.load.set(system, { inFlight: 0, peak: 0 }).get(system)!;
+    l.inFlight++;
+    l.peak = Math.max(l.peak, l.inFlight);
     try {
       if (s.latencyMs) await sleep(s.latencyMs, signal);
       if (s.failure === 'unreachable') throw unreachable(systemLabel(system), system.toUpperCase().replace(/-/g, '_'));
@@ -95,6 +102,8 @@ export class Simulators {
     } catch (e) {
       await this.record(system, operation, key, `failed: ${(e as Error).message}`);
       throw e;
+    } finally {
+      l.inFlight--;
     }
   }
 

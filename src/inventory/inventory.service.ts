@@ -1,5 +1,5 @@
 import { transaction } from '../db/transaction.js';
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { escapeLike } from '../catalog/catalog.service.js';
 import { type DB, type Executor, json } from '../db/schema.js';
 import { type Clock, isoIn, isoNow } from '../shared/clock.js';
@@ -290,6 +290,92 @@ export class InventoryService {
     return item;
   }
 
+  /** How many items of a template can be picked now (new, in stock, or a lapsed hold). */
+  async availableCount(templateId: number): Promise<number> {
+    const now = isoNow(this.clock);
+    const r = await this.db.selectFrom('inventoryItems').select((eb) => eb.fn.countAll<number>().as('n')).where('templateId', '=', templateId).where(availableAt(now)).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Items of a template by reference, with whether each can be picked now (bulk checks). */
+  async byReferences(templateId: number, references: string[]): Promise<Map<string, { id: number; available: boolean }>> {
+    if (references.length === 0) return new Map();
+    const now = isoNow(this.clock);
+    const rows = await this.db
+      .selectFrom('inventoryItems')
+      .select(['id', 'reference', sql<boolean>`status in ('new', 'in_stock') or (status = 'reserved' and provision_id is null and reservation_expires_at <= ${now})`.as('available')])
+      .where('templateId', '=', templateId)
+      .where('reference', 'in', references)
+      .execute();
+    return new Map(rows.map((r) => [r.reference, { id: r.id, available: Boolean(r.available) }]));
+  }
+
+  /**
+   * Reserves an item for one row of a batch (bulk assignment, R11.3), as the wizard reserves one
+   * for an assignment: the item the row names, or the first available one of the template.
+   * Concurrent takers skip items another has locked, so two batches never get the same item; a
+   * row that already holds one (a crash between reserving and starting) gets it back.
+   */
+  async reserveFromStock(ctx: Ctx, holder: string, templateName: string, itemId: number | undefined, ttlSeconds: number): Promise<Item> {
+    const template = await this.templateByName(templateName);
+    const now = isoNow(this.clock);
+    const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
+    const mine = await this.db
+      .selectFrom('inventoryItems')
+      .select('id')
+      .where('templateId', '=', template.id)
+      .where('reservationHolder', '=', holder)
+      .where('status', '=', 'reserved')
+      .where('provisionId', 'is', null)
+      .where('reservationExpiresAt', '>', now)
+      .$if(itemId !== undefined, (q) => q.where('id', '=', itemId!))
+      .executeTakeFirst();
+    const candidate =
+      mine?.id ??
+      itemId ??
+      sql<number>`(select i.id from inventory_items i
+           where i.template_id = ${template.id}
+             and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
+           order by i.id limit 1 for update skip locked)`;
+    const row = await this.claim(this.db, candidate, holder, ctx.actor.id, expiresAt, now);
+    if (!row) {
+      if (itemId !== undefined) throw await this.unavailable(itemId, this.db);
+      throw new AppError('INVENTORY_UNAVAILABLE', `No ${template.name} is left in stock.`, `Add ${template.name} items to the stock, then retry the failed rows.`, { template: template.name });
+    }
+    return this.getItem(row.id);
+  }
+
+  /**
+   * Holds the items a batch's rows name, each for its row, until the row starts (R11.3): auto-picks
+   * of other rows and batches cannot take them meanwhile. Returns the IDs it could not hold.
+   */
+  async reserveForRows(ctx: Ctx, holds: { holder: string; itemId: number }[], ttlSeconds: number): Promise<number[]> {
+    if (holds.length === 0) return [];
+    const now = isoNow(this.clock);
+    const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
+    const won = await sql<{ id: number }>`
+      update inventory_items i
+      set stock_status = case when i.status in ('new', 'in_stock') then i.status else i.stock_status end,
+          status = 'reserved', reservation_holder = h.holder, reserved_by = ${ctx.actor.id}, reservation_expires_at = ${expiresAt}, updated_at = ${now}
+      from unnest(${holds.map((h) => h.itemId)}::int[], ${holds.map((h) => h.holder)}::text[]) as h(item_id, holder)
+      where i.id = h.item_id
+        and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and (i.reservation_expires_at <= ${now} or i.reservation_holder = h.holder)))
+      returning i.id`.execute(this.db);
+    const got = new Set(won.rows.map((r) => r.id));
+    return holds.filter((h) => !got.has(h.itemId)).map((h) => h.itemId);
+  }
+
+  /** Ends the holds of many holders at once (a cancelled batch's rows). */
+  async releaseHolders(holders: string[]): Promise<number> {
+    if (holders.length === 0) return 0;
+    return transaction(this.db, (trx) => this.releaseWhere(trx, (eb) => eb('reservationHolder', 'in', holders)));
+  }
+
+  /** Ends every hold whose holder starts with `prefix` (a batch's rows: `batch:<id>:`). */
+  async releaseHolderPrefix(prefix: string): Promise<number> {
+    return transaction(this.db, (trx) => this.releaseWhere(trx, (eb) => eb('reservationHolder', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`)));
+  }
+
   /** Returns everything a provision held or assigned to stock (its service was cancelled). */
   async releaseForProvision(trx: Executor, provisionId: string): Promise<number> {
     const res = await trx
@@ -358,29 +444,37 @@ export class InventoryService {
     const now = isoNow(this.clock);
     const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
     return transaction(this.db, async (trx) => {
-      const won = await trx
-        .updateTable('inventoryItems')
-        .set({
-          stockStatus: sql`case when status in ('new', 'in_stock') then status else stock_status end`,
-          status: 'reserved',
-          reservationHolder: holder,
-          reservedBy: ctx.actor.id,
-          reservationExpiresAt: expiresAt,
-          updatedAt: now,
-        })
-        .where('id', '=', itemId)
-        .where((eb) =>
-          eb.or([
-            eb('status', 'in', itemLifecycle.sourcesOf('reserved')),
-            eb.and([eb('status', '=', 'reserved'), eb('provisionId', 'is', null), eb.or([eb('reservationExpiresAt', '<=', now), eb('reservationHolder', '=', holder)])]),
-          ]),
-        )
-        .returning('id')
-        .executeTakeFirst();
+      const won = await this.claim(trx, itemId, holder, ctx.actor.id, expiresAt, now);
       if (!won) throw await this.unavailable(itemId, trx);
       await recordAudit(trx, ctx, { action: 'inventory.reserve', entityType: 'inventory_item', entityId: itemId, after: { holder, expiresAt } });
       return this.getItem(itemId, trx);
     });
+  }
+
+  /**
+   * The one guarded UPDATE every reservation goes through: the item is taken for `holder` only
+   * if it is available (new, in stock, a lapsed hold) or already this holder's.
+   */
+  private async claim(db: Executor, itemId: number | RawBuilder<number>, holder: string, by: string | null, expiresAt: string, now: string) {
+    return db
+      .updateTable('inventoryItems')
+      .set({
+        stockStatus: sql`case when status in ('new', 'in_stock') then status else stock_status end`,
+        status: 'reserved',
+        reservationHolder: holder,
+        reservedBy: by,
+        reservationExpiresAt: expiresAt,
+        updatedAt: now,
+      })
+      .where('id', '=', itemId)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', itemLifecycle.sourcesOf('reserved')),
+          eb.and([eb('status', '=', 'reserved'), eb('provisionId', 'is', null), eb.or([eb('reservationExpiresAt', '<=', now), eb('reservationHolder', '=', holder)])]),
+        ]),
+      )
+      .returning('id')
+      .executeTakeFirst();
   }
 
   /** Why an item cannot be reserved, as a person would want to hear it. */

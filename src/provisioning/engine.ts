@@ -25,6 +25,8 @@ import type { LogLine } from './provisioning.tables.js';
  * without its run, nor a run without its provision.
  */
 export const QUEUE = 'provisioning';
+/** Each batch of a bulk assignment (R11.3) runs on its own queue, whose limit is the batch's. */
+export const batchQueue = (batchId: string) => `batch-${batchId}`;
 /**
  * The version DBOS records on workflows: a process recovers and runs only its own version's.
  * It names the workflow code's shape, not the release, so an upgrade goes on with the runs an
@@ -226,11 +228,29 @@ export class ProvisioningEngine {
     if (engine === this) engine = null;
   }
 
-  /** Enqueues an attempt's workflow in the caller's transaction. */
-  async enqueue(trx: Executor, provisionId: string, attempt: number): Promise<void> {
+  /** Enqueues an attempt's workflow in the caller's transaction (on a batch's queue for its rows). */
+  async enqueue(trx: Executor, provisionId: string, attempt: number, queue: string = QUEUE): Promise<void> {
     await sql`select dbos.enqueue_workflow(
-      ${PROVISION_WORKFLOW}, ${QUEUE}, array[${JSON.stringify(provisionId)}::json, ${String(attempt)}::json], '{}'::json,
+      ${PROVISION_WORKFLOW}, ${queue}, array[${JSON.stringify(provisionId)}::json, ${String(attempt)}::json], '{}'::json,
       null, null, ${`${provisionId}:${attempt}`}, ${WORKFLOW_VERSION}, null, null, null, null, null, null, null, null, ${APP_NAME})`.execute(trx);
+  }
+
+  /**
+   * Opens (or reconfigures) a batch's queue: at most `concurrency` of its runs at once, across
+   * every process (a global limit kept by DBOS in the database). Zero pauses it.
+   */
+  async setBatchQueue(batchId: string, concurrency: number): Promise<void> {
+    await DBOS.registerQueue(batchQueue(batchId), { globalConcurrency: concurrency, minPollingIntervalMs: 100, onConflict: 'always_update' });
+  }
+
+  /** A finished batch's queue goes away (nothing is left on it). */
+  async dropBatchQueue(batchId: string): Promise<void> {
+    if ((await DBOS.retrieveQueue(batchQueue(batchId))) !== null) await DBOS.deleteQueue(batchQueue(batchId));
+  }
+
+  /** Takes runs that will not start (their provision was cancelled) off their queue. */
+  async cancelQueued(workflowIds: string[]): Promise<void> {
+    if (workflowIds.length) await DBOS.cancelWorkflows(workflowIds);
   }
 
   async enqueueCancel(trx: Executor, provisionId: string): Promise<void> {

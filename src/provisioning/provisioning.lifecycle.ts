@@ -3,7 +3,7 @@ import type { ProvisionStatus, TaskStatus } from './provisioning.schemas.js';
 
 /** A provisioning run. A failed or timed-out run is retried (queued again) or cancelled. */
 export const provisionLifecycle = defineLifecycle<ProvisionStatus>('provisioning', {
-  queued: ['running'],
+  queued: ['running', 'cancelled'],
   running: ['succeeded', 'failed', 'timed_out'],
   failed: ['queued', 'cancelled'],
   timed_out: ['queued', 'cancelled'],

@@ -140,7 +140,19 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
     schema: {
       tags: ['simulators'],
       summary: 'The built-in simulators of external systems and how they behave',
-      response: { 200: z.object({ items: z.array(simulatorSettings.extend({ system: z.string(), label: z.string() })) }), ...errors },
+      response: {
+        200: z.object({
+          items: z.array(
+            simulatorSettings.extend({
+              system: z.string(),
+              label: z.string(),
+              inFlight: z.number().int().describe('Calls under way now (this process)'),
+              peakInFlight: z.number().int().describe('The most calls at once since the settings last changed (this process): what a concurrency limit lets through'),
+            }),
+          ),
+        }),
+        ...errors,
+      },
     },
     handler: async () => ({ items: await simulators.list() }),
   });
@@ -149,7 +161,7 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
     config: { auth: admins },
     schema: {
       tags: ['simulators'],
-      summary: 'Make a simulated system slow or failing ("Unable to connect to OCS" on demand), or well again',
+      summary: 'Make a simulated system slow or failing ("Unable to connect to OCS" on demand), or well again; resets its peak load',
       params: z.object({ system: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/) }),
       body: simulatorSettings,
       response: { 200: simulatorSettings, ...errors },

@@ -3,11 +3,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import type { ServicesService } from '../services/services.service.js';
-import { type DB, json } from '../db/schema.js';
+import { type DB, type Executor, json } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
-import type { ProvisioningEngine } from './engine.js';
+import { batchQueue, QUEUE, type ProvisioningEngine } from './engine.js';
 import { preflight, type PreflightDeps, variablesFor } from './preflight.js';
 import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
@@ -32,6 +32,11 @@ function fingerprint(input: AssignmentInput): string {
   return createHash('sha256').update(JSON.stringify(canon(input))).digest('hex');
 }
 
+export interface StartOptions {
+  /** A row of a bulk assignment: its batch, the batch's queue, and what marks the row started. */
+  batch?: { id: string; queue: string; started: (trx: Executor, provisionId: string, serviceId: number) => Promise<void> };
+}
+
 export class ProvisioningService {
   constructor(private readonly d: ProvisioningDeps) {}
 
@@ -46,7 +51,7 @@ export class ProvisioningService {
    * reservation to a hold by the provision, and enqueues its workflow. The same Idempotency-Key
    * gives back the same provision, also when both requests arrive at once (R6.2).
    */
-  async start(ctx: Ctx, idempotencyKey: string, input: AssignmentInput): Promise<{ progress: Progress; created: boolean }> {
+  async start(ctx: Ctx, idempotencyKey: string, input: AssignmentInput, opts: StartOptions = {}): Promise<{ progress: Progress; created: boolean }> {
     const hash = fingerprint(input);
     const replay = await this.byKey(idempotencyKey, hash);
     if (replay) return { progress: replay, created: false };
@@ -84,6 +89,7 @@ export class ProvisioningService {
           errorHint: null,
           requestedBy: ctx.actor.id,
           requestedByLabel: ctx.actor.label,
+          batchId: opts.batch?.id ?? null,
           startedAt: null,
           finishedAt: null,
         })
@@ -121,7 +127,8 @@ export class ProvisioningService {
         .values(plan.playbook.tasks.map((t, i) => ({ provisionId: id, seq: i + 1, name: String(renderString(t.name, vars)), action: t.action, status: 'pending' as const, log: json([]), output: null, undo: null, error: null, startedAt: null, finishedAt: null })))
         .execute();
       await this.d.inventory.holdForProvision(trx, input.reservation ?? '', plan.items.map((i) => i.id), id);
-      await this.d.engine.enqueue(trx, id, 1);
+      await this.d.engine.enqueue(trx, id, 1, opts.batch?.queue);
+      await opts.batch?.started(trx, id, service!.id);
       await this.d.engine.event(trx, id, 1, null, 'queued', `${plan.product.name} for ${plan.customer.name}`);
       await recordAudit(trx, ctx, {
         action: 'provision.create',
@@ -138,6 +145,13 @@ export class ProvisioningService {
     }
     this.d.hub.changed(id);
     return { progress: await this.progress(id), created: true };
+  }
+
+  /** A batch's row retried while its batch runs goes back on the batch's queue, else on the common one. */
+  private async queueOf(trx: Executor, batchId: string | null): Promise<string> {
+    if (!batchId) return QUEUE;
+    const b = await trx.selectFrom('batches').select('status').where('id', '=', batchId).executeTakeFirst();
+    return b && (b.status === 'running' || b.status === 'paused') ? batchQueue(batchId) : QUEUE;
   }
 
   private async byKey(key: string, hash: string): Promise<Progress | null> {
@@ -275,7 +289,7 @@ export class ProvisioningService {
         const s = await trx.selectFrom('services').select('status').where('id', '=', p.serviceId).executeTakeFirstOrThrow();
         if (s.status === 'failed') await this.d.services.transition(trx, p.serviceId, 'provisioning');
       }
-      await this.d.engine.enqueue(trx, id, attempt);
+      await this.d.engine.enqueue(trx, id, attempt, await this.queueOf(trx, p.batchId));
       await this.d.engine.event(trx, id, attempt, null, 'queued', `Retry (attempt ${attempt})`);
       await recordAudit(trx, ctx, { action: 'provision.retry', entityType: 'provision', entityId: id, before: { status: p.status, attempt: p.attempt }, after: { status: 'queued', attempt } });
     });

@@ -24,6 +24,7 @@ export interface ProvisionsTable {
   errorHint: string | null;
   requestedBy: string | null;
   requestedByLabel: string;
+  batchId: Generated<string | null>;
   createdAt: Generated<string>;
   startedAt: string | null;
   finishedAt: string | null;

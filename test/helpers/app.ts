@@ -25,6 +25,8 @@ export interface Client {
   post(url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   patch(url: string, body?: unknown): Promise<LightMyRequestResponse>;
   delete(url: string): Promise<LightMyRequestResponse>;
+  /** Posts a file as it is (a CSV upload). */
+  upload(url: string, text: string, contentType?: string): Promise<LightMyRequestResponse>;
 }
 
 function client(app: SwitchboardApp, baseHeaders: Record<string, string>): Client {
@@ -41,6 +43,7 @@ function client(app: SwitchboardApp, baseHeaders: Record<string, string>): Clien
     post: (url, body, headers) => request('POST', url, body ?? {}, headers),
     patch: (url, body) => request('PATCH', url, body ?? {}),
     delete: (url) => request('DELETE', url),
+    upload: (url, text, contentType = 'text/csv') => app.http.inject({ method: 'POST', url, headers: { ...baseHeaders, 'content-type': contentType }, payload: text }),
   };
 }
 
