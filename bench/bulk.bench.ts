@@ -1,0 +1,163 @@
+/**
+ * Bulk assignment (R11): a 10,000-row file of new mobile lines (SIM card and number picked from
+ * stock): dry-run time, commit time, then the provisioning rate with a concurrency limit of 20
+ * and zero-latency simulators, and the peak memory; then a 100,000-row dry run, streamed, whose
+ * peak memory must stay bounded.
+ *
+ *   npm run bench -- bulk
+ *   DATABASE_URL=postgres://... npm run bench -- bulk
+ *   BENCH_BULK_ROWS=10000 BENCH_BULK_BIG_ROWS=100000 BENCH_BULK_CONCURRENCY=20
+ *   BENCH_BULK_WATCH_SECONDS=120   # stop watching (and cancel the rest) after this long;
+ *                                  # default: until done on PostgreSQL, 120 s embedded
+ */
+import { Readable } from 'node:stream';
+import { sql } from 'kysely';
+import { mb, onPostgres, report, signIn, startBenchApp } from './lib.js';
+
+const rows = Number(process.env.BENCH_BULK_ROWS ?? 10_000);
+const bigRows = Number(process.env.BENCH_BULK_BIG_ROWS ?? 100_000);
+const concurrency = Number(process.env.BENCH_BULK_CONCURRENCY ?? 20);
+const watchSeconds = Number(process.env.BENCH_BULK_WATCH_SECONDS ?? (onPostgres() ? 3600 : 120));
+
+const { app, base } = await startBenchApp();
+const db = app.database.db;
+for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(s.system, { latencyMs: 0, failure: null });
+
+// --- the customers and the stock of this run ---------------------------------------------------
+const stamp = Date.now().toString(36);
+const t0 = performance.now();
+const ids = (
+  await sql<{ id: number }>`
+    insert into customers (type, name, email, phone, payment_type)
+    select 'individual', 'Bulk ' || ${stamp} || ' ' || g, 'bulk-' || ${stamp} || '-' || g || '@example.net', '+44 7' || lpad((abs(hashint4(g + ${Date.now() % 100000})) % 1000000000)::text, 9, '0'), 'card'
+    from generate_series(1, ${rows}::int) g
+    returning id`.execute(db)
+).rows.map((r) => r.id);
+await sql`
+  insert into payment_methods (customer_id, brand, last4, exp_month, exp_year, is_default)
+  select id, 'visa', '4242', 12, 2035, true from unnest(${ids}::int[]) as id`.execute(db);
+const templates = Object.fromEntries((await db.selectFrom('inventoryTemplates').select(['id', 'name']).execute()).map((t) => [t.name, t.id]));
+const stock = rows + 100;
+await sql`
+  insert into inventory_items (template_id, reference, attributes, status)
+  select ${templates['SIM Card']}, 'BULK-' || ${stamp} || '-' || lpad(g::text, 7, '0'),
+         jsonb_build_object('iccid', '8944' || lpad((abs(hashint4(g)) % 100000000)::text, 8, '0') || lpad(g::text, 8, '0'), 'imsi', '23415' || lpad(g::text, 10, '0')), 'new'
+  from generate_series(1, ${stock}::int) g`.execute(db);
+await sql`
+  insert into inventory_items (template_id, reference, attributes, status)
+  select ${templates['Mobile Number']}, '+44 7' || ${stamp.slice(-3)} || lpad(g::text, 7, '0'),
+         jsonb_build_object('msisdn', '447' || lpad((abs(hashint4(g + 1)) % 1000)::text, 3, '0') || lpad(g::text, 6, '0')), 'new'
+  from generate_series(1, ${stock}::int) g`.execute(db);
+await sql`analyze`.execute(db);
+report('setup', { customers: rows, 'SIM cards and numbers': stock, seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+
+const cookie = await signIn(base);
+
+/** Peak memory of this process (the server and this client) while `fn` runs. */
+async function peakMemory<T>(fn: () => Promise<T>): Promise<{ value: T; rss: number; heap: number; seconds: number }> {
+  global.gc?.();
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed + m.external + m.arrayBuffers);
+  };
+  const timer = setInterval(sample, 20);
+  const start = performance.now();
+  try {
+    const value = await fn();
+    sample();
+    return { value, rss, heap, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The file, generated as it is sent: the client holds no more of it than the server does. */
+function csv(n: number) {
+  async function* lines() {
+    yield 'customer,auto_renew\n';
+    for (let i = 0; i < n; i += 1000) {
+      let chunk = '';
+      for (let j = i; j < Math.min(n, i + 1000); j++) chunk += `${ids[j % ids.length]},${j % 2 ? 'yes' : 'no'}\n`;
+      yield chunk;
+    }
+  }
+  return Readable.toWeb(Readable.from(lines())) as ReadableStream;
+}
+
+async function upload(path: string, n: number) {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'text/csv' }, body: csv(n), duplex: 'half' } as RequestInit);
+  const out = (await res.json()) as any;
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(out)}`);
+  return out;
+}
+const get = async (path: string) => (await fetch(`${base}${path}`, { headers: { cookie } })).json() as Promise<any>;
+const post = async (path: string) => (await fetch(`${base}${path}`, { method: 'POST', headers: { cookie } })).json() as Promise<any>;
+
+// --- 10,000 rows: dry run, commit, provisioning -------------------------------------------------
+const dry = await peakMemory(() => upload('/api/batches/dry-run?product=mobile-20gb', rows));
+report(`dry run, ${rows.toLocaleString('en')} rows`, {
+  seconds: dry.seconds.toFixed(2),
+  'rows/s': Math.round(rows / dry.seconds),
+  good: dry.value.good,
+  bad: dry.value.bad,
+  'peak RSS (MB)': mb(dry.rss),
+  'peak heap+external (MB)': mb(dry.heap),
+});
+
+const commit = await peakMemory(() => upload(`/api/batches?product=mobile-20gb&concurrency=${concurrency}&name=bench-${stamp}`, rows));
+const batchId = commit.value.batch.id as string;
+report(`commit, ${rows.toLocaleString('en')} rows`, { seconds: commit.seconds.toFixed(2), good: commit.value.report.good, 'peak RSS (MB)': mb(commit.rss) });
+
+const watch = await peakMemory(async () => {
+  const start = performance.now();
+  let b = await get(`/api/batches/${batchId}`);
+  let lastPrint = 0;
+  while (b.status === 'running' && (performance.now() - start) / 1000 < watchSeconds) {
+    await new Promise((r) => setTimeout(r, 1000));
+    b = await get(`/api/batches/${batchId}`);
+    if (performance.now() - lastPrint > 10_000) {
+      lastPrint = performance.now();
+      process.stdout.write(`  ${b.counts.succeeded} succeeded, ${b.counts.failed} failed, ${b.ratePerMinute}/min, eta ${b.etaSeconds}s\n`);
+    }
+  }
+  return { batch: b, seconds: (performance.now() - start) / 1000 };
+});
+const ocs = (await app.integrations.simulators.list()).find((s) => s.system === 'ocs')!;
+const finished = watch.value.batch;
+report(`provisioning the batch, concurrency ${concurrency}, zero-latency simulators`, {
+  'watched (s)': watch.value.seconds.toFixed(1),
+  status: finished.status,
+  succeeded: finished.counts.succeeded,
+  failed: finished.counts.failed + finished.counts.timed_out,
+  'rows/s': (finished.counts.succeeded / watch.value.seconds).toFixed(1),
+  'OCS calls at once, peak': ocs.peakInFlight,
+  'peak RSS (MB)': mb(watch.rss),
+});
+if (finished.status === 'running') {
+  const c = await peakMemory(() => post(`/api/batches/${batchId}/cancel`));
+  let b = c.value;
+  while (!b.finishedAt) {
+    await new Promise((r) => setTimeout(r, 200));
+    b = await get(`/api/batches/${batchId}`);
+  }
+  report('cancelling the rest', { seconds: c.seconds.toFixed(2), 'rows cancelled': b.counts.cancelled, succeeded: b.counts.succeeded });
+}
+
+// --- 100,000 rows: a dry run in bounded memory --------------------------------------------------
+const big = await peakMemory(() => upload('/api/batches/dry-run?product=mobile-20gb', bigRows));
+report(`dry run, ${bigRows.toLocaleString('en')} rows (streamed)`, {
+  seconds: big.seconds.toFixed(2),
+  'rows/s': Math.round(bigRows / big.seconds),
+  good: big.value.good,
+  bad: big.value.bad,
+  'errors listed': big.value.errors.length,
+  'peak RSS (MB)': mb(big.rss),
+  'peak heap+external (MB)': mb(big.heap),
+});
+
+// What is left of this run's stock goes, so that runs do not pile up items.
+await sql`delete from inventory_items where (reference like ${`BULK-${stamp}-%`} or reference like ${`+44 7${stamp.slice(-3)}%`}) and status in ('new', 'in_stock')`.execute(db);
+await app.close();
