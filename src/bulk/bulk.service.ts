@@ -225,7 +225,7 @@ export class BulkService {
       for (;;) {
         const page = await self.rows(id, { afterLine: after, limit: 1000 });
         for (const r of page) {
-          yield [r.line, r.customerRef, r.customerId ?? '', r.status, r.serviceId ?? '', r.provisionId ?? '', r.error ?? r.errors.map((e) => `${e.column}: ${e.message}`).join('; ')];
+          yield [r.line, safeCell(r.customerRef), r.customerId ?? '', r.status, r.serviceId ?? '', r.provisionId ?? '', safeCell(r.error ?? r.errors.map((e) => `${e.column}: ${e.message}`).join('; '))];
         }
         if (page.length < 1000) return;
         after = page[page.length - 1]!.line;
@@ -349,6 +349,14 @@ function finishReport(v: BatchValidator, report: { good: number; bad: number; er
     products: v.productSummary(),
     seconds: Math.round(performance.now() - started) / 1000,
   };
+}
+
+/**
+ * A cell a spreadsheet would run as a formula (=, @, or + and - not starting a phone number) is
+ * prefixed with an apostrophe: the file came from outside and goes back to someone's desktop.
+ */
+export function safeCell(v: string): string {
+  return /^[=@\t\r]/.test(v) || /^[+-](?![\d\s().]*$)/.test(v) ? `'${v}` : v;
 }
 
 function notNow(from: string, to: string, hint?: string) {
