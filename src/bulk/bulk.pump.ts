@@ -21,6 +21,8 @@ export interface PumpDeps {
   /** This process (WORKER_ID), for the lease on a batch: a restarted process takes its batches back at once. */
   owner: string;
   intervalMs?: number;
+  /** Rows a batch starts at once (1 on the embedded database, whose one connection serialises them anyway). */
+  lanes?: number;
 }
 
 /** An item picked for a row is held this long between its pick and its run being written. */
@@ -115,13 +117,18 @@ export class BatchPump {
     if (room <= 0) return;
     const rows = await this.d.db.selectFrom('batchRows').select(['line', 'input']).where('batchId', '=', b.id).where('status', '=', 'pending').orderBy('line').limit(room).execute();
     const ctx: Ctx = { actor: { id: b.createdBy, label: b.createdByLabel, role: 'system' } };
-    for (const r of rows) {
-      if (this.stopped) return;
-      // Paused or cancelled meanwhile: stop here.
-      const now = await this.d.db.selectFrom('batches').select('status').where('id', '=', b.id).executeTakeFirst();
-      if (now?.status !== 'running') return;
-      await this.startRow(ctx, b.id, r.line, r.input!);
-    }
+    // A few rows at once: each is a handful of short queries, mostly waiting on the database.
+    let next = 0;
+    const lane = async () => {
+      while (next < rows.length && !this.stopped) {
+        const r = rows[next++]!;
+        // Paused or cancelled meanwhile: stop here.
+        const now = await this.d.db.selectFrom('batches').select('status').where('id', '=', b.id).executeTakeFirst();
+        if (now?.status !== 'running') return;
+        await this.startRow(ctx, b.id, r.line, r.input!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.d.lanes ?? 4, rows.length) }, lane));
   }
 
   /** One row: its items picked and held for it, then the same path as a confirmed assignment. */
