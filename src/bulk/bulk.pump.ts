@@ -50,6 +50,7 @@ export class BatchPump {
 
   start(): void {
     this.stopped = false;
+    void this.dropAbandonedImports().catch((err: Error) => this.d.logger.warn({ err: err.message }, 'could not drop abandoned imports'));
     this.timer = setInterval(() => this.wake(), this.d.intervalMs ?? 250);
     this.timer.unref();
     this.wake();
@@ -95,6 +96,14 @@ export class BatchPump {
       if (b.status === 'running') await this.feed(b);
       await this.finishIfDone(b.id);
     }
+  }
+
+  /** A file whose import a killed process left half-way (`importing` for an hour) goes, with its holds. */
+  async dropAbandonedImports(): Promise<number> {
+    const gone = await this.d.db.deleteFrom('batches').where('status', '=', 'importing').where('createdAt', '<', new Date(Date.now() - 3_600_000).toISOString()).returning('id').execute();
+    for (const b of gone) await this.d.inventory.releaseHolderPrefix(`batch:${b.id}:`);
+    if (gone.length) this.d.logger.warn({ batches: gone.map((b) => b.id) }, 'dropped imports abandoned half-way');
+    return gone.length;
   }
 
   private async lease(id: string): Promise<boolean> {

@@ -309,3 +309,17 @@ describe('watching and acting on a batch (R11.4)', () => {
     expect(attempts.rows.map((r) => r.attempt)).toEqual([1, 1, 2, 2]);
   });
 });
+
+describe('an import a killed process left half-way', () => {
+  it('is dropped after an hour, and the items it held go back to stock', async () => {
+    const db = t.app.database.db;
+    const id = '00000000-0000-4000-8000-00000000abcd';
+    await sql`insert into batches (id, name, status, params, concurrency, total_rows, good_rows, bad_rows, created_by_label, created_at)
+              values (${id}, 'half', 'importing', '{}', 5, 0, 0, 0, 'agent', now() - interval '2 hours')`.execute(db);
+    const item = (await sql<{ id: number }>`select id from inventory_items where status = 'new' order by id limit 1`.execute(db)).rows[0]!;
+    await sql`update inventory_items set status = 'reserved', stock_status = 'new', reservation_holder = ${`batch:${id}:2`}, reservation_expires_at = now() + interval '30 days' where id = ${item.id}`.execute(db);
+    expect(await t.app.services.pump.dropAbandonedImports()).toBe(1);
+    expect(await scalar(sql`select count(*)::int as n from batches where id = ${id}`)).toBe(0);
+    expect((await sql<{ status: string }>`select status from inventory_items where id = ${item.id}`.execute(db)).rows[0]!.status).toBe('new');
+  });
+});
