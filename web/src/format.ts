@@ -24,3 +24,11 @@ export function time(iso: string | null | undefined): string {
   if (!iso) return '';
   return new Intl.DateTimeFormat(locale(), { timeStyle: 'short' }).format(new Date(iso));
 }
+
+/** A time left as people say it: "45 s", "2 min 5 s", "1 h 12 min". */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return i18next.t('bulk.duration.seconds', { s });
+  if (s < 3600) return i18next.t('bulk.duration.minutes', { m: Math.floor(s / 60), s: s % 60 });
+  return i18next.t('bulk.duration.hours', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+}

@@ -9,6 +9,8 @@ import './app.css';
 import { ErrorNote, Loading } from './components/common';
 import { Layout } from './components/Layout';
 import './i18n';
+import { BatchDetail } from './routes/BulkBatch';
+import { BulkImport } from './routes/BulkImport';
 import { Catalog } from './routes/Catalog';
 import { CustomerDetail } from './routes/CustomerDetail';
 import { Customers } from './routes/Customers';
@@ -58,6 +60,9 @@ function App() {
           <Route path="inventory" element={<Inventory />} />
           <Route path="provisioning" element={<Provisioning />} />
           <Route path="provisioning/:id" element={<ProvisionDetail />} />
+          <Route path="bulk" element={<Navigate to="/bulk/new" replace />} />
+          <Route path="bulk/new" element={<BulkImport />} />
+          <Route path="bulk/:id" element={<BatchDetail />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -14,14 +14,22 @@ export class ApiError extends Error {
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  return send<T>(path, {
+    method,
+    headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+}
+
+/** Sends a file as the request body itself (a CSV of assignments), with the same errors as `api`. */
+export function upload<T>(path: string, file: Blob, contentType = 'text/csv'): Promise<T> {
+  return send<T>(path, { method: 'POST', headers: { accept: 'application/json', 'content-type': contentType }, body: file });
+}
+
+async function send<T>(path: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
+    res = await fetch(path, { credentials: 'same-origin', ...init });
   } catch {
     throw new ApiError(0, 'NETWORK', i18next.t('app.network'), i18next.t('app.networkHint'));
   }

@@ -9,3 +9,4 @@ export type { Service, ServiceAddon, ServiceBalance, Ticket, ServiceStatus } fro
 export type { Progress, PreflightResult, Check, ProvisionLogs, ProvisionSummary, AssignmentInput, TaskStatus, ProvisionStatus } from '../../../src/provisioning/provisioning.schemas';
 export type { User } from '../../../src/users/users.schemas';
 export type { ChargeBody as Charge, PaymentBody as Payment, BillingBody } from '../../../src/billing/billing.schemas';
+export type { Batch, BatchRow, DryRunReport, RowError } from '../../../src/bulk/bulk.schemas';

@@ -1,4 +1,4 @@
-import { NavLink, Outlet } from 'react-router';
+import { NavLink, Outlet, useMatch } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useSignOut } from '../api/session';
 import type { User } from '../api/types';
@@ -8,6 +8,8 @@ import { type Language, languages, setLanguage } from '../i18n';
 export function Layout({ user }: { user: User }) {
   const { t, i18n } = useTranslation();
   const signOut = useSignOut();
+  // The import page and every batch page belong to "Bulk assignment".
+  const inBulk = useMatch('/bulk/*');
   return (
     <>
       <a className="skip" href="#main">
@@ -25,6 +27,9 @@ export function Layout({ user }: { user: User }) {
           <NavLink to="/customers">{t('app.nav.customers')}</NavLink>
           <NavLink to="/inventory">{t('app.nav.inventory')}</NavLink>
           <NavLink to="/provisioning">{t('app.nav.provisioning')}</NavLink>
+          <NavLink to="/bulk/new" className={({ isActive }) => (isActive || inBulk ? 'active' : undefined)}>
+            {t('app.nav.bulk')}
+          </NavLink>
         </nav>
         <span className="spacer" />
         <label className="lang">

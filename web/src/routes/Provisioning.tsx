@@ -1,11 +1,13 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
+import { batchLive, useBatches } from '../api/bulk';
 import { useCancelProvision, useLogs, useProgress, useProvisions, useRetry } from '../api/provisioning';
-import type { ProvisionStatus } from '../api/types';
+import type { Batch, ProvisionStatus } from '../api/types';
 import { ErrorNote, Loaded, StatusBadge } from '../components/common';
 import { dateTime } from '../format';
 import { TaskList, TaskLogs } from '../wizard/ProgressStep';
+import { BatchProgress } from './BulkBatch';
 
 const statuses: ProvisionStatus[] = ['queued', 'running', 'failed', 'timed_out', 'succeeded', 'cancelled'];
 
@@ -18,6 +20,8 @@ export function Provisioning() {
   return (
     <section aria-labelledby="prov-title">
       <h1 id="prov-title">{t('provisioning.title')}</h1>
+      <Batches />
+      <h2 id="runs-title">{t('provisioning.recent')}</h2>
       <div className="toolbar">
         <label>
           {t('provisioning.filter')}{' '}
@@ -73,6 +77,80 @@ export function Provisioning() {
         }
       </Loaded>
     </section>
+  );
+}
+
+/** How many finished batches the queue shows below the ones going. */
+const FINISHED_SHOWN = 5;
+
+/** The bulk queue (R11.5): batches running or paused, then the latest finished, each opening its page. */
+function Batches() {
+  const { t } = useTranslation();
+  const list = useBatches(20);
+  return (
+    <section aria-labelledby="batches-title" className="batches">
+      <div className="row">
+        <h2 id="batches-title">{t('bulk.list.title')}</h2>
+        <span className="spacer" />
+        <Link to="/bulk/new" className="btn">
+          {t('bulk.list.import')}
+        </Link>
+      </div>
+      <Loaded query={list}>
+        {(items) => {
+          const going = items.filter(batchLive);
+          const finished = items.filter((b) => !batchLive(b)).slice(0, FINISHED_SHOWN);
+          if (items.length === 0) return <p className="muted">{t('bulk.list.none')}</p>;
+          return (
+            <>
+              {going.length > 0 && <BatchTable id="batches-going" title={t('bulk.list.going')} items={going} />}
+              {finished.length > 0 && <BatchTable id="batches-finished" title={t('bulk.list.finished')} items={finished} />}
+            </>
+          );
+        }}
+      </Loaded>
+    </section>
+  );
+}
+
+function BatchTable({ id, title, items }: { id: string; title: string; items: Batch[] }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <h3 id={id} className="eyebrow">
+        {title}
+      </h3>
+      <table className="table" aria-labelledby={id}>
+        <thead>
+          <tr>
+            <th scope="col">{t('bulk.list.columns.name')}</th>
+            <th scope="col">{t('bulk.list.columns.status')}</th>
+            <th scope="col">{t('bulk.list.columns.progress')}</th>
+            <th scope="col">{t('bulk.list.columns.by')}</th>
+            <th scope="col">{t('bulk.list.columns.when')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((b) => (
+            <tr key={b.id}>
+              <td>
+                <Link to={`/bulk/${b.id}`} aria-label={t('bulk.list.open', { name: b.name })}>
+                  {b.name}
+                </Link>
+              </td>
+              <td>
+                <StatusBadge status={b.status} />
+              </td>
+              <td>
+                <BatchProgress batch={b} />
+              </td>
+              <td className="small">{b.createdBy}</td>
+              <td className="small">{dateTime(b.createdAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
