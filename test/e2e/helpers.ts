@@ -10,9 +10,9 @@ export const users = {
 const shotsDir = path.resolve('test-results/screenshots');
 fs.mkdirSync(shotsDir, { recursive: true });
 
-/** Saves a screenshot of the step (test-results/screenshots/<name>.png). */
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`) });
+/** Saves a screenshot of the step (test-results/screenshots/<name>.png); `fullPage` for a page taller than the window. */
+export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), ...options });
 }
 
 export async function signIn(page: Page, who: keyof typeof users = 'agent'): Promise<void> {
