@@ -56,12 +56,13 @@ export function bulkRoutes(app: ZodApp, bulk: BulkService): void {
       tags,
       summary: 'Commit a CSV file (R11.3): its good rows become provisions on the batch queue, at most `concurrency` at once',
       querystring: batchParams,
+      headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional().describe('One key per commit: the same request sent again gives back the same batch (200) instead of a second one') }),
       ...csvBody,
-      response: { 201: z.object({ batch, report: dryRunReport }), ...fileErrors },
+      response: { 201: z.object({ batch, report: dryRunReport }), 200: z.object({ batch, report: dryRunReport }), ...fileErrors },
     },
     handler: async (req, reply) => {
-      const out = await bulk.commit(ctxOf(req), req.query, fileOf(req));
-      return reply.status(201).header('location', `/api/batches/${out.batch.id}`).send(out);
+      const { created, ...out } = await bulk.commit(ctxOf(req), req.query, fileOf(req), req.headers['idempotency-key']);
+      return reply.status(created ? 201 : 200).header('location', `/api/batches/${out.batch.id}`).send(out);
     },
   });
 

@@ -57,7 +57,7 @@ export class BulkService {
   async dryRun(params: BatchParams, file: Readable): Promise<DryRunReport> {
     const started = performance.now();
     const v = this.validator(params);
-    const report = { good: 0, bad: 0, errors: [] as RowError[] };
+    const report = newTally();
     const { rows } = await v.run(file, async (chunk) => {
       for (const r of chunk) tally(report, r);
     });
@@ -69,14 +69,15 @@ export class BulkService {
    * run), stores every row, holds the items rows name, and starts the batch. The batch is
    * invisible and inert until the whole file is in; a file that fails half-way leaves nothing.
    */
-  async commit(ctx: Ctx, params: BatchParams, file: Readable): Promise<{ batch: Batch; report: DryRunReport }> {
+  async commit(ctx: Ctx, params: BatchParams, file: Readable, idempotencyKey?: string): Promise<{ batch: Batch; report: DryRunReport; created: boolean }> {
     const started = performance.now();
     const id = randomUUID();
     const concurrency = params.concurrency ?? this.d.defaultConcurrency;
-    await this.d.db
+    const claimed = await this.d.db
       .insertInto('batches')
       .values({
         id,
+        idempotencyKey: idempotencyKey ?? null,
         name: params.name?.trim() || `Batch of ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
         status: 'importing',
         params: json({ product: params.product, autoRenew: params.autoRenew, fields: params.fields }),
@@ -87,9 +88,12 @@ export class BulkService {
         createdBy: ctx.actor.id,
         createdByLabel: ctx.actor.label,
       })
-      .execute();
+      .onConflict((oc) => oc.column('idempotencyKey').where('idempotencyKey', 'is not', null).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!claimed) return this.replay(idempotencyKey!);
     const v = this.validator(params);
-    const report = { good: 0, bad: 0, errors: [] as RowError[] };
+    const report = newTally();
     try {
       const { rows } = await v.run(file, async (chunk) => {
         await this.holdNamedItems(ctx, id, chunk);
@@ -116,17 +120,26 @@ export class BulkService {
         });
       }
       await transaction(this.d.db, async (trx) => {
-        await trx.updateTable('batches').set({ status: 'running', totalRows: out.rows, goodRows: out.good, badRows: out.bad }).where('id', '=', id).execute();
+        await trx.updateTable('batches').set({ status: 'running', totalRows: out.rows, goodRows: out.good, badRows: out.bad, report: json(out) }).where('id', '=', id).execute();
         await recordAudit(trx, ctx, { action: 'batch.create', entityType: 'batch', entityId: id, after: { rows: out.rows, good: out.good, bad: out.bad, concurrency, product: params.product ?? null } });
       });
       await this.d.engine.setBatchQueue(id, concurrency);
       this.d.wake();
-      return { batch: await this.get(id), report: out };
+      return { batch: await this.get(id), report: out, created: true };
     } catch (e) {
       await this.d.db.deleteFrom('batches').where('id', '=', id).execute();
       await this.d.inventory.releaseHolderPrefix(`batch:${id}:`);
       throw e;
     }
+  }
+
+  /** The batch a commit with this key made: the same answer, the file not read again. */
+  private async replay(key: string): Promise<{ batch: Batch; report: DryRunReport; created: boolean }> {
+    const b = await this.d.db.selectFrom('batches').select(['id', 'status', 'report']).where('idempotencyKey', '=', key).executeTakeFirst();
+    if (!b || b.status === 'importing' || !b.report) {
+      throw new AppError('CONFLICT', 'This file is still being imported by the same request sent earlier.', 'Wait a moment, then open the batch from the provisioning page.');
+    }
+    return { batch: await this.get(b.id), report: b.report, created: false };
   }
 
   /** Holds, for their rows, the items a chunk of rows names; a row whose item was taken since the check becomes bad. */
@@ -329,22 +342,26 @@ export class BulkService {
   }
 }
 
-function tally(report: { good: number; bad: number; errors: RowError[] }, r: CheckedRow) {
+type Tally = { good: number; bad: number; errors: RowError[]; errorCount: number };
+const newTally = (): Tally => ({ good: 0, bad: 0, errors: [], errorCount: 0 });
+
+function tally(report: Tally, r: CheckedRow) {
   if (r.input) report.good++;
   else {
     report.bad++;
+    report.errorCount += r.errors.length;
     for (const e of r.errors) if (report.errors.length < REPORT_ERRORS) report.errors.push(e);
   }
 }
 
-function finishReport(v: BatchValidator, report: { good: number; bad: number; errors: RowError[] }, rows: number, started: number): DryRunReport {
+function finishReport(v: BatchValidator, report: Tally, rows: number, started: number): DryRunReport {
   const errors = v.shortfallMessages(report.errors);
   return {
     rows,
     good: report.good,
     bad: report.bad,
     errors,
-    errorsTruncated: report.errors.length >= REPORT_ERRORS,
+    errorsTruncated: report.errorCount > report.errors.length,
     inventory: v.inventorySummary(),
     products: v.productSummary(),
     seconds: Math.round(performance.now() - started) / 1000,

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 import type { JsonColumn, NullableJsonColumn } from '../db/schema.js';
-import type { BatchParams, RowError } from './bulk.schemas.js';
+import type { BatchParams, DryRunReport, RowError } from './bulk.schemas.js';
 import type { AssignmentInput } from '../provisioning/provisioning.schemas.js';
 
 export type BatchStatus = 'importing' | 'running' | 'paused' | 'completed' | 'cancelled';
@@ -16,6 +16,8 @@ export interface BatchesTable {
   totalRows: number;
   goodRows: number;
   badRows: number;
+  idempotencyKey: string | null;
+  report: NullableJsonColumn<DryRunReport>;
   pumpOwner: Generated<string | null>;
   pumpLeaseUntil: Generated<string | null>;
   createdBy: string | null;

@@ -5,8 +5,11 @@ import { body, type Client, startTestApp, type TestApp } from '../helpers/app.js
 import { setSimulator } from '../helpers/provisioning.js';
 
 let t: TestApp;
+let agentHeaders: Record<string, string>;
 beforeAll(async () => {
   t = await startTestApp({ env: { RETRY_DELAY_SCALE: '0.01', BULK_CONCURRENCY: '5' } });
+  const signIn = await t.app.http.inject({ method: 'POST', url: '/api/session', payload: { email: 'agent@switchboard.local', password: 'switchboard-agent' } });
+  agentHeaders = { cookie: `sb_session=${signIn.cookies.find((c) => c.name === 'sb_session')!.value}` };
 });
 afterAll(() => t?.close());
 
@@ -90,6 +93,15 @@ describe('the dry run of a file (R11.2)', () => {
     expect(r.errors).toHaveLength(3);
     expect(r.errors[0].message).toBe(`not enough CPE Modem in stock: 3 missing (${available} available)`);
     expect(r.errors.map((e: any) => e.line)).toEqual([n - 1, n, n + 1]);
+    expect(r.errorsTruncated).toBe(false);
+  });
+
+  it('lists the first 1,000 errors of a long file and says the list is cut', async () => {
+    const agent = await t.as('agent');
+    const r = body(await agent.upload('/api/batches/dry-run?product=mobile-20gb', `customer\n${rows(1001, () => '999999')}`));
+    expect(r).toMatchObject({ rows: 1001, good: 0, bad: 1001, errorsTruncated: true });
+    expect(r.errors).toHaveLength(1000);
+    expect(r.errors.at(-1).line).toBe(1001);
   });
 
   it('refuses what is not a CSV of assignments, with a clear error', async () => {
@@ -157,6 +169,24 @@ describe('committing a file (R11.3)', () => {
       expect(r.service_id).toBe(String(row.serviceId));
       expect(r.provision_id).toBe(row.provisionId);
     }
+  });
+
+  it('a commit sent twice with the same Idempotency-Key, also at once, makes one batch (R11.3)', async () => {
+    const agent = await t.as('agent');
+    const before = await scalar(sql`select count(*)::int as n from batches`);
+    const send = () => t.app.http.inject({ method: 'POST', url: '/api/batches?product=mobile-20gb', headers: { ...agentHeaders, 'content-type': 'text/csv', 'idempotency-key': 'commit-key-0001' }, payload: 'customer\n100\n101' });
+    const [a, b] = await Promise.all([send(), send()]);
+    const codes = [a.statusCode, b.statusCode].sort();
+    // The second is told the first is still importing, or gets the first's batch.
+    expect([[200, 201], [201, 409]]).toContainEqual(codes);
+    const first = body(a.statusCode === 201 ? a : b).batch;
+    const again = await send();
+    expect(again.statusCode).toBe(200);
+    expect(body(again).batch.id).toBe(first.id);
+    expect(body(again).report.good).toBe(2);
+    expect(await scalar(sql`select count(*)::int as n from batches`)).toBe(before + 1);
+    await waitForBatch(agent, first.id);
+    expect(await scalar(sql`select count(*)::int as n from provisions where batch_id = ${first.id}`)).toBe(2);
   });
 
   it('never runs more than the batch allows at once, as the OCS sees it', async () => {

@@ -38,11 +38,15 @@ export function useDryRun() {
   return useMutation({ mutationFn: ({ file, params }: { file: File; params: BatchParams }) => upload<DryRunReport>(`/api/batches/dry-run${query(params)}`, file) });
 }
 
-/** Commits the file (R11.3): its good rows become runs on the batch's queue. */
+/**
+ * Commits the file (R11.3): its good rows become runs on the batch's queue. The key is the
+ * commit's: sent again (a retried request), it gives back the same batch, never a second one.
+ */
 export function useCommitBatch() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ file, params }: { file: File; params: BatchParams }) => upload<{ batch: Batch; report: DryRunReport }>(`/api/batches${query(params)}`, file),
+    mutationFn: ({ file, params, key }: { file: File; params: BatchParams; key: string }) =>
+      upload<{ batch: Batch; report: DryRunReport }>(`/api/batches${query(params)}`, file, { 'idempotency-key': key }),
     onSuccess: ({ batch }) => {
       qc.setQueryData(bulkKeys.detail(batch.id), batch);
       void qc.invalidateQueries({ queryKey: [...bulkKeys.all, 'list'] });

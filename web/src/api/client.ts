@@ -22,8 +22,8 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
 }
 
 /** Sends a file as the request body itself (a CSV of assignments), with the same errors as `api`. */
-export function upload<T>(path: string, file: Blob, contentType = 'text/csv'): Promise<T> {
-  return send<T>(path, { method: 'POST', headers: { accept: 'application/json', 'content-type': contentType }, body: file });
+export function upload<T>(path: string, file: Blob, headers: Record<string, string> = {}): Promise<T> {
+  return send<T>(path, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'text/csv', ...headers }, body: file });
 }
 
 async function send<T>(path: string, init: RequestInit): Promise<T> {

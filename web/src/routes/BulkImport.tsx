@@ -30,6 +30,8 @@ export function BulkImport() {
   const dryRun = useDryRun();
   const commit = useCommitBatch();
   const committing = useRef(false);
+  // One key per checked file: committing it twice (a retry after a lost answer) makes one batch.
+  const commitKey = useRef('');
   const reportHeading = useRef<HTMLHeadingElement>(null);
 
   const [file, setFile] = useState<File | null>(null);
@@ -74,7 +76,7 @@ export function BulkImport() {
     if (!file || !canCommit || committing.current) return;
     committing.current = true;
     commit.mutate(
-      { file, params },
+      { file, params, key: commitKey.current },
       {
         onSuccess: (r) => void navigate(`/bulk/${r.batch.id}`),
         onSettled: () => {
@@ -95,6 +97,7 @@ export function BulkImport() {
           e.preventDefault();
           if (!file || problems.length) return;
           commit.reset();
+          commitKey.current = crypto.randomUUID();
           dryRun.mutate({ file, params });
         }}
       >
