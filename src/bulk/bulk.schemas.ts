@@ -62,7 +62,7 @@ export const batch = z
     goodRows: z.number().int(),
     badRows: z.number().int(),
     counts: z.record(rowStatus, z.number().int()).describe('Rows by status'),
-    ratePerMinute: z.number().describe('Rows finished in the last minute'),
+    ratePerMinute: z.number().describe('Rows finished per minute: over the last minute while the batch goes, the average once it has finished'),
     etaSeconds: z.number().nullable().describe('At that rate, the time left'),
     createdBy: z.string(),
     createdAt: timestamp,

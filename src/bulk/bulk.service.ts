@@ -173,8 +173,8 @@ export class BulkService {
         select coalesce(p.status, r.status) as status, count(*) as n
         from batch_rows r left join provisions p on p.id = r.provision_id
         where r.batch_id = ${id} group by 1`.execute(this.d.db),
-      sql<{ n: string; first: string | null }>`
-        select count(*) filter (where finished_at > now() - interval '60 seconds') as n, min(started_at) as first
+      sql<{ n: string; total: string; first: string | null; last: string | null }>`
+        select count(*) filter (where finished_at > now() - interval '60 seconds') as n, count(*) as total, min(started_at) as first, max(finished_at) as last
         from provisions where batch_id = ${id} and status in ('succeeded', 'failed', 'timed_out')`.execute(this.d.db),
     ]);
     const by = Object.fromEntries(counts.rows.map((r) => [r.status, Number(r.n)]));
@@ -183,10 +183,13 @@ export class BulkService {
       if (k === 'started') c.queued += n;
       else if (k in c) c[k as keyof typeof c] += n;
     }
-    const finishedLastMinute = Number(recent.rows[0]?.n ?? 0);
-    const first = recent.rows[0]?.first ? Date.parse(recent.rows[0].first) : Date.now();
-    const window = Math.min(60, Math.max(1, (Date.now() - first) / 1000));
-    const ratePerMinute = Math.round(((finishedLastMinute * 60) / window) * 10) / 10;
+    // Going: rows finished over the last minute (or since the first run started). Finished: the whole batch's average.
+    const r = recent.rows[0];
+    const first = r?.first ? Date.parse(r.first) : Date.now();
+    const rate = b.finishedAt
+      ? (Number(r?.total ?? 0) * 60) / Math.max(1, ((r?.last ? Date.parse(r.last) : first) - first) / 1000)
+      : (Number(r?.n ?? 0) * 60) / Math.min(60, Math.max(1, (Date.now() - first) / 1000));
+    const ratePerMinute = Math.round(rate * 10) / 10;
     const left = c.pending + c.queued + c.running;
     const etaSeconds = (b.status === 'running' || b.status === 'cancelled') && left > 0 && ratePerMinute > 0 ? Math.ceil((left * 60) / ratePerMinute) : left === 0 ? 0 : null;
     return {
