@@ -65,3 +65,28 @@ export function load(base: string, cookie: string, paths: string[], concurrency:
     w.once('error', reject);
   });
 }
+
+/**
+ * Counts the SQL statements this process sends from now until `stop()` (through every pool, both
+ * databases), and how many of them are the workflow engine's (the `dbos` schema): the work behind
+ * a figure, which a faster or slower machine does not change.
+ */
+export function countStatements(): { stop(): { total: number; engine: number } } {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let total = 0;
+  let engine = 0;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    total++;
+    const q = args[0];
+    const text = typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? '');
+    if (/\bdbos"?\./.test(text)) engine++;
+    return original.apply(this, args);
+  };
+  return {
+    stop() {
+      proto.query = original;
+      return { total, engine };
+    },
+  };
+}

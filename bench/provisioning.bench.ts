@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { systemCtx } from '../src/users/actor.js';
-import { load, mb, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
+import { countStatements, load, mb, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
 
 const runs = Number(process.env.BENCH_PROVISIONS ?? (onPostgres() ? 2000 : 300));
 const extraWorkers = Number(process.env.BENCH_WORKERS ?? 0);
@@ -50,6 +50,7 @@ for (let i = 0; i < runs; i++) {
 
 const cookie = await signIn(base);
 const rssBefore = process.memoryUsage().rss;
+const statements = countStatements();
 const t0 = performance.now();
 const ids: string[] = [];
 let next = 0;
@@ -79,12 +80,14 @@ for (;;) {
   await new Promise((res) => setTimeout(res, 50));
 }
 const finished = performance.now();
+const sent = statements.stop();
 
 report(`provisioning, six-task mobile playbook, zero-latency simulators, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
   runs,
   'confirmations (POST/s)': Math.round(runs / ((submitted - t0) / 1000)),
   'runs completed (per s)': Math.round(runs / ((finished - t0) / 1000)),
   'first POST to last done (s)': ((finished - t0) / 1000).toFixed(1),
+  'SQL statements per run': `${(sent.total / runs).toFixed(0)} (the POST and the run; ${(sent.engine / runs).toFixed(0)} of them on the workflow engine's tables)`,
   'worker concurrency': `${app.config.workerConcurrency} per process, ${1 + workers.length} process(es)`,
   'process RSS (MB)': `${mb(rssBefore)} before, ${mb(peakRss)} peak`,
 });
