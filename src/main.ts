@@ -18,6 +18,17 @@ Usage: switchboard <command>
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, LOG_LEVEL
 (see README.md).`;
 
+/** SIGINT and SIGTERM close the app (the engine finishes its steps, the pool ends), then exit. */
+function closeOnSignals(app: { close(): Promise<void> }, logger: ReturnType<typeof createLogger>): void {
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'serve';
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -49,13 +60,7 @@ async function main(argv: string[]): Promise<void> {
       }
       const app = await createApp({ config, logger });
       logger.info({ workerId: config.workerId, concurrency: config.workerConcurrency }, 'provisioning worker running');
-      const stop = async (signal: string) => {
-        logger.info({ signal }, 'shutting down');
-        await app.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      closeOnSignals(app, logger);
       return;
     }
     case 'serve': {
@@ -66,13 +71,7 @@ async function main(argv: string[]): Promise<void> {
       logger.info(`Switchboard ${config.database === 'embedded' ? `on the embedded database in ${config.dataDir}` : 'on PostgreSQL'}`);
       logger.info(`API: ${shown}/api   API docs: ${shown}/docs`);
       if (firstStartSeed || app.demoLoaded) printDemoLogins(logger);
-      const stop = async (signal: string) => {
-        logger.info({ signal }, 'shutting down');
-        await app.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      closeOnSignals(app, logger);
       return;
     }
     default:

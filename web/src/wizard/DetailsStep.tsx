@@ -46,28 +46,8 @@ export function DetailsStep({ choices, update, customer }: StepProps & { custome
       )}
       {business && product?.category === 'plan' && (
         <>
-          <Field id={`${id}-billing`} label={t('wizard.details.billingContact')}>
-            <select id={`${id}-billing`} value={choices.billingContactId ?? ''} onChange={(e) => update({ billingContactId: e.target.value ? Number(e.target.value) : null })}>
-              <option value="">{t('app.none')}</option>
-              {billing.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                  {c.email ? ` - <${c.email}>` : ''}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id={`${id}-technical`} label={t('wizard.details.technicalContact')}>
-            <select id={`${id}-technical`} value={choices.technicalContactId ?? ''} onChange={(e) => update({ technicalContactId: e.target.value ? Number(e.target.value) : null })}>
-              <option value="">{t('app.none')}</option>
-              {technical.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                  {c.email ? ` - <${c.email}>` : ''}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <ContactSelect id={`${id}-billing`} label={t('wizard.details.billingContact')} contacts={billing} value={choices.billingContactId} onChange={(v) => update({ billingContactId: v })} />
+          <ContactSelect id={`${id}-technical`} label={t('wizard.details.technicalContact')} contacts={technical} value={choices.technicalContactId} onChange={(v) => update({ technicalContactId: v })} />
         </>
       )}
       {fields.length > 0 && (
@@ -122,5 +102,23 @@ export function DetailsStep({ choices, update, customer }: StepProps & { custome
         product?.category === 'plan' && <p className="muted">{t('wizard.details.oneOff')}</p>
       )}
     </div>
+  );
+}
+
+/** One of a business customer's contacts (R10), or none. */
+function ContactSelect({ id, label, contacts, value, onChange }: { id: string; label: string; contacts: CustomerDetail['contacts']; value: number | null; onChange: (v: number | null) => void }) {
+  const { t } = useTranslation();
+  return (
+    <Field id={id} label={label}>
+      <select id={id} value={value ?? ''} onChange={(e) => onChange(e.target.value ? Number(e.target.value) : null)}>
+        <option value="">{t('app.none')}</option>
+        {contacts.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+            {c.email ? ` - <${c.email}>` : ''}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
