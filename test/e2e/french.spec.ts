@@ -50,3 +50,17 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
   await wizard.getByRole('button', { name: 'Fermer', exact: true }).click();
   await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
 });
+
+/** The server explains errors in English; a French reader gets them in French, the server's words kept as the detail. */
+test('an error in French: a wrong password at sign-in', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+  await page.getByLabel(/^Adresse e-mail/).fill('agent@switchboard.local');
+  await page.getByLabel(/^Mot de passe/).fill('not-the-password');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  const error = page.getByRole('alert');
+  await expect(error).toContainText('Erreur : Adresse e-mail ou mot de passe incorrect.');
+  await expect(error).toContainText('Que faire : Vérifiez-les, puis réessayez.');
+  await expect(error).toContainText('Détail (message du serveur) :');
+  await shot(page, 'fr-05-erreur');
+});

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
+import { type ReadableError, useServerError } from '../i18n/server-text';
 
 /** A status as a coloured label, in the reader's language. */
 export function StatusBadge({ status }: { status: string }) {
@@ -12,21 +13,23 @@ export function StatusBadge({ status }: { status: string }) {
   );
 }
 
-/** An error as staff need it: what happened and what to do (R13.1). */
+/** An error as staff need it: what happened and what to do (R13.1), in their language. */
 export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useTranslation();
+  const readable = useServerError();
   if (!error) return null;
-  const e = error instanceof ApiError ? error : null;
+  const e = error instanceof ApiError ? readable(error) : { message: (error as Error).message, hint: null, detail: null };
   return (
     <div className="note note-error" role="alert">
       <p>
-        <strong>{t('app.error')}:</strong> {e?.message ?? (error as Error).message}
+        <strong>{t('app.errorLabel')}</strong> {e.message}
       </p>
-      {e?.hint && (
+      {e.hint && (
         <p>
-          <strong>{t('app.hint')}:</strong> {e.hint}
+          <strong>{t('app.hintLabel')}</strong> {e.hint}
         </p>
       )}
+      <ServerDetail error={e} />
       {onRetry && (
         <button type="button" className="btn" onClick={onRetry}>
           {t('app.retryLoad')}
@@ -34,6 +37,13 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
       )}
     </div>
   );
+}
+
+/** The server's own words under a translated error: they name the item, the field, the card. */
+export function ServerDetail({ error }: { error: ReadableError }) {
+  const { t } = useTranslation();
+  if (!error.detail) return null;
+  return <p className="small muted">{t('app.serverDetail', { message: error.detail })}</p>;
 }
 
 export function Loading() {

@@ -19,10 +19,11 @@ export const en = {
     no: 'No',
     none: 'None',
     id: 'ID',
-    error: 'Error',
     network: 'Switchboard cannot be reached.',
     networkHint: 'Check the network connection, then try again.',
-    hint: 'What to do',
+    errorLabel: 'Error:',
+    hintLabel: 'What to do:',
+    serverDetail: 'Details: {{message}}',
   },
   signIn: {
     title: 'Sign in to Switchboard',

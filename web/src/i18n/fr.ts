@@ -21,10 +21,11 @@ export const fr: Messages = {
     no: 'Non',
     none: 'Aucun',
     id: 'ID',
-    error: 'Erreur',
     network: 'Switchboard est injoignable.',
     networkHint: 'Vérifiez la connexion réseau, puis réessayez.',
-    hint: 'Que faire',
+    errorLabel: 'Erreur :',
+    hintLabel: 'Que faire :',
+    serverDetail: 'Détail (message du serveur) : {{message}}',
   },
   signIn: {
     title: 'Connexion à Switchboard',

@@ -2,6 +2,7 @@ import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './en';
 import { fr } from './fr';
+import { serverErrorsFr } from './server-errors';
 
 export const languages = { en: 'English', fr: 'Français' } as const;
 export type Language = keyof typeof languages;
@@ -10,7 +11,7 @@ const stored = typeof localStorage !== 'undefined' ? localStorage.getItem('switc
 const initial: Language = stored === 'fr' || stored === 'en' ? stored : navigator.language.toLowerCase().startsWith('fr') ? 'fr' : 'en';
 
 void i18next.use(initReactI18next).init({
-  resources: { en: { translation: en }, fr: { translation: fr } },
+  resources: { en: { translation: en }, fr: { translation: { ...fr, serverErrors: serverErrorsFr } } },
   lng: initial,
   fallbackLng: 'en',
   interpolation: { escapeValue: false },

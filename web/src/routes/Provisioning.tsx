@@ -4,8 +4,9 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { batchLive, useBatches } from '../api/bulk';
 import { useCancelProvision, useLogs, useProgress, useProvisions, useRetry } from '../api/provisioning';
 import type { Batch, ProvisionStatus } from '../api/types';
-import { ErrorNote, Loaded, StatusBadge } from '../components/common';
+import { ErrorNote, Loaded, ServerDetail, StatusBadge } from '../components/common';
 import { dateTime } from '../format';
+import { useServerError } from '../i18n/server-text';
 import { TaskList, TaskLogs } from '../wizard/ProgressStep';
 import { BatchProgress } from './BulkBatch';
 
@@ -162,7 +163,9 @@ export function ProvisionDetail() {
   const logs = useLogs(id);
   const retry = useRetry();
   const cancel = useCancelProvision();
+  const readable = useServerError();
   const p = progress.data;
+  const failure = p?.error && readable(p.error);
   // The logs follow the run as it goes.
   useEffect(() => {
     void logs.refetch();
@@ -188,12 +191,13 @@ export function ProvisionDetail() {
           <p role="status" aria-live="polite">
             {t('wizard.progress.summary', { completed: p!.completed, total: p!.total })}
           </p>
-          {p!.error && (
+          {failure && (
             <div className="note note-error" role="alert">
               <p>
-                <strong>{t('wizard.progress.failureTitle', { message: p!.error.message })}</strong>
+                <strong>{t('wizard.progress.failureTitle', { message: failure.message })}</strong>
               </p>
-              {p!.error.hint && <p>{p!.error.hint}</p>}
+              {failure.hint && <p>{failure.hint}</p>}
+              <ServerDetail error={failure} />
             </div>
           )}
           {(p!.status === 'failed' || p!.status === 'timed_out') && (

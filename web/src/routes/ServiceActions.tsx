@@ -10,6 +10,7 @@ import type { Product, Service } from '../api/types';
 import { ErrorNote } from '../components/common';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { money } from '../format';
+import { useServerError } from '../i18n/server-text';
 import { TaskList } from '../wizard/ProgressStep';
 
 /**
@@ -23,6 +24,7 @@ export function ServiceActions({ service, product }: { service: Service; product
   const lifecycle = useLifecycle(service.id);
   const autoRenew = useSetAutoRenew(service.id);
   const run = useProgress(lifecycle.data?.id ?? null);
+  const readable = useServerError();
   const actions = actionsFor[service.status] ?? [];
   const price = product ? money(product.billing === 'one_off' ? product.setupFee : product.recurringPrice, product.currency) : '';
 
@@ -73,7 +75,7 @@ export function ServiceActions({ service, product }: { service: Service; product
           {!ended(run.data.status) && <p className="muted">{t('service.actions.working')}</p>}
           {run.data.error && (
             <p className="error-text" role="alert">
-              {t('service.actions.failed', { message: run.data.error.message })} <Link to={`/provisioning/${run.data.id}`}>{t('service.actions.openRun')}</Link>
+              {t('service.actions.failed', { message: readable(run.data.error).message })} <Link to={`/provisioning/${run.data.id}`}>{t('service.actions.openRun')}</Link>
             </p>
           )}
         </div>

@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { ended, useLogs, useProgress, useRetry } from '../api/provisioning';
 import type { Progress, ProvisionLogs, TaskStatus } from '../api/types';
-import { ErrorNote, Loading, StatusBadge } from '../components/common';
+import { ErrorNote, Loading, ServerDetail, StatusBadge } from '../components/common';
 import { dateTime, number } from '../format';
+import { useServerError } from '../i18n/server-text';
 
 /** The marks of R7.1 (done, running, pending, failed) as drawings: no glyph depends on a font. */
 const markPaths: Record<TaskStatus, string> = {
@@ -33,9 +34,11 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
   const p = progress.data;
   const logs = useLogs(provisionId, showLogs || (p?.kind === 'addon' && p.status === 'succeeded'));
   const retry = useRetry();
+  const readable = useServerError();
 
   if (!p) return progress.error ? <ErrorNote error={progress.error} /> : <Loading />;
   const done = ended(p.status);
+  const failure = p.error && readable(p.error);
 
   return (
     <div className="progress">
@@ -47,23 +50,24 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
       {!done && <p className="muted small">{progress.mode === 'live' ? t('wizard.progress.live') : t('wizard.progress.polling')}</p>}
 
       {p.status === 'succeeded' && <Success progress={p} logs={logs.data} />}
-      {(p.status === 'failed' || p.status === 'timed_out') && p.error && (
+      {(p.status === 'failed' || p.status === 'timed_out') && failure && (
         <section className="outcome outcome-failure" role="alert" aria-labelledby="failure-title">
-          <h5 id="failure-title">{t('wizard.progress.failureTitle', { message: p.error.message })}</h5>
+          <h5 id="failure-title">{t('wizard.progress.failureTitle', { message: failure.message })}</h5>
           {p.status === 'timed_out' && <p>{t('wizard.progress.timedOut')}</p>}
           <p>{p.kind === 'addon' ? t('wizard.progress.failureTextAddon') : t('wizard.progress.failureText')}</p>
-          {p.error.hint && (
+          {failure.hint && (
             <p>
-              <strong>{t('app.hint')}:</strong> {p.error.hint}
+              <strong>{t('app.hintLabel')}</strong> {failure.hint}
             </p>
           )}
+          <ServerDetail error={failure} />
           <dl className="summary">
             <dt>{t('wizard.progress.provisioningId')}</dt>
             <dd data-testid="provisioning-id">{p.id}</dd>
-            {p.error.task && (
+            {p.error?.task && (
               <>
                 <dt>{t('wizard.progress.failedTask')}</dt>
-                <dd>{p.error.task}</dd>
+                <dd>{p.error?.task}</dd>
               </>
             )}
           </dl>
