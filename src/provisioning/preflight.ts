@@ -8,6 +8,7 @@ import type { Service } from '../services/services.schemas.js';
 import type { ServicesService } from '../services/services.service.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
+import { advise, englishHint, englishText, type Said, say } from './preflight-texts.js';
 import { actions } from './actions/index.js';
 import { type LoadedPlaybook, productProblems } from './playbooks/playbooks.js';
 import { renderDeep, renderString } from './playbooks/templating.js';
@@ -58,20 +59,21 @@ const money = (minor: number, currency: string) => new Intl.NumberFormat('en-GB'
 
 export async function preflight(deps: PreflightDeps, input: AssignmentInput): Promise<{ result: PreflightResult; plan: Plan | null }> {
   const checks = new Map<CheckId, Check>();
-  const pass = (id: CheckId, message: string) => checks.set(id, { id, label: labels[id], ok: true, message });
-  const fail = (id: CheckId, message: string, hint?: string, field?: string) =>
-    checks.set(id, { id, label: labels[id], ok: false, message, ...(hint && { hint }), ...(field && { field }) });
-  const notChecked = (id: CheckId, why: string) => checks.has(id) || fail(id, `Not checked: ${why}.`);
+  const clauses = (text: Said | Said[]) => (Array.isArray(text) ? text : [text]);
+  const pass = (id: CheckId, text: Said | Said[]) => checks.set(id, { id, label: labels[id], ok: true, message: englishText(clauses(text)), text: clauses(text) });
+  const fail = (id: CheckId, text: Said | Said[], hint?: Said, field?: string) =>
+    checks.set(id, { id, label: labels[id], ok: false, message: englishText(clauses(text)), text: clauses(text), ...(hint && { hint: englishHint(hint), hintText: hint }), ...(field && { field }) });
+  const notChecked = (id: CheckId, why: Said) => checks.has(id) || fail(id, why);
 
   // --- customer ------------------------------------------------------------------------------
   let customer: Detail | null = null;
   try {
     customer = await deps.customers.detail(input.customerId);
-    if (customer.status === 'active') pass('customer', `${customer.name} (ID: ${customer.id}) is active.`);
-    else fail('customer', `${customer.name} (ID: ${customer.id}) is ${customer.status}.`, 'Reactivate the customer account before assigning a service.', 'customerId');
+    if (customer.status === 'active') pass('customer', say('customer.active', { name: customer.name, id: customer.id }));
+    else fail('customer', say('customer.inactive', { name: customer.name, id: customer.id, status: customer.status }), advise('customer.reactivate', {}), 'customerId');
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
-    fail('customer', `There is no customer with ID ${input.customerId}.`, 'Search again by name, e-mail or phone, or create the customer first (R3.3).', 'customerId');
+    fail('customer', say('customer.missing', { id: input.customerId }), advise('customer.searchAgain', {}), 'customerId');
   }
 
   // --- product and eligibility (R2.4) ---------------------------------------------------------
@@ -80,94 +82,96 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
     product = await deps.catalog.get(input.product);
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
-    fail('eligibility', `There is no product "${input.product}".`, 'Pick the product from the catalog again.', 'product');
+    fail('eligibility', say('product.missing', { product: String(input.product) }), advise('product.pickAgain', {}), 'product');
   }
   if (product && customer) {
-    if (!product.enabled) fail('eligibility', `${product.name} is not offered at the moment (disabled).`, 'Pick another product, or ask an administrator to enable it.', 'product');
+    if (!product.enabled) fail('eligibility', say('product.disabled', { product: product.name }), advise('product.pickAnother', {}), 'product');
     else if (!product.customerTypes.includes(customer.type)) {
-      fail('eligibility', `${product.name} is not offered to ${customer.type} customers.`, `Pick a product for ${customer.type} customers (switch the catalog to ${customer.type === 'business' ? 'Business' : 'Individual'}).`, 'product');
-    } else pass('eligibility', `${product.name} is offered to ${customer.type} customers.`);
-  } else if (product) notChecked('eligibility', 'no customer');
+      fail('eligibility', say('product.notOffered', { product: product.name, customerType: customer.type }), advise('product.pickForType', { customerType: customer.type, catalog: customer.type === 'business' ? 'Business' : 'Individual' }), 'product');
+    } else pass('eligibility', say('product.offered', { product: product.name, customerType: customer.type }));
+  } else if (product) notChecked('eligibility', say('notChecked.noCustomer', {}));
 
   // --- payment method (R6.3) ------------------------------------------------------------------
   if (product && customer) {
     const charged = product.setupFee + product.recurringPrice > 0;
     const pm = customer.paymentMethods.find((m) => m.isDefault) ?? null;
-    if (!charged) pass('payment_method', 'Nothing to charge for this product.');
-    else if (!pm) fail('payment_method', `${customer.name} has no default payment method.`, "Add a card on the customer's page (or make one the default), then check again.", 'payment');
+    if (!charged) pass('payment_method', say('payment.nothingToCharge', {}));
+    else if (!pm) fail('payment_method', say('payment.missing', { name: customer.name }), advise('payment.addCard', {}), 'payment');
     else if (expired(pm, deps.clock.now())) {
-      fail('payment_method', `The default card (${pm.brand} ending ${pm.last4}) expired in ${pm.expMonth}/${pm.expYear}.`, 'Ask the customer for a valid card and make it the default.', 'payment');
-    } else pass('payment_method', `${cap(pm.brand)} ending ${pm.last4}, expires ${String(pm.expMonth).padStart(2, '0')}/${pm.expYear}.`);
-  } else notChecked('payment_method', 'no customer or product');
+      fail('payment_method', say('payment.expired', { brand: pm.brand, last4: pm.last4, month: pm.expMonth, year: pm.expYear }), advise('payment.validCard', {}), 'payment');
+    } else pass('payment_method', say('payment.valid', { brand: cap(pm.brand), last4: pm.last4, month: String(pm.expMonth).padStart(2, '0'), year: pm.expYear }));
+  } else notChecked('payment_method', say('notChecked.noCustomerOrProduct', {}));
 
   // --- add-on target (R9.1) -------------------------------------------------------------------
   let target: Service | null = null;
   if (product && customer) {
     if (product.category === 'plan') {
-      if (input.serviceId !== undefined) fail('addon_target', `${product.name} is a plan: it creates a new service and does not go onto service ${input.serviceId}.`, 'Leave the service out, or pick an add-on.', 'serviceId');
-      else pass('addon_target', 'A new service will be created.');
+      if (input.serviceId !== undefined) fail('addon_target', say('target.isPlan', { product: product.name, serviceId: input.serviceId }), advise('target.leaveOut', {}), 'serviceId');
+      else pass('addon_target', say('target.newService', {}));
     } else if (input.serviceId === undefined) {
       const candidates = await deps.services.forCustomer(customer.id, { serviceType: product.serviceType, status: 'active' });
       fail(
         'addon_target',
-        candidates.length ? `Choose which ${product.serviceType} service receives ${product.name}.` : `${customer.name} has no active ${product.serviceType} service for ${product.name} to go onto.`,
-        candidates.length ? `Candidates: ${candidates.map((c) => `${c.name} (ID: ${c.id})`).join(', ')}.` : `Assign a ${product.serviceType} plan first.`,
+        candidates.length ? say('target.choose', { product: product.name, serviceType: product.serviceType }) : say('target.noneActive', { name: customer.name, product: product.name, serviceType: product.serviceType }),
+        candidates.length ? advise('target.candidates', { services: candidates.map((c) => `${c.name} (ID: ${c.id})`) }) : advise('target.assignPlanFirst', { serviceType: product.serviceType }),
         'serviceId',
       );
     } else {
       try {
         const s = await deps.services.get(input.serviceId);
-        if (s.customerId !== customer.id) fail('addon_target', `Service ${s.id} belongs to another customer.`, "Pick one of this customer's services.", 'serviceId');
-        else if (s.serviceType !== product.serviceType) fail('addon_target', `${product.name} is for ${product.serviceType} services; ${s.name} is ${s.serviceType}.`, `Pick a ${product.serviceType} service.`, 'serviceId');
-        else if (s.status !== 'active') fail('addon_target', `${s.name} is ${s.status}; add-ons go onto active services.`, 'Wait until the service is active, or pick another.', 'serviceId');
+        if (s.customerId !== customer.id) fail('addon_target', say('target.otherCustomer', { serviceId: s.id }), advise('target.pickTheirs', {}), 'serviceId');
+        else if (s.serviceType !== product.serviceType) {
+          fail('addon_target', say('target.wrongType', { product: product.name, serviceType: product.serviceType, service: s.name, targetType: s.serviceType }), advise('target.pickType', { serviceType: product.serviceType }), 'serviceId');
+        } else if (s.status !== 'active') fail('addon_target', say('target.notActive', { service: s.name, status: s.status }), advise('target.waitActive', {}), 'serviceId');
         else {
           target = s;
-          pass('addon_target', `${product.name} goes onto ${s.name} (ID: ${s.id}).`);
+          pass('addon_target', say('target.ok', { product: product.name, service: s.name, serviceId: s.id }));
         }
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
-        fail('addon_target', `There is no service ${input.serviceId}.`, "Pick one of the customer's services.", 'serviceId');
+        fail('addon_target', say('target.missing', { serviceId: input.serviceId }), advise('target.pickTheirs', {}), 'serviceId');
       }
     }
-  } else notChecked('addon_target', 'no customer or product');
+  } else notChecked('addon_target', say('notChecked.noCustomerOrProduct', {}));
 
   // --- inventory (R4) -------------------------------------------------------------------------
   const items: Item[] = [];
   if (product) {
-    const problems: string[] = [];
-    let hint = 'Pick the item again in its selector: the list shows what is available now.';
+    const problems: Said[] = [];
+    let hint = advise('inventory.pickAgain', {});
     for (const t of product.inventoryTemplates) {
       const id = input.inventory[t];
       if (id === undefined) {
-        problems.push(`choose a ${t}`);
+        problems.push(say('inventory.choose', { template: t }));
         continue;
       }
       let item: Item;
       try {
         item = await deps.inventory.getItem(id);
       } catch {
-        problems.push(`${t} item ${id} does not exist`);
+        problems.push(say('inventory.noSuchItem', { template: t, itemId: id }));
         continue;
       }
-      if (item.templateName !== t) problems.push(`${item.reference} is a ${item.templateName}, not a ${t}`);
+      if (item.templateName !== t) problems.push(say('inventory.wrongTemplate', { reference: item.reference, actual: item.templateName, template: t }));
       else if (item.status !== 'reserved' || !input.reservation || item.reservation?.holder !== input.reservation || item.reservation.provisionId) {
-        problems.push(item.status === 'reserved' ? `${item.reference} is held by another assignment` : `${item.reference} is not reserved for this assignment (it is ${item.status.replace('_', ' ')})`);
-        if (item.status === 'new' || item.status === 'in_stock') hint = 'The reservation expired: pick the item again to reserve it.';
+        problems.push(item.status === 'reserved' ? say('inventory.heldElsewhere', { reference: item.reference }) : say('inventory.notReserved', { reference: item.reference, status: item.status }));
+        if (item.status === 'new' || item.status === 'in_stock') hint = advise('inventory.expired', {});
       } else items.push(item);
     }
-    for (const t of Object.keys(input.inventory)) if (!product.inventoryTemplates.includes(t)) problems.push(`${product.name} does not need a ${t}`);
-    if (problems.length) fail('inventory', `${cap(problems.join('; '))}.`, hint, 'inventory');
-    else if (items.length === 0) pass('inventory', 'This product needs no inventory.');
+    for (const t of Object.keys(input.inventory)) if (!product.inventoryTemplates.includes(t)) problems.push(say('inventory.notNeeded', { product: product.name, template: t }));
+    if (problems.length) fail('inventory', problems, hint, 'inventory');
+    else if (items.length === 0) pass('inventory', say('inventory.noneNeeded', {}));
     else {
       const until = items.map((i) => i.reservation?.expiresAt).filter((x): x is string => Boolean(x)).sort()[0];
-      pass('inventory', `${items.map((i) => `${i.templateName} ${i.reference}`).join(' and ')} ${items.length > 1 ? 'are' : 'is'} held for this assignment${until ? ` until ${until.slice(11, 16)} UTC` : ''}.`);
+      const held = items.map((i) => `${i.templateName} ${i.reference}`);
+      pass('inventory', until ? say('inventory.heldUntil', { items: held, until: until.slice(11, 16) }) : say('inventory.held', { items: held }));
     }
-  } else notChecked('inventory', 'no product');
+  } else notChecked('inventory', say('notChecked.noProduct', {}));
 
   // --- custom fields (R5.3) -------------------------------------------------------------------
   const customFields: Record<string, string> = {};
   if (product && customer) {
-    const problems: { message: string; field: string }[] = [];
+    const problems: { said: Said; field: string }[] = [];
     const applicable = product.customFields.filter((f) => !f.customerTypes || f.customerTypes.includes(customer!.type));
     const known = new Set(applicable.map((f) => f.name));
     for (const f of product.customFields) customFields[f.name] = '';
@@ -175,17 +179,22 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
       const v = (input.customFields[f.name] ?? '').trim();
       customFields[f.name] = v;
       if (!v) {
-        if (f.required) problems.push({ message: `${f.label} is required`, field: f.name });
+        if (f.required) problems.push({ said: say('field.required', { label: f.label }), field: f.name });
         continue;
       }
-      if (f.type === 'date' && !validDate(v)) problems.push({ message: `${f.label} must be a date (YYYY-MM-DD)`, field: f.name });
-      else if (f.type === 'number' && !/^-?\d+(\.\d+)?$/.test(v)) problems.push({ message: `${f.label} must be a number`, field: f.name });
-      else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) problems.push({ message: `${f.label} "${v}" is not in the expected format${f.help ? ` (${f.help})` : ''}`, field: f.name });
+      if (f.type === 'date' && !validDate(v)) problems.push({ said: say('field.notDate', { label: f.label }), field: f.name });
+      else if (f.type === 'number' && !/^-?\d+(\.\d+)?$/.test(v)) problems.push({ said: say('field.notNumber', { label: f.label }), field: f.name });
+      else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) {
+        problems.push({ said: f.help ? say('field.formatHelp', { label: f.label, value: v, help: f.help }) : say('field.format', { label: f.label, value: v }), field: f.name });
+      }
     }
-    for (const k of Object.keys(input.customFields)) if (!known.has(k)) problems.push({ message: `${product.name} has no field "${k}" for ${customer.type} customers`, field: k });
-    if (problems.length) fail('custom_fields', `${problems.map((p) => p.message).join('; ')}.`, 'Correct the fields, then check again.', `customFields.${problems[0]!.field}`);
-    else pass('custom_fields', applicable.length ? `${applicable.filter((f) => customFields[f.name]).map((f) => `${f.label}: ${customFields[f.name]}`).join(', ') || 'No fields filled in (none required).'}` : 'This product asks for no custom fields.');
-  } else notChecked('custom_fields', 'no customer or product');
+    for (const k of Object.keys(input.customFields)) if (!known.has(k)) problems.push({ said: say('field.unknown', { product: product.name, field: k, customerType: customer.type }), field: k });
+    if (problems.length) fail('custom_fields', problems.map((p) => p.said), advise('field.correct', {}), `customFields.${problems[0]!.field}`);
+    else {
+      const filled = applicable.filter((f) => customFields[f.name]).map((f) => `${f.label}: ${customFields[f.name]}`);
+      pass('custom_fields', !applicable.length ? say('fields.noneAsked', {}) : filled.length ? say('fields.values', { values: filled.join(', ') }) : say('fields.noneFilled', {}));
+    }
+  } else notChecked('custom_fields', say('notChecked.noCustomerOrProduct', {}));
 
   // --- site and contacts (R10.1) --------------------------------------------------------------
   let site: Plan['site'] = null;
@@ -193,42 +202,46 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
   let technicalContact: Plan['technicalContact'] = null;
   const playbook = product ? deps.playbooks.get(product.playbook) : undefined;
   if (customer && product) {
-    const problems: { message: string; field: string; hint: string }[] = [];
+    const problems: { said: Said; field: string; hint: Said }[] = [];
     if (input.siteId !== undefined) {
       site = customer.sites.find((s) => s.id === input.siteId) ?? null;
-      if (!site) problems.push({ message: `Site ${input.siteId} is not one of ${customer.name}'s sites`, field: 'siteId', hint: "Pick one of the customer's sites." });
+      if (!site) problems.push({ said: say('site.notTheirs', { siteId: input.siteId, name: customer.name }), field: 'siteId', hint: advise('site.pickTheirs', {}) });
     } else if (playbook?.references.site && product.category === 'plan') {
       problems.push({
-        message: `${product.name} needs an installation site`,
+        said: say('site.needed', { product: product.name }),
         field: 'siteId',
-        hint: customer.sites.length ? `Choose one of: ${customer.sites.map((s) => s.name).join(', ')}.` : "Add the installation address on the customer's page first.",
+        hint: customer.sites.length ? advise('site.chooseOne', { sites: customer.sites.map((s) => s.name) }) : advise('site.addFirst', {}),
       });
     }
     for (const [key, role] of [['billingContactId', 'billing'], ['technicalContactId', 'technical']] as const) {
       const id = input[key];
       if (id === undefined) continue;
       const c = customer.contacts.find((x) => x.id === id) ?? null;
-      if (!c) problems.push({ message: `Contact ${id} is not one of ${customer.name}'s contacts`, field: key, hint: "Pick one of the customer's contacts." });
-      else if (c.role !== role && c.role !== 'other') problems.push({ message: `${c.name} is a ${c.role} contact, not a ${role} one`, field: key, hint: `Pick a ${role} contact.` });
+      if (!c) problems.push({ said: say('contact.notTheirs', { contactId: id, name: customer.name }), field: key, hint: advise('contact.pickTheirs', {}) });
+      else if (c.role !== role && c.role !== 'other') problems.push({ said: say('contact.wrongRole', { contact: c.name, role: c.role, wanted: role }), field: key, hint: advise('contact.pickRole', { wanted: role }) });
       else if (role === 'billing') billingContact = c;
       else technicalContact = c;
     }
-    if (problems.length) fail('site_contacts', `${problems.map((p) => p.message).join('; ')}.`, problems[0]!.hint, problems[0]!.field);
+    if (problems.length) fail('site_contacts', problems.map((p) => p.said), problems[0]!.hint, problems[0]!.field);
     else {
-      const parts = [site && `installed at ${site.name}, ${site.addressLine1}`, billingContact && `billing: ${billingContact.name}`, technicalContact && `technical: ${technicalContact.name}`].filter(Boolean);
-      pass('site_contacts', parts.length ? cap(`${parts.join('; ')}.`) : 'No site or contacts needed.');
+      const parts = [
+        site && say('site.installedAt', { site: site.name, address: site.addressLine1 }),
+        billingContact && say('contact.billing', { contact: billingContact.name }),
+        technicalContact && say('contact.technical', { contact: technicalContact.name }),
+      ].filter((x): x is Said => Boolean(x));
+      pass('site_contacts', parts.length ? parts : say('siteContacts.noneNeeded', {}));
     }
-  } else notChecked('site_contacts', 'no customer or product');
+  } else notChecked('site_contacts', say('notChecked.noCustomerOrProduct', {}));
 
   // --- auto-renew (R5.2) ----------------------------------------------------------------------
   const autoRenew = product ? (product.category === 'addon' ? product.billing === 'recurring' : (input.autoRenew ?? product.billing === 'recurring')) : null;
 
   // --- the playbook itself --------------------------------------------------------------------
   let taskNames: string[] = [];
-  if (product && !playbook) fail('playbook', `The playbook "${product.playbook}" of ${product.name} is not loaded.`, 'An administrator must add it to playbooks/ or fix the product.');
+  if (product && !playbook) fail('playbook', say('playbook.notLoaded', { playbook: product.playbook, product: product.name }), advise('playbook.addOrFix', {}));
   else if (product && playbook) {
     const problems = productProblems(product, playbook);
-    if (problems.length) fail('playbook', `${product.name} cannot run its playbook: ${problems.join('; ')}.`, 'An administrator must fix the product or the playbook.');
+    if (problems.length) fail('playbook', say('playbook.productProblems', { product: product.name, problems: problems.join('; ') }), advise('playbook.fix', {}));
     else if (customer && [...checks.values()].every((c) => c.ok)) {
       // Render every task now, with the real values, so that no template fails half-way (R13).
       const vars = variablesFor({ customer, product, playbook, kind: product.category === 'plan' ? 'new_service' : 'addon', items, target, site, billingContact, technicalContact, customFields, autoRenew: autoRenew ?? false }, '00000000-0000-0000-0000-000000000000', target ?? { id: 0, name: '(new service)', ocsAccount: 'SB00000000' });
@@ -244,13 +257,13 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
           return t.name;
         }
       });
-      if (renderProblems.length) fail('playbook', `The playbook cannot run with these choices: ${renderProblems.join('; ')}.`, 'Fill in what it needs (site, contacts, fields), or ask an administrator to fix the playbook.');
-      else pass('playbook', `${playbook.tasks.length} tasks will run (${playbook.name}).`);
+      if (renderProblems.length) fail('playbook', say('playbook.cannotRender', { problems: renderProblems.join('; ') }), advise('playbook.fillIn', {}));
+      else pass('playbook', say('playbook.ready', { count: playbook.tasks.length, playbook: playbook.name }));
     } else {
       taskNames = playbook.tasks.map((t) => t.name);
-      notChecked('playbook', 'the other checks must pass first');
+      notChecked('playbook', say('notChecked.othersFirst', {}));
     }
-  } else notChecked('playbook', 'no product');
+  } else notChecked('playbook', say('notChecked.noProduct', {}));
 
   const order: CheckId[] = ['customer', 'eligibility', 'payment_method', 'inventory', 'custom_fields', 'site_contacts', 'addon_target', 'playbook'];
   const list = order.map((id) => checks.get(id)!);

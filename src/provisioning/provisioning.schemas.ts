@@ -56,13 +56,23 @@ export type AssignmentInput = z.infer<typeof assignmentInput>;
 export const checkId = z.enum(['customer', 'eligibility', 'payment_method', 'inventory', 'custom_fields', 'site_contacts', 'addon_target', 'playbook']);
 export type CheckId = z.infer<typeof checkId>;
 
+/** A thing a check says, by key and values (src/provisioning/preflight-texts.ts), for a console in another language. */
+export const said = z
+  .object({
+    key: z.string(),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])),
+  })
+  .meta({ id: 'CheckText' });
+
 export const check = z
   .object({
     id: checkId,
     label: z.string(),
     ok: z.boolean(),
-    message: z.string(),
-    hint: z.string().optional(),
+    message: z.string().describe('What the check found, in English'),
+    hint: z.string().optional().describe('What to do, in English'),
+    text: z.array(said).describe('The message as keyed clauses'),
+    hintText: said.optional().describe('The hint as a key'),
     field: z.string().optional().describe('The input field at fault, for the form'),
   })
   .meta({ id: 'PreflightCheck' });

@@ -85,6 +85,14 @@ describe('a new mobile line for John Smith, through the API alone (R12.1, R7.1, 
     const preflight = body(await agent.post('/api/provisions/preflight', { customerId: JOHN, product: 'mobile-20gb', inventory: {} }));
     expect(preflight.ok).toBe(false);
     expect(preflight.checks.find((c: any) => c.id === 'inventory').message).toMatch(/choose a SIM Card; choose a Mobile Number/i);
+    // The same by key and values, for a console in another language (R6.3).
+    expect(preflight.checks.find((c: any) => c.id === 'inventory')).toMatchObject({
+      text: [
+        { key: 'inventory.choose', params: { template: 'SIM Card' } },
+        { key: 'inventory.choose', params: { template: 'Mobile Number' } },
+      ],
+      hintText: { key: 'inventory.pickAgain', params: {} },
+    });
     expect(preflight.pricing).toEqual({ setupFee: 0, recurringPrice: 1500, currency: 'GBP', billing: 'recurring' });
     expect(preflight.autoRenew).toBe(true);
 
@@ -311,6 +319,7 @@ describe('internet for an existing customer (R12.2)', () => {
     const noSite = body(await agent.post('/api/provisions/preflight', { customerId: acme, product: 'fibre-100', customFields: { installation_date: '2026-12-15', po_number: 'PO-2025-001234' } }));
     expect(noSite.checks.find((c: any) => c.id === 'site_contacts')).toMatchObject({ ok: false, field: 'siteId' });
     expect(noSite.checks.find((c: any) => c.id === 'site_contacts').hint).toMatch(/London office, Manchester warehouse/);
+    expect(noSite.checks.find((c: any) => c.id === 'site_contacts').hintText).toEqual({ key: 'site.chooseOne', params: { sites: ['London office', 'Manchester warehouse'] } });
     const badPo = body(await agent.post('/api/provisions/preflight', { customerId: acme, product: 'fibre-100', siteId: london.id, customFields: { installation_date: '2026-12-15', po_number: '1234' } }));
     expect(badPo.checks.find((c: any) => c.id === 'custom_fields')).toMatchObject({ ok: false, field: 'customFields.po_number' });
     expect(badPo.checks.find((c: any) => c.id === 'custom_fields').message).toMatch(/PO number "1234" is not in the expected format/);

@@ -34,6 +34,10 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
 
   await expect(wizard.getByRole('heading', { name: 'Examiner et confirmer' })).toBeVisible();
   await expect(wizard.getByText('Toutes les vérifications sont passées.')).toBeVisible();
+  // What each check found, in French too (R6.3).
+  await expect(wizard.locator('[data-check="customer"]')).toContainText('Compte client : John Doe (ID : 101) est actif.');
+  await expect(wizard.locator('[data-check="eligibility"]')).toContainText('Mobile - 20GB plan est proposé aux clients particuliers.');
+  await expect(wizard.locator('[data-check="inventory"]')).toContainText('Réservé pour cette attribution');
   await expect(wizard.getByTestId('review-pricing')).toContainText("Frais d'installation : 0,00 £");
   await expect(wizard.getByTestId('review-pricing')).toContainText('Coût mensuel : 15,00 £');
   await expect(wizard.getByRole('button', { name: 'Annuler' })).toBeVisible();

@@ -23,6 +23,7 @@ export const en = {
     networkHint: 'Check the network connection, then try again.',
     errorLabel: 'Error:',
     hintLabel: 'What to do:',
+    colon: ':',
     serverDetail: 'Details: {{message}}',
   },
   signIn: {

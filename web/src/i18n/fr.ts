@@ -25,6 +25,7 @@ export const fr: Messages = {
     networkHint: 'Vérifiez la connexion réseau, puis réessayez.',
     errorLabel: 'Erreur :',
     hintLabel: 'Que faire :',
+    colon: ' :',
     serverDetail: 'Détail (message du serveur) : {{message}}',
   },
   signIn: {

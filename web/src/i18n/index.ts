@@ -3,6 +3,7 @@ import { initReactI18next } from 'react-i18next';
 import { en } from './en';
 import { fr } from './fr';
 import { serverErrorsFr } from './server-errors';
+import { serverTextsFr } from './server-texts-fr';
 
 export const languages = { en: 'English', fr: 'Français' } as const;
 export type Language = keyof typeof languages;
@@ -11,7 +12,7 @@ const stored = typeof localStorage !== 'undefined' ? localStorage.getItem('switc
 const initial: Language = stored === 'fr' || stored === 'en' ? stored : navigator.language.toLowerCase().startsWith('fr') ? 'fr' : 'en';
 
 void i18next.use(initReactI18next).init({
-  resources: { en: { translation: en }, fr: { translation: { ...fr, serverErrors: serverErrorsFr } } },
+  resources: { en: { translation: en }, fr: { translation: { ...fr, serverErrors: serverErrorsFr, serverTexts: serverTextsFr } } },
   lng: initial,
   fallbackLng: 'en',
   interpolation: { escapeValue: false },

@@ -4,7 +4,9 @@ import { errorStatus } from '../../../src/shared/errors';
 import { en } from './en';
 import { fr } from './fr';
 import { serverErrorsFr } from './server-errors';
-import { readServerError } from './server-text';
+import { advise, checkTexts, englishHint, englishText, hintTexts, type Said, say } from '../../../src/provisioning/preflight-texts';
+import { serverTextsFr } from './server-texts-fr';
+import { readCheck, readServerError } from './server-text';
 
 /** The server speaks English; a French reader gets what each error code means in French. */
 describe('server errors in the reader language', () => {
@@ -39,5 +41,46 @@ describe('server errors in the reader language', () => {
     expect(readServerError(i18n, { code: 'SOMETHING_NEW', message: 'Something new happened.' })).toEqual({ message: 'Something new happened.', hint: null, detail: null });
     await i18n.changeLanguage('en');
     expect(readServerError(i18n, taken)).toEqual({ message: taken.message, hint: taken.hint, detail: null });
+  });
+});
+
+/** The preflight checks (R6.3) in French: every key the server can say, with the same values. */
+describe('preflight checks in the reader language', () => {
+  const i18n = i18next.createInstance();
+  beforeAll(async () => {
+    await i18n.init({ resources: { en: { translation: en }, fr: { translation: { ...fr, serverTexts: serverTextsFr } } }, lng: 'fr', fallbackLng: 'en', interpolation: { escapeValue: false } });
+  });
+  // The values an English text uses, read off its function (`p.name`), and those a template uses.
+  const usedBy = (f: (p: never) => string) => [...new Set([...f.toString().matchAll(/\bp\.(\w+)/g)].map((m) => m[1]!))].sort();
+  const placeholders = (s: string) => [...new Set([...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!))].sort();
+
+  it('has a French template for every text and hint, with the same values', () => {
+    for (const [group, english, french] of [
+      ['checks', checkTexts, serverTextsFr.checks],
+      ['hints', hintTexts, serverTextsFr.hints],
+    ] as const) {
+      expect(Object.keys(french).sort(), group).toEqual(Object.keys(english).sort());
+      for (const [key, f] of Object.entries(english)) expect(placeholders((french as Record<string, string>)[key]!), `${group} ${key}`).toEqual(usedBy(f as (p: never) => string));
+    }
+  });
+
+  it('says a failed check in French, codes and lists in French words', async () => {
+    await i18n.changeLanguage('fr');
+    const text: Said[] = [say('inventory.notReserved', { reference: '+44 7700 900123', status: 'in_stock' }), say('inventory.choose', { template: 'SIM Card' })];
+    const check = { message: englishText(text), text, hint: englishHint(advise('site.chooseOne', { sites: ['London office', 'Manchester warehouse'] })), hintText: advise('site.chooseOne', { sites: ['London office', 'Manchester warehouse'] }) };
+    expect(check.message).toBe('+44 7700 900123 is not reserved for this assignment (it is in stock); choose a SIM Card.');
+    expect(readCheck(i18n, check)).toEqual({
+      message: "+44 7700 900123 n'est pas réservé pour cette attribution (il est en stock)\u202f; choisissez un article « SIM Card ».",
+      hint: "Choisissez l'un de ces sites : London office et Manchester warehouse.",
+    });
+    expect(readCheck(i18n, { message: 'x', text: [say('product.notOffered', { product: 'Fibre - 1Gbps', customerType: 'business' })] }).message).toBe("Fibre - 1Gbps n'est pas proposé aux clients professionnels.");
+  });
+
+  it('keeps the server words for a key it does not know, and in English', async () => {
+    await i18n.changeLanguage('fr');
+    expect(readCheck(i18n, { message: 'Something new.', text: [{ key: 'something.new', params: {} }] })).toEqual({ message: 'Something new.', hint: null });
+    await i18n.changeLanguage('en');
+    const text = [say('customer.active', { name: 'John Smith', id: 100 })];
+    expect(readCheck(i18n, { message: englishText(text), text })).toEqual({ message: 'John Smith (ID: 100) is active.', hint: null });
   });
 });

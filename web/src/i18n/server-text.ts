@@ -40,3 +40,47 @@ export function useServerError(): (e: ServerError) => ReadableError {
   const { i18n } = useTranslation();
   return (e) => readServerError(i18n, e);
 }
+
+/** A thing a preflight check says, by key (src/provisioning/preflight-texts.ts). */
+export interface Said {
+  key: string;
+  params: Record<string, string | number | string[]>;
+}
+
+/** The kind of code a value holds, by the value's name (see preflight-texts.ts). */
+const valueKinds: Record<string, string> = { status: 'status', customerType: 'customerType', serviceType: 'serviceType', targetType: 'serviceType', role: 'role', wanted: 'role', catalog: 'catalog' };
+
+function renderSaid(i18n: I18n, group: 'checks' | 'hints', said: Said): string | null {
+  const key = `serverTexts.${group}.${said.key}`;
+  if (!i18n.exists(key)) return null;
+  const lang = i18n.resolvedLanguage ?? i18n.language;
+  const params: Record<string, string> = {};
+  for (const [name, v] of Object.entries(said.params)) {
+    const kind = valueKinds[name];
+    if (Array.isArray(v)) params[name] = new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(v);
+    else if (kind && i18n.exists(`serverTexts.values.${kind}.${v}`)) params[name] = i18n.t(`serverTexts.values.${kind}.${v}` as never);
+    else params[name] = String(v);
+  }
+  return (i18n.t as unknown as (k: string, p: Record<string, string>) => string)(key, params);
+}
+
+/**
+ * What a preflight check found and what to do, in the reader's language: the server's English,
+ * or the check's clauses in another language (joined with « ; », capitalised, a full stop at the
+ * end). A key this console does not know leaves the whole check in the server's words.
+ */
+export function readCheck(i18n: I18n, check: { message: string; hint?: string | undefined; text: Said[]; hintText?: Said | undefined }): { message: string; hint: string | null } {
+  const asSent = { message: check.message, hint: check.hint ?? null };
+  if ((i18n.resolvedLanguage ?? i18n.language) === 'en') return asSent;
+  const clauses = check.text.map((s) => renderSaid(i18n, 'checks', s));
+  if (!clauses.length || clauses.some((c) => c === null)) return asSent;
+  const joined = clauses.join('\u202f; ');
+  const message = `${joined.charAt(0).toLocaleUpperCase()}${joined.slice(1)}${/[.!?]$/.test(joined) ? '' : '.'}`;
+  const hint = check.hintText ? (renderSaid(i18n, 'hints', check.hintText) ?? check.hint ?? null) : (check.hint ?? null);
+  return { message, hint };
+}
+
+export function useCheckText(): (check: Parameters<typeof readCheck>[1]) => { message: string; hint: string | null } {
+  const { i18n } = useTranslation();
+  return (check) => readCheck(i18n, check);
+}

@@ -5,6 +5,7 @@ import { useService } from '../api/services';
 import type { CustomerDetail } from '../api/types';
 import { ErrorNote } from '../components/common';
 import { money } from '../format';
+import { useCheckText } from '../i18n/server-text';
 import { type Choices, type StepProps, fieldsFor } from './AssignWizard';
 
 export function assignmentOf(c: Choices, holder: string, customerType: 'individual' | 'business' | undefined): Assignment {
@@ -29,6 +30,7 @@ export function assignmentOf(c: Choices, holder: string, customerType: 'individu
  */
 export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onBack }: StepProps & { customer: CustomerDetail | undefined; onStarted: (id: string) => void; onCancel: () => void; onBack: () => void }) {
   const { t } = useTranslation();
+  const checkText = useCheckText();
   const preflight = usePreflight();
   const start = useStartProvision();
   const service = useService(choices.serviceId ?? 0);
@@ -41,7 +43,6 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   const result = preflight.data;
-  const problems = result?.checks.filter((c) => !c.ok) ?? [];
   const site = customer?.sites.find((s) => s.id === choices.siteId);
   const contact = (id: number | null) => customer?.contacts.find((c) => c.id === id);
   const fields = fieldsFor(product, customer?.type).filter((f) => choices.customFields[f.name]);
@@ -139,12 +140,16 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
               {result.ok ? t('wizard.review.allGood') : t('wizard.review.problems')}
             </p>
             <ul className="check-list">
-              {result.checks.map((c) => (
-                <li key={c.id} className={c.ok ? 'check-ok' : 'check-fail'} data-check={c.id}>
-                  <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span> <strong>{t(`wizard.checks.${c.id}`)}</strong>: {c.message}
-                  {!c.ok && c.hint && <span className="hint"> {c.hint}</span>}
-                </li>
-              ))}
+              {result.checks.map((c) => {
+                const said = checkText(c);
+                return (
+                  <li key={c.id} className={c.ok ? 'check-ok' : 'check-fail'} data-check={c.id}>
+                    <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span> <strong>{t(`wizard.checks.${c.id}`)}</strong>
+                    {t('app.colon')} {said.message}
+                    {!c.ok && said.hint && <span className="hint"> {said.hint}</span>}
+                  </li>
+                );
+              })}
             </ul>
             {result.tasks.length > 0 && (
               <details>
