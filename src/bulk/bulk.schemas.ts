@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { timestamp } from '../shared/schemas.js';
+import { said } from '../provisioning/provisioning.schemas.js';
 
 /**
  * What the rows of a file leave out (R11.1): the product for every row, auto-renew, defaults of
@@ -29,7 +30,9 @@ export const batchParams = z
   });
 export type BatchParams = { product?: string | undefined; autoRenew?: boolean | undefined; concurrency?: number | undefined; fields: Record<string, string>; name?: string | undefined };
 
-export const rowError = z.object({ line: z.number().int(), column: z.string(), message: z.string() }).meta({ id: 'RowError' });
+export const rowError = z
+  .object({ line: z.number().int(), column: z.string(), message: z.string().describe('Why, in English'), text: said.optional().describe('Why, by key, for a console in another language') })
+  .meta({ id: 'RowError' });
 export type RowError = z.infer<typeof rowError>;
 
 export const dryRunReport = z

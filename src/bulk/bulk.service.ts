@@ -11,6 +11,7 @@ import type { InventoryService } from '../inventory/inventory.service.js';
 import { batchQueue, type ProvisioningEngine } from '../provisioning/engine.js';
 import type { LoadedPlaybook } from '../provisioning/playbooks/playbooks.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
+import { englishClause, say } from '../provisioning/preflight-texts.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
@@ -150,7 +151,8 @@ export class BulkService {
     for (const h of holds) {
       if (!lost.has(h.itemId) || !h.row.input) continue;
       const template = Object.entries(h.row.input.inventory).find(([, itemId]) => itemId === h.itemId)?.[0] ?? 'inventory';
-      h.row.errors.push({ line: h.row.line, column: template, message: `the ${template} this row names was taken by another assignment meanwhile` });
+      const text = say('row.takenMeanwhile', { template });
+      h.row.errors.push({ line: h.row.line, column: template, message: englishClause(text), text });
       h.row.input = null;
       spoilt.push(h.holder);
     }

@@ -6,6 +6,7 @@ import type { CustomersService } from '../customers/customers.service.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import { type LoadedPlaybook, productProblems } from '../provisioning/playbooks/playbooks.js';
 import type { AssignmentInput } from '../provisioning/provisioning.schemas.js';
+import { englishClause, type Said, say } from '../provisioning/preflight-texts.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import type { BatchParams, RowError } from './bulk.schemas.js';
@@ -182,44 +183,44 @@ export class BatchValidator {
     const out: CheckedRow[] = [];
     for (const { line, rec } of chunk) {
       const errors: RowError[] = [];
-      const fail = (column: string, message: string) => errors.push({ line, column, message });
+      const fail = (column: string, text: Said) => errors.push({ line, column, message: englishClause(text), text });
       const ref = refOf(rec);
       const kind = kindOf(rec, ref);
 
       // Customer
       let customer: (typeof found.byId)[number] | undefined;
-      if (!ref) fail('customer', 'no customer given');
-      else if (!kind) fail('customer', `"${ref}" is not a customer ID, an e-mail address or a phone number`);
+      if (!ref) fail('customer', say('row.noCustomer', {}));
+      else if (!kind) fail('customer', say('row.badCustomerRef', { ref }));
       else {
         const matches = kind === 'id' ? found.byId.filter((c) => c.id === Number(ref)) : kind === 'email' ? found.byEmail.filter((c) => c.email?.toLowerCase() === ref.toLowerCase()) : found.byPhone.filter((c) => c.phoneDigits === ref.replace(/\D/g, ''));
-        if (matches.length === 0) fail('customer', `customer not found (${kind} ${ref})`);
-        else if (matches.length > 1) fail('customer', `"${ref}" matches ${matches.length} customers (IDs ${matches.map((m) => m.id).join(', ')}): use the customer ID`);
+        if (matches.length === 0) fail('customer', say('row.customerNotFound', { by: kind, ref }));
+        else if (matches.length > 1) fail('customer', say('row.customerAmbiguous', { ref, count: matches.length, ids: matches.map((m) => m.id).join(', ') }));
         else {
           customer = matches[0]!;
-          if (customer.status !== 'active') fail('customer', `${customer.name} (ID: ${customer.id}) is ${customer.status}`);
+          if (customer.status !== 'active') fail('customer', say('customer.inactive', { name: customer.name, id: customer.id, status: customer.status }));
         }
       }
 
       // Product
       const slug = (rec.product || this.params.product || '').trim();
       const product = slug ? await this.product(slug) : null;
-      if (!slug) fail('product', 'no product: give a product column or the product for every row');
-      else if (!product) fail('product', `there is no product "${slug}"`);
+      if (!slug) fail('product', say('row.noProduct', {}));
+      else if (!product) fail('product', say('row.noSuchProduct', { product: slug }));
       else {
         this.productRows.set(slug, (this.productRows.get(slug) ?? 0) + 1);
-        if (!product.enabled) fail('product', `${product.name} is not offered at the moment (disabled)`);
-        else if (product.category !== 'plan') fail('product', `${product.name} is an add-on; a file assigns plans`);
-        else if (customer && !product.customerTypes.includes(customer.type)) fail('product', `${product.name} is not offered to ${customer.type} customers`);
+        if (!product.enabled) fail('product', say('product.disabled', { product: product.name }));
+        else if (product.category !== 'plan') fail('product', say('row.addon', { product: product.name }));
+        else if (customer && !product.customerTypes.includes(customer.type)) fail('product', say('product.notOffered', { product: product.name, customerType: customer.type }));
         const pb = this.d.playbooks.get(product.playbook);
         const problems = pb ? productProblems(product, pb) : [`its playbook ${product.playbook} is not loaded`];
-        if (problems.length) fail('product', `${product.name} cannot be provisioned: ${problems[0]}`);
+        if (problems.length) fail('product', say('row.cannotProvision', { product: product.name, problem: problems[0]! }));
       }
 
       // Payment method, for what is charged
       if (customer && product && product.setupFee + product.recurringPrice > 0) {
         const pm = accounts.paymentMethods.find((m) => m.customerId === customer!.id);
-        if (!pm) fail('customer', `${customer.name} has no default payment method`);
-        else if (pm.expYear < now.getUTCFullYear() || (pm.expYear === now.getUTCFullYear() && pm.expMonth < now.getUTCMonth() + 1)) fail('customer', `${customer.name}'s default card expired in ${pm.expMonth}/${pm.expYear}`);
+        if (!pm) fail('customer', say('payment.missing', { name: customer.name }));
+        else if (pm.expYear < now.getUTCFullYear() || (pm.expYear === now.getUTCFullYear() && pm.expMonth < now.getUTCMonth() + 1)) fail('customer', say('row.cardExpired', { name: customer.name, month: pm.expMonth, year: pm.expYear }));
       }
 
       // Auto-renew
@@ -228,7 +229,7 @@ export class BatchValidator {
         const v = rec.auto_renew.toLowerCase();
         if (['yes', 'y', 'true', '1', 'oui'].includes(v)) autoRenew = true;
         else if (['no', 'n', 'false', '0', 'non'].includes(v)) autoRenew = false;
-        else fail('auto_renew', `"${rec.auto_renew}" is not yes or no`);
+        else fail('auto_renew', say('row.autoRenew', { value: rec.auto_renew }));
       }
 
       // Custom fields: the row's value, else the default for the batch
@@ -237,11 +238,11 @@ export class BatchValidator {
         for (const f of product.customFields.filter((x) => !x.customerTypes || x.customerTypes.includes(customer!.type))) {
           const v = (rec[norm(f.name)] || this.params.fields[f.name] || '').trim();
           if (!v) {
-            if (f.required) fail(f.name, `${f.label} is required`);
+            if (f.required) fail(f.name, say('field.required', { label: f.label }));
             continue;
           }
-          if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) fail(f.name, `${f.label} must be a date (YYYY-MM-DD)`);
-          else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) fail(f.name, `${f.label} "${v}" is not in the expected format${f.help ? ` (${f.help})` : ''}`);
+          if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) fail(f.name, say('field.notDate', { label: f.label }));
+          else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) fail(f.name, f.help ? say('field.formatHelp', { label: f.label, value: v, help: f.help }) : say('field.format', { label: f.label, value: v }));
           customFields[f.name] = v;
         }
       }
@@ -254,11 +255,11 @@ export class BatchValidator {
         const sites = accounts.sites.filter((s) => s.customerId === customer!.id);
         if (rec.site) {
           const s = sites.find((x) => String(x.id) === rec.site || x.name.toLowerCase() === rec.site!.toLowerCase());
-          if (!s) fail('site', `"${rec.site}" is not one of ${customer.name}'s sites`);
+          if (!s) fail('site', say('row.siteNotTheirs', { site: rec.site, name: customer.name }));
           else siteId = s.id;
         } else if (this.d.playbooks.get(product.playbook)?.references.site) {
           if (sites.length === 1) siteId = sites[0]!.id;
-          else fail('site', sites.length ? `${product.name} needs an installation site: ${customer.name} has ${sites.length}, say which` : `${product.name} needs an installation site, and ${customer.name} has none`);
+          else fail('site', sites.length ? say('row.siteWhich', { product: product.name, name: customer.name, count: sites.length }) : say('row.siteNone', { product: product.name, name: customer.name }));
         }
         if (customer.type === 'business') {
           const contacts = accounts.contacts.filter((c) => c.customerId === customer!.id);
@@ -276,16 +277,16 @@ export class BatchValidator {
           const stock = await this.stock(template);
           if (given) {
             const item = items.get(template)?.get(given);
-            if (!item) fail(template, `no ${template} "${given}"`);
-            else if (!item.available) fail(template, `${template} ${given} is not available (reserved, assigned or retired)`);
-            else if (this.usedRefs.has(`${template}|${given}`)) fail(template, `${template} ${given} is already used by another row`);
+            if (!item) fail(template, say('row.noSuchItem', { template, ref: given }));
+            else if (!item.available) fail(template, say('row.itemUnavailable', { template, ref: given }));
+            else if (this.usedRefs.has(`${template}|${given}`)) fail(template, say('row.itemUsedTwice', { template, ref: given }));
             else {
               this.usedRefs.add(`${template}|${given}`);
               inventory[template] = item.id;
             }
           } else if (stock.available - stock.needed <= 0) {
             stock.short++;
-            fail(template, `not enough ${template} in stock`);
+            fail(template, say('row.outOfStock', { template }));
           }
         }
         if (errors.length === 0) for (const template of product.inventoryTemplates) this.templates.get(template)!.needed++;
@@ -313,7 +314,9 @@ export class BatchValidator {
   shortfallMessages(errors: RowError[]): RowError[] {
     return errors.map((e) => {
       const t = this.templates.get(e.column);
-      return t && e.message === `not enough ${t.name} in stock` ? { ...e, message: `not enough ${t.name} in stock: ${t.short.toLocaleString('en')} missing (${Math.max(t.available, 0).toLocaleString('en')} available)` } : e;
+      if (!t || e.text?.key !== 'row.outOfStock') return e;
+      const text = say('row.shortfall', { template: t.name, missing: t.short, available: Math.max(t.available, 0) });
+      return { ...e, message: englishClause(text), text };
     });
   }
 }

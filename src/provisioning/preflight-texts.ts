@@ -1,11 +1,11 @@
 /**
- * Everything a preflight check (R6.3) can say, as a key and its values. The API's `message` and
+ * Everything a preflight check (R6.3) and a bulk file's row (R11.2) can say, as a key and its values. The API's `message` and
  * `hint` are the English below; `text` and `hintText` carry the keys, so that the console says the
  * same in the reader's language (web/src/i18n/server-texts-fr.ts; a test keeps the two in step).
  *
  * A check's text is one or more clauses: joined with "; ", the first letter capitalised, ended with
  * a full stop. A value that is a list is written as one ("A and B"). Values named `status`,
- * `customerType`, `serviceType`, `targetType`, `role` and `wanted` are codes that a translation
+ * `customerType`, `serviceType`, `targetType`, `role`, `wanted`, `catalog` and `by` are codes that a translation
  * names in its own words.
  */
 type Value = string | number | string[];
@@ -71,6 +71,26 @@ export const checkTexts = {
   'playbook.productProblems': (p: { product: string; problems: string }) => `${p.product} cannot run its playbook: ${p.problems}`,
   'playbook.cannotRender': (p: { problems: string }) => `The playbook cannot run with these choices: ${p.problems}`,
   'playbook.ready': (p: { count: number; playbook: string }) => `${p.count} tasks will run (${p.playbook})`,
+  // a row of a bulk file (R11.2): said as a clause, beside its line and column
+  'row.noCustomer': () => 'no customer given',
+  'row.badCustomerRef': (p: { ref: string }) => `"${p.ref}" is not a customer ID, an e-mail address or a phone number`,
+  'row.customerNotFound': (p: { by: string; ref: string }) => `customer not found (${p.by} ${p.ref})`,
+  'row.customerAmbiguous': (p: { ref: string; count: number; ids: string }) => `"${p.ref}" matches ${p.count} customers (IDs ${p.ids}): use the customer ID`,
+  'row.noProduct': () => 'no product: give a product column or the product for every row',
+  'row.noSuchProduct': (p: { product: string }) => `there is no product "${p.product}"`,
+  'row.addon': (p: { product: string }) => `${p.product} is an add-on; a file assigns plans`,
+  'row.cannotProvision': (p: { product: string; problem: string }) => `${p.product} cannot be provisioned: ${p.problem}`,
+  'row.cardExpired': (p: { name: string; month: number; year: number }) => `${p.name}'s default card expired in ${p.month}/${p.year}`,
+  'row.autoRenew': (p: { value: string }) => `"${p.value}" is not yes or no`,
+  'row.siteNotTheirs': (p: { site: string; name: string }) => `"${p.site}" is not one of ${p.name}'s sites`,
+  'row.siteWhich': (p: { product: string; name: string; count: number }) => `${p.product} needs an installation site: ${p.name} has ${p.count}, say which`,
+  'row.siteNone': (p: { product: string; name: string }) => `${p.product} needs an installation site, and ${p.name} has none`,
+  'row.noSuchItem': (p: { template: string; ref: string }) => `no ${p.template} "${p.ref}"`,
+  'row.itemUnavailable': (p: { template: string; ref: string }) => `${p.template} ${p.ref} is not available (reserved, assigned or retired)`,
+  'row.itemUsedTwice': (p: { template: string; ref: string }) => `${p.template} ${p.ref} is already used by another row`,
+  'row.outOfStock': (p: { template: string }) => `not enough ${p.template} in stock`,
+  'row.shortfall': (p: { template: string; missing: number; available: number }) => `not enough ${p.template} in stock: ${p.missing.toLocaleString('en')} missing (${p.available.toLocaleString('en')} available)`,
+  'row.takenMeanwhile': (p: { template: string }) => `the ${p.template} this row names was taken by another assignment meanwhile`,
   // a check that waits for others
   'notChecked.noCustomer': () => 'Not checked: no customer',
   'notChecked.noProduct': () => 'Not checked: no product',
@@ -125,9 +145,14 @@ export function advise<K extends HintTextKey>(key: K, params: ParamsOf<(typeof h
   return { key, params: params as Record<string, Value> };
 }
 
+/** The English of one clause, as it is. */
+export function englishClause(said: Said): string {
+  return (checkTexts[said.key as CheckTextKey] as (p: unknown) => string)(said.params);
+}
+
 /** The English of a check's clauses: joined, capitalised, ended with a full stop. */
 export function englishText(clauses: Said[]): string {
-  const text = clauses.map((c) => (checkTexts[c.key as CheckTextKey] as (p: unknown) => string)(c.params)).join('; ');
+  const text = clauses.map(englishClause).join('; ');
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
 

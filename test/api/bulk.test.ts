@@ -69,6 +69,8 @@ describe('the dry run of a file (R11.2)', () => {
     expect(r.bad).toBe(9);
     const why = (line: number) => r.errors.filter((e: any) => e.line === line).map((e: any) => `${e.column}: ${e.message}`);
     expect(why(5)).toEqual(['customer: customer not found (email nobody@example.com)']);
+    // The same by key and values, for a console in another language.
+    expect(r.errors.find((e: any) => e.line === 5).text).toEqual({ key: 'row.customerNotFound', params: { by: 'email', ref: 'nobody@example.com' } });
     expect(why(6)[0]).toMatch(/^customer: Li Wei \(ID: 108\) is suspended/);
     expect(why(7)[0]).toMatch(/^customer: Sarah O'Connor has no default payment method/);
     expect(why(8)).toEqual(['product: there is no product "no-such-plan"']);
@@ -92,6 +94,7 @@ describe('the dry run of a file (R11.2)', () => {
     expect(r.bad).toBe(3);
     expect(r.errors).toHaveLength(3);
     expect(r.errors[0].message).toBe(`not enough CPE Modem in stock: 3 missing (${available} available)`);
+    expect(r.errors[0].text).toEqual({ key: 'row.shortfall', params: { template: 'CPE Modem', missing: 3, available } });
     expect(r.errors.map((e: any) => e.line)).toEqual([n - 1, n, n + 1]);
     expect(r.errorsTruncated).toBe(false);
   });

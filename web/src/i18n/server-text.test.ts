@@ -4,9 +4,9 @@ import { errorStatus } from '../../../src/shared/errors';
 import { en } from './en';
 import { fr } from './fr';
 import { serverErrorsFr } from './server-errors';
-import { advise, checkTexts, englishHint, englishText, hintTexts, type Said, say } from '../../../src/provisioning/preflight-texts';
+import { advise, checkTexts, englishClause, englishHint, englishText, hintTexts, type Said, say } from '../../../src/provisioning/preflight-texts';
 import { serverTextsFr } from './server-texts-fr';
-import { readCheck, readServerError } from './server-text';
+import { readCheck, readClause, readServerError } from './server-text';
 
 /** The server speaks English; a French reader gets what each error code means in French. */
 describe('server errors in the reader language', () => {
@@ -74,6 +74,13 @@ describe('preflight checks in the reader language', () => {
       hint: "Choisissez l'un de ces sites : London office et Manchester warehouse.",
     });
     expect(readCheck(i18n, { message: 'x', text: [say('product.notOffered', { product: 'Fibre - 1Gbps', customerType: 'business' })] }).message).toBe("Fibre - 1Gbps n'est pas proposé aux clients professionnels.");
+  });
+
+  it("says a bulk file's bad row in French (R11.2)", async () => {
+    await i18n.changeLanguage('fr');
+    const text = say('row.customerNotFound', { by: 'email', ref: 'nobody@example.com' });
+    expect(readClause(i18n, { message: englishClause(text), text })).toBe('client introuvable (e-mail nobody@example.com)');
+    expect(readClause(i18n, { message: 'customer not found (email nobody@example.com)' })).toBe('customer not found (email nobody@example.com)');
   });
 
   it('keeps the server words for a key it does not know, and in English', async () => {

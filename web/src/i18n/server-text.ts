@@ -48,7 +48,7 @@ export interface Said {
 }
 
 /** The kind of code a value holds, by the value's name (see preflight-texts.ts). */
-const valueKinds: Record<string, string> = { status: 'status', customerType: 'customerType', serviceType: 'serviceType', targetType: 'serviceType', role: 'role', wanted: 'role', catalog: 'catalog' };
+const valueKinds: Record<string, string> = { status: 'status', customerType: 'customerType', serviceType: 'serviceType', targetType: 'serviceType', role: 'role', wanted: 'role', catalog: 'catalog', by: 'customerRef' };
 
 function renderSaid(i18n: I18n, group: 'checks' | 'hints', said: Said): string | null {
   const key = `serverTexts.${group}.${said.key}`;
@@ -83,4 +83,15 @@ export function readCheck(i18n: I18n, check: { message: string; hint?: string | 
 export function useCheckText(): (check: Parameters<typeof readCheck>[1]) => { message: string; hint: string | null } {
   const { i18n } = useTranslation();
   return (check) => readCheck(i18n, check);
+}
+
+/** A bulk row's error (R11.2) in the reader's language: one clause, as the server wrote it in English. */
+export function readClause(i18n: I18n, e: { message: string; text?: Said | undefined }): string {
+  if ((i18n.resolvedLanguage ?? i18n.language) === 'en' || !e.text) return e.message;
+  return renderSaid(i18n, 'checks', e.text) ?? e.message;
+}
+
+export function useClauseText(): (e: Parameters<typeof readClause>[1]) => string {
+  const { i18n } = useTranslation();
+  return (e) => readClause(i18n, e);
 }

@@ -1,5 +1,5 @@
 /**
- * What the preflight checks (R6.3) say, in French: one template per key of
+ * What the preflight checks (R6.3) and the rows of a bulk file (R11.2) say, in French: one template per key of
  * src/provisioning/preflight-texts.ts, with the same values (a test keeps the two in step).
  * Clauses are joined with « ; » and capitalised; `values` names the codes a value can hold.
  */
@@ -55,6 +55,25 @@ export const serverTextsFr = {
     'playbook.productProblems': '{{product}} ne peut pas exécuter son playbook : {{problems}}',
     'playbook.cannotRender': "Le playbook ne peut pas s'exécuter avec ces choix : {{problems}}",
     'playbook.ready': '{{count}} tâches seront exécutées ({{playbook}})',
+    'row.noCustomer': 'aucun client indiqué',
+    'row.badCustomerRef': "« {{ref}} » n'est ni un ID client, ni une adresse e-mail, ni un numéro de téléphone",
+    'row.customerNotFound': 'client introuvable ({{by}} {{ref}})',
+    'row.customerAmbiguous': "« {{ref}} » correspond à {{count}} clients (ID {{ids}}) : indiquez l'ID du client",
+    'row.noProduct': 'aucun produit : ajoutez une colonne product, ou choisissez le produit de toutes les lignes',
+    'row.noSuchProduct': "il n'y a pas de produit « {{product}} »",
+    'row.addon': '{{product}} est une option ; un fichier attribue des plans',
+    'row.cannotProvision': '{{product}} ne peut pas être provisionné : {{problem}}',
+    'row.cardExpired': 'la carte par défaut de {{name}} a expiré en {{month}}/{{year}}',
+    'row.autoRenew': '« {{value}} » n’est ni yes ni no',
+    'row.siteNotTheirs': "« {{site}} » n'est pas un site de {{name}}",
+    'row.siteWhich': "{{product}} a besoin d'un site d'installation : {{name}} en a {{count}}, indiquez lequel",
+    'row.siteNone': "{{product}} a besoin d'un site d'installation, et {{name}} n'en a aucun",
+    'row.noSuchItem': 'aucun article « {{template}} » de référence « {{ref}} »',
+    'row.itemUnavailable': "{{template}} {{ref}} n'est pas disponible (réservé, attribué ou retiré)",
+    'row.itemUsedTwice': '{{template}} {{ref}} est déjà utilisé par une autre ligne',
+    'row.outOfStock': 'pas assez de « {{template}} » en stock',
+    'row.shortfall': 'pas assez de « {{template}} » en stock : il en manque {{missing}} ({{available}} disponibles)',
+    'row.takenMeanwhile': "l'article « {{template}} » de cette ligne a été pris entre-temps par une autre attribution",
     'notChecked.noCustomer': 'Non vérifié : aucun client',
     'notChecked.noProduct': 'Non vérifié : aucun produit',
     'notChecked.noCustomerOrProduct': 'Non vérifié : ni client ni produit',
@@ -107,5 +126,6 @@ export const serverTextsFr = {
     serviceType: { mobile: 'mobile', internet: 'internet', iptv: 'IPTV', voip: 'VoIP' },
     role: { billing: 'de facturation', technical: 'technique', other: 'autre' },
     catalog: { Business: 'Entreprise', Individual: 'Individuel' },
+    customerRef: { id: 'ID', email: 'e-mail', phone: 'téléphone' },
   },
 } as const;

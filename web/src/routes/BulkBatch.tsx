@@ -8,6 +8,7 @@ import type { Batch } from '../api/types';
 import { ErrorNote, Field, Loaded, Loading, StatusBadge } from '../components/common';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { dateTime, duration, number } from '../format';
+import { useClauseText } from '../i18n/server-text';
 
 /** Rows that will be run (every row but the invalid ones), and how many of them have finished. */
 export function progressOf(b: Batch) {
@@ -143,6 +144,7 @@ export function BatchDetail() {
 /** The rows, filtered by status, a page at a time; each opens its run and its service. */
 function Rows({ batch }: { batch: Batch }) {
   const { t } = useTranslation();
+  const clause = useClauseText();
   const id = useId();
   const qc = useQueryClient();
   const [status, setStatus] = useState<RowFilter | ''>('');
@@ -210,7 +212,7 @@ function Rows({ batch }: { batch: Batch }) {
                     {r.provisionId && r.serviceId && ' · '}
                     {r.serviceId && <Link to={`/services/${r.serviceId}`}>{t('bulk.batch.openService', { id: r.serviceId })}</Link>}
                   </td>
-                  <td className="small error-text">{r.error ?? r.errors.map((e) => `${e.column}: ${e.message}`).join('; ')}</td>
+                  <td className="small error-text">{r.error ?? r.errors.map((e) => `${e.column}${t('app.colon')} ${clause(e)}`).join(' · ')}</td>
                 </tr>
               ))}
             </tbody>

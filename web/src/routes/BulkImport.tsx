@@ -7,6 +7,7 @@ import { useSession } from '../api/session';
 import type { DryRunReport, Product } from '../api/types';
 import { ErrorNote, Field } from '../components/common';
 import { number } from '../format';
+import { useClauseText } from '../i18n/server-text';
 import { fieldProblem } from '../wizard/AssignWizard';
 
 type CustomField = Product['customFields'][number];
@@ -226,6 +227,7 @@ function uniqueFields(plans: Product[]): CustomField[] {
 /** The dry run's answer (R11.2): how many rows are good, the stock they need, and why each bad row is bad. */
 function Report({ report, headingRef }: { report: DryRunReport; headingRef: RefObject<HTMLHeadingElement | null> }) {
   const { t } = useTranslation();
+  const clause = useClauseText();
   return (
     <section className="card report" aria-labelledby="report-title" data-testid="dry-run-report">
       <h2 id="report-title" ref={headingRef} tabIndex={-1}>
@@ -309,7 +311,7 @@ function Report({ report, headingRef }: { report: DryRunReport; headingRef: RefO
                     <td>
                       <code>{e.column}</code>
                     </td>
-                    <td>{e.message}</td>
+                    <td>{clause(e)}</td>
                   </tr>
                 ))}
               </tbody>
