@@ -44,12 +44,13 @@ export interface LifecycleDeps {
  * Suspend, unsuspend, renew by hand, expire, terminate (issue 5): each is allowed only where the
  * service lifecycle table allows it (409 with the reason otherwise) and runs a playbook, so the
  * OCS and the network follow; the playbook's last word sets the status. One change at a time per
- * service; asking for the change already running gives that run back.
+ * service; asking for the change already running gives that run back, and so does asking again
+ * with the same Idempotency-Key after it has finished.
  */
 export class LifecycleService {
   constructor(private readonly d: LifecycleDeps) {}
 
-  async start(ctx: Ctx, serviceId: number, action: LifecycleAction, reason: string): Promise<Progress> {
+  async start(ctx: Ctx, serviceId: number, action: LifecycleAction, reason: string, key?: string): Promise<Progress> {
     const { to, playbook: playbookName } = lifecycleActions[action];
     const playbook = this.d.playbooks.get(playbookName);
     if (!playbook) throw new AppError('PRECONDITION_FAILED', `The playbook ${playbookName} is not loaded.`, 'An administrator must add it to playbooks/.');
@@ -62,6 +63,7 @@ export class LifecycleService {
       return c ? { id: c.id, name: c.name, email: c.email ?? '', phone: c.phone ?? '' } : null;
     };
     const id = randomUUID();
+    const idempotencyKey = `lifecycle:${serviceId}:${action}:${key ?? id}`;
     const vars: RunVariables = {
       provision: { id, kind: 'lifecycle' },
       customer: { id: customer.id, type: customer.type, name: customer.name, email: customer.email ?? '', phone: customer.phone ?? '', status: customer.status },
@@ -90,6 +92,10 @@ export class LifecycleService {
     const running = await transaction(this.d.db, async (trx) => {
       // The service row is the lock: one change starts at a time, checked against the state now.
       const now = await trx.selectFrom('services').select('status').where('id', '=', serviceId).forUpdate().executeTakeFirstOrThrow();
+      if (key) {
+        const same = await trx.selectFrom('provisions').select('id').where('idempotencyKey', '=', idempotencyKey).executeTakeFirst();
+        if (same) return same.id; // the same request again (a double click), whatever became of it
+      }
       const busy = await trx.selectFrom('provisions').select(['id', 'playbook']).where('serviceId', '=', serviceId).where('status', 'in', ['queued', 'running']).executeTakeFirst();
       if (busy?.playbook === playbookName) return busy.id; // the same change, asked twice
       if (busy) {
@@ -104,7 +110,7 @@ export class LifecycleService {
         .insertInto('provisions')
         .values({
           id,
-          idempotencyKey: `lifecycle:${serviceId}:${action}:${id}`,
+          idempotencyKey,
           requestHash: action,
           kind: 'lifecycle',
           status: 'queued',

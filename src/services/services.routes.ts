@@ -115,10 +115,11 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
         tags,
         summary: `${summaries[action]}. Runs the playbook ${lifecycleActions[action].playbook}; 409 when the service's status does not allow it`,
         params: idParams,
+        headers: z.object({ 'idempotency-key': z.string().min(8, 'send one key per confirmation, e.g. a UUID').max(200).optional().describe('The same key gives the same run back (a double click)') }),
         body: z.object({ reason: z.string().trim().min(1).max(100).optional() }).optional(),
         response: { 200: progress, ...errors },
       },
-      handler: async (req) => d.lifecycle.start(ctxOf(req), req.params.id, action, req.body?.reason ?? 'staff'),
+      handler: async (req) => d.lifecycle.start(ctxOf(req), req.params.id, action, req.body?.reason ?? 'staff', req.headers['idempotency-key']),
     });
   }
 

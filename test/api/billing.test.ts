@@ -196,10 +196,17 @@ describe('terminate, and the lifecycle table', () => {
     expect(renew.statusCode).toBe(409);
     expect(body(renew).error.message).toMatch(/only an expired service is renewed by hand/);
 
-    const suspend = await agent.post(`/api/services/${service.id}/suspend`, { reason: 'lost phone' });
-    const again = await agent.post(`/api/services/${service.id}/suspend`, { reason: 'lost phone' });
-    expect(body(again).id).toBe(body(suspend).id); // a double click gives the same run
+    // A double click: the same confirmation twice gives the same run, also after it has ended.
+    const key = { 'idempotency-key': `suspend-${service.id}-confirmation` };
+    const suspend = await agent.post(`/api/services/${service.id}/suspend`, { reason: 'lost phone' }, key);
+    const again = await agent.post(`/api/services/${service.id}/suspend`, { reason: 'lost phone' }, key);
+    expect(body(again).id).toBe(body(suspend).id);
     await waitForEnd(agent, body(suspend).id);
+    expect(body(await agent.post(`/api/services/${service.id}/suspend`, { reason: 'lost phone' }, key)).id).toBe(body(suspend).id);
+    // A new request to suspend a suspended service is refused, saying why.
+    const anew = await agent.post(`/api/services/${service.id}/suspend`, { reason: 'lost phone' });
+    expect(anew.statusCode).toBe(409);
+    expect(body(anew).error.message).toMatch(/already suspended/);
     expect(body(await agent.get(`/api/services/${service.id}`))).toMatchObject({ status: 'suspended', statusReason: 'lost phone' });
     expect(await ocsState(service.ocsAccount)).toBe('disabled');
     const viewer = await t.as('viewer');

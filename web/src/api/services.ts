@@ -38,7 +38,8 @@ export const actionsFor: Record<string, LifecycleAction[]> = {
 
 /** Suspend, unsuspend, renew, terminate: starts the lifecycle playbook, gives back its run. */
 export function useLifecycle(serviceId: number) {
-  return useMutation({ mutationFn: (action: LifecycleAction) => post<Progress>(`/api/services/${serviceId}/${action}`, { reason: 'staff' }) });
+  // One key per confirmation: the same confirmation sent twice gives the same run.
+  return useMutation({ mutationFn: ({ action, key }: { action: LifecycleAction; key: string }) => post<Progress>(`/api/services/${serviceId}/${action}`, { reason: 'staff' }, { 'idempotency-key': key }) });
 }
 
 export function useSetAutoRenew(serviceId: number) {

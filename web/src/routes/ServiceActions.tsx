@@ -90,7 +90,7 @@ export function ServiceActions({ service, product }: { service: Service; product
           onConfirm={() => {
             const a = asking;
             setAsking(null);
-            lifecycle.mutate(a);
+            lifecycle.mutate({ action: a, key: crypto.randomUUID() });
           }}
         />
       )}
