@@ -42,7 +42,9 @@ export function Layout({ user }: { user: User }) {
             ))}
           </select>
         </label>
-        <span className="who muted small">{t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}</span>
+        <span className="who muted small" title={t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}>
+          {t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}
+        </span>
         <button type="button" className="btn btn-ghost" onClick={() => signOut.mutate()}>
           {t('app.signOut')}
         </button>

@@ -41,7 +41,8 @@ export function Price({ product }: { product: Product }) {
       <span className="price-main">{t('catalog.perMonth', { price: money(product.recurringPrice, product.currency) })}</span>
       <br />
       <span className="muted">
-        {t('catalog.setupFee')}: {money(product.setupFee, product.currency)}
+        {t('catalog.setupFee')}
+        {t('app.colon')} {money(product.setupFee, product.currency)}
       </span>
     </p>
   );

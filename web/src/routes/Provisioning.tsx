@@ -185,7 +185,8 @@ export function ProvisionDetail() {
                 · <Link to={`/services/${p!.service.id}`}>{p!.service.name}</Link>
               </>
             )}{' '}
-            · {t('wizard.progress.provisioningId')}: {p!.id}
+            · {t('wizard.progress.provisioningId')}
+            {t('app.colon')} {p!.id}
           </p>
           <TaskList progress={p!} />
           <p role="status" aria-live="polite">

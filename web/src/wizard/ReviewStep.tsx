@@ -106,17 +106,20 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
               <ul className="plain">
                 {site && (
                   <li>
-                    {t('wizard.details.site')}: {site.name} - {site.addressLine1}
+                    {t('wizard.details.site')}
+                    {t('app.colon')} {site.name} - {site.addressLine1}
                   </li>
                 )}
                 {contact(choices.billingContactId) && (
                   <li>
-                    {t('wizard.details.billingContact')}: {contact(choices.billingContactId)!.name}
+                    {t('wizard.details.billingContact')}
+                    {t('app.colon')} {contact(choices.billingContactId)!.name}
                   </li>
                 )}
                 {contact(choices.technicalContactId) && (
                   <li>
-                    {t('wizard.details.technicalContact')}: {contact(choices.technicalContactId)!.name}
+                    {t('wizard.details.technicalContact')}
+                    {t('app.colon')} {contact(choices.technicalContactId)!.name}
                   </li>
                 )}
                 {fields.map((f) => (
