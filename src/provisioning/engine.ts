@@ -410,10 +410,20 @@ export class ProvisioningEngine {
       return;
     }
 
+    // The arguments, and what an undo would need if this attempt's outcome were lost (undoFor).
+    let args: Record<string, unknown> | undefined;
+    let badArgs: unknown = null;
+    try {
+      args = action.args.parse(renderDeep(spec.args, run.variables)) as Record<string, unknown>;
+    } catch (e) {
+      badArgs = e;
+    }
+    const planned = args && action.undoFor ? action.undoFor(args) : null;
+
     const now = this.now();
     const attemptNo = await this.moveTask(this.o.db, provisionId, attempt, seq, 'running', {
       also: ['running'],
-      set: [sql`attempts = attempts + 1`, sql`started_at = coalesce(started_at, ${now})`, sql`error = null`],
+      set: [sql`attempts = attempts + 1`, sql`started_at = coalesce(started_at, ${now})`, sql`error = null`, ...(planned ? [sql`undo = ${json(planned)}::jsonb`] : [])],
       log: sql`jsonb_build_array(jsonb_build_object('at', ${now}::text, 'line', 'Attempt ' || (attempts + 1) || ' started' || ${attempt > 1 ? ` (run ${attempt})` : ''} || '.'))`,
       message: sql`case when t.attempts > 1 then 'Attempt ' || t.attempts end`,
       current: true,
@@ -429,7 +439,7 @@ export class ProvisioningEngine {
     const lines: LogLine[] = [];
 
     try {
-      const args = action.args.parse(renderDeep(spec.args, run.variables));
+      if (badArgs || !args) throw badArgs;
       const result = await action.run(this.context(run, attempt, seq, signal, lines), args);
       const moved = await this.moveTask(this.o.db, provisionId, attempt, seq, 'succeeded', {
         set: [sql`output = ${json(result.output)}::jsonb`, sql`undo = ${result.undo ? json(result.undo) : null}::jsonb`, sql`finished_at = ${this.now()}`, sql`error = null`],
@@ -500,11 +510,14 @@ export class ProvisioningEngine {
     return out;
   }
 
-  /** Undoes one task that succeeded (rollback, or cleanup after a cancel). Repeating it is harmless. */
+  /**
+   * Undoes one task (rollback, or cleanup after a cancel): one that succeeded, or one that failed
+   * after it started (what it may have done outside is undone too). Repeating it is harmless.
+   */
   async undoTask(provisionId: string, seq: number): Promise<void> {
     const p = await this.load(this.o.db, provisionId);
     const task = await this.o.db.selectFrom('provisionTasks').selectAll().where('provisionId', '=', provisionId).where('seq', '=', seq).executeTakeFirstOrThrow();
-    if (task.status !== 'succeeded' || !task.undo) return;
+    if ((task.status !== 'succeeded' && task.status !== 'failed') || !task.undo) return;
     const action = actions.get(task.action)!;
     const lines: LogLine[] = [...task.log];
     await action.undo!(this.context(p, p.attempt, seq, AbortSignal.timeout(60_000), lines), task.undo);
@@ -516,9 +529,12 @@ export class ProvisioningEngine {
     this.o.hub.changed(provisionId);
   }
 
-  /** Tasks a cancel should undo, last first. */
+  /**
+   * Tasks a cancel should undo, last first: those that succeeded, and a failed one whose attempt
+   * may have landed outside all the same (a timeout, a lost answer), by what its action planned.
+   */
   async undoable(provisionId: string): Promise<number[]> {
-    const rows = await this.o.db.selectFrom('provisionTasks').select(['seq', 'action', 'undo']).where('provisionId', '=', provisionId).where('status', '=', 'succeeded').orderBy('seq', 'desc').execute();
+    const rows = await this.o.db.selectFrom('provisionTasks').select(['seq', 'action', 'undo']).where('provisionId', '=', provisionId).where('status', 'in', ['succeeded', 'failed']).orderBy('seq', 'desc').execute();
     return rows.filter((r) => r.undo && actions.get(r.action)?.undo).map((r) => r.seq);
   }
 

@@ -18,7 +18,7 @@ export const provisionLifecycle = defineLifecycle<ProvisionStatus>('provisioning
 export const taskLifecycle = defineLifecycle<TaskStatus>('task', {
   pending: ['running', 'skipped'],
   running: ['succeeded', 'failed', 'ignored', 'pending'],
-  failed: ['pending'],
+  failed: ['pending', 'rolled_back'],
   succeeded: ['rolled_back'],
   rolled_back: ['pending'],
   ignored: [],

@@ -213,6 +213,9 @@ describe('failure and retry (R8.2, R8.3, R13.2)', () => {
     expect(failed.error).toMatchObject({ message: 'Unable to connect to RADIUS', task: 'Create RADIUS user' });
     const account = body(await agent.get(`/api/services/${failed.service.id}`)).ocsAccount;
     expect(await count(`select account from sim_ocs_accounts where account = ?`, account)).toBe(1);
+    // The failed task's last request landed after all and only its answer was lost: RADIUS has the user.
+    const username = `${account}@fibre.switchboard.example`;
+    await sql`insert into sim_network_elements (kind, key, data) values ('radius', ${username}, ${JSON.stringify({ username, profile: 'FTTP-100', attributes: {} })}::jsonb)`.execute(t.app.database.db);
 
     const cancelled = await agent.post(`/api/provisions/${failed.id}/cancel`);
     expect(cancelled.statusCode, cancelled.body).toBe(200);
@@ -224,7 +227,42 @@ describe('failure and retry (R8.2, R8.3, R13.2)', () => {
     const until = Date.now() + 10_000;
     while ((await count(`select account from sim_ocs_accounts where account = ?`, account)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     expect(await count(`select account from sim_ocs_accounts where account = ?`, account)).toBe(0);
+    // ...and the RADIUS user the failed task may have made, by what its action planned to undo.
+    while ((await count(`select key from sim_network_elements where kind = 'radius' and key = ?`, username)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(await count(`select key from sim_network_elements where kind = 'radius' and key = ?`, username)).toBe(0);
+    const after = body(await agent.get(`/api/provisions/${failed.id}`));
+    expect(after.tasks.find((x: any) => x.name === 'Create RADIUS user').status).toBe('rolled_back');
     expect((await agent.post(`/api/provisions/${failed.id}/retry`)).statusCode).toBe(409);
+  });
+
+  it('a static IP changes the line\'s RADIUS user, keeping what it had; its undo puts the user back as it was', async () => {
+    const agent = await t.as('agent');
+    const home = body(await agent.get(`/api/customers/${JOHN}`)).sites[0].id;
+    const { res, items } = await assign(agent, { customerId: JOHN, product: 'fibre-100', templates: ['CPE Modem'], siteId: home, customFields: { installation_date: '2026-12-10' } });
+    const line = await waitForEnd(agent, body(res).id);
+    expect(line.status).toBe('succeeded');
+    const username = `${body(await agent.get(`/api/services/${line.service.id}`)).ocsAccount}@fibre.switchboard.example`;
+    const radius = async () => (await sql<{ data: any }>`select data from sim_network_elements where kind = 'radius' and key = ${username}`.execute(t.app.database.db)).rows[0]?.data;
+    const before = await radius();
+    expect(before).toMatchObject({ profile: 'FTTP-100', attributes: { mac: items['CPE Modem'].attributes.mac } });
+
+    const addon = await agent.post('/api/provisions', { customerId: JOHN, product: 'static-ip', serviceId: line.service.id, inventory: {} }, { 'idempotency-key': `static-ip-${line.service.id}` });
+    expect(addon.statusCode, addon.body).toBe(201);
+    expect((await waitForEnd(agent, body(addon).id)).status).toBe('succeeded');
+    expect(await radius()).toEqual({ username, profile: 'STATIC-IP', attributes: { mac: items['CPE Modem'].attributes.mac, framed_ip: 'pool' } });
+
+    // The undo a cancel or a rollback would run: the user as it was, and a removed line stays removed.
+    const { actions } = await import('../../src/provisioning/actions/index.js');
+    const update = actions.get('network.update_radius_user')!;
+    const ctx = { deps: { network: t.app.integrations.network }, signal: AbortSignal.timeout(10_000), log: () => {} } as any;
+    const done = await update.run(ctx, { username, profile: 'FIBRE-GOLD', tier: 'gold' });
+    expect(await radius()).toMatchObject({ profile: 'FIBRE-GOLD', attributes: { framed_ip: 'pool', tier: 'gold' } });
+    await update.undo!(ctx, done.undo!);
+    expect(await radius()).toEqual({ username, profile: 'STATIC-IP', attributes: { mac: items['CPE Modem'].attributes.mac, framed_ip: 'pool' } });
+    await t.app.integrations.network.deleteRadiusUser(username);
+    await update.undo!(ctx, done.undo!);
+    expect(await radius()).toBeUndefined();
+    await expect(update.run(ctx, { username, profile: 'STATIC-IP' })).rejects.toMatchObject({ code: 'RADIUS_USER_NOT_FOUND' });
   });
 
   it('a failure after activation leaves the service active; cancelling is refused with the way out', async () => {

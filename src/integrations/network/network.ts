@@ -11,8 +11,16 @@ export interface NetworkAdapter {
   readonly kind: 'simulator' | 'http';
   activateSim(input: { iccid: string; imsi: string; msisdn: string; profile?: string | undefined }, signal?: AbortSignal): Promise<{ created: boolean }>;
   deactivateSim(imsi: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
-  upsertRadiusUser(input: { username: string; profile: string; attributes: Record<string, unknown> }, signal?: AbortSignal): Promise<{ created: boolean }>;
+  upsertRadiusUser(input: RadiusUser, signal?: AbortSignal): Promise<{ created: boolean }>;
   deleteRadiusUser(username: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
+  /** The user as RADIUS has it now, or null. */
+  getRadiusUser(username: string, signal?: AbortSignal): Promise<RadiusUser | null>;
+}
+
+export interface RadiusUser {
+  username: string;
+  profile: string;
+  attributes: Record<string, unknown>;
 }
 
 /** The built-in HLR/HSS and RADIUS: elements kept in the database. */
@@ -48,19 +56,26 @@ export class SimulatedNetwork implements NetworkAdapter {
   deactivateSim(imsi: string, signal?: AbortSignal) {
     return this.remove('hlr', 'deactivate_sim', imsi, signal);
   }
-  upsertRadiusUser(input: { username: string; profile: string; attributes: Record<string, unknown> }, signal?: AbortSignal) {
-    return this.upsert('radius', 'upsert_user', input.username, input, signal);
+  upsertRadiusUser(input: RadiusUser, signal?: AbortSignal) {
+    return this.upsert('radius', 'upsert_user', input.username, { ...input }, signal);
   }
   deleteRadiusUser(username: string, signal?: AbortSignal) {
     return this.remove('radius', 'delete_user', username, signal);
+  }
+  async getRadiusUser(username: string, signal?: AbortSignal): Promise<RadiusUser | null> {
+    await this.sim.call('radius', 'get_user', username, signal);
+    const row = await this.db.selectFrom('simNetworkElements').select('data').where('kind', '=', 'radius').where('key', '=', username).executeTakeFirst();
+    if (!row) return null;
+    const data = row.data as Partial<RadiusUser>;
+    return { username, profile: String(data.profile ?? ''), attributes: data.attributes ?? {} };
   }
 }
 
 /**
  * Real network elements behind a provisioning REST gateway:
  * PUT {hlrUrl}/subscribers/{imsi}, DELETE {hlrUrl}/subscribers/{imsi},
- * PUT {radiusUrl}/users/{username}, DELETE {radiusUrl}/users/{username}.
- * 201 means created, 200 updated, 404 on DELETE means already gone.
+ * GET, PUT and DELETE {radiusUrl}/users/{username} (a user is { username, profile, attributes }).
+ * 201 means created, 200 updated, 404 on GET means no such user and on DELETE already gone.
  */
 export class HttpNetwork implements NetworkAdapter {
   readonly kind = 'http' as const;
@@ -69,7 +84,7 @@ export class HttpNetwork implements NetworkAdapter {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async send(system: 'hlr' | 'radius', method: 'PUT' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<number> {
+  private async send(system: 'hlr' | 'radius', method: 'GET' | 'PUT' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
     const base = this.urls[system];
     const label = system === 'hlr' ? 'the HLR/HSS' : 'RADIUS';
     if (!base) throw new TaskError('NETWORK_NOT_CONFIGURED', `No address is configured for ${label}.`, `Set ${system.toUpperCase()}_URL.`);
@@ -87,22 +102,28 @@ export class HttpNetwork implements NetworkAdapter {
       throw unreachable(label, system.toUpperCase());
     }
     if (res.status >= 500) throw new TaskError(`${system.toUpperCase()}_ERROR`, `${label} answered HTTP ${res.status}`, 'Look at its logs, then retry.', true);
-    if (res.status >= 400 && !(method === 'DELETE' && res.status === 404)) {
+    if (res.status >= 400 && !(method !== 'PUT' && res.status === 404)) {
       throw new TaskError(`${system.toUpperCase()}_REFUSED`, `${label} refused the request (HTTP ${res.status}): ${await res.text()}`);
     }
-    return res.status;
+    return res;
   }
 
   async activateSim(input: { iccid: string; imsi: string; msisdn: string; profile?: string | undefined }, signal?: AbortSignal) {
-    return { created: (await this.send('hlr', 'PUT', `/subscribers/${encodeURIComponent(input.imsi)}`, input, signal)) === 201 };
+    return { created: (await this.send('hlr', 'PUT', `/subscribers/${encodeURIComponent(input.imsi)}`, input, signal)).status === 201 };
   }
   async deactivateSim(imsi: string, signal?: AbortSignal) {
-    return { deleted: (await this.send('hlr', 'DELETE', `/subscribers/${encodeURIComponent(imsi)}`, undefined, signal)) !== 404 };
+    return { deleted: (await this.send('hlr', 'DELETE', `/subscribers/${encodeURIComponent(imsi)}`, undefined, signal)).status !== 404 };
   }
-  async upsertRadiusUser(input: { username: string; profile: string; attributes: Record<string, unknown> }, signal?: AbortSignal) {
-    return { created: (await this.send('radius', 'PUT', `/users/${encodeURIComponent(input.username)}`, input, signal)) === 201 };
+  async upsertRadiusUser(input: RadiusUser, signal?: AbortSignal) {
+    return { created: (await this.send('radius', 'PUT', `/users/${encodeURIComponent(input.username)}`, input, signal)).status === 201 };
   }
   async deleteRadiusUser(username: string, signal?: AbortSignal) {
-    return { deleted: (await this.send('radius', 'DELETE', `/users/${encodeURIComponent(username)}`, undefined, signal)) !== 404 };
+    return { deleted: (await this.send('radius', 'DELETE', `/users/${encodeURIComponent(username)}`, undefined, signal)).status !== 404 };
+  }
+  async getRadiusUser(username: string, signal?: AbortSignal): Promise<RadiusUser | null> {
+    const res = await this.send('radius', 'GET', `/users/${encodeURIComponent(username)}`, undefined, signal);
+    if (res.status === 404) return null;
+    const data = (await res.json()) as Partial<RadiusUser>;
+    return { username, profile: String(data.profile ?? ''), attributes: data.attributes ?? {} };
   }
 }

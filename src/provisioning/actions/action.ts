@@ -57,6 +57,12 @@ export interface ActionDefinition<A extends z.ZodObject = z.ZodObject> {
   kinds?: readonly ('service' | 'addon' | 'lifecycle')[];
   run(ctx: ActionContext, args: z.infer<A>): Promise<ActionResult>;
   undo?(ctx: ActionContext, undo: Record<string, unknown>): Promise<void>;
+  /**
+   * What an undo needs when the arguments alone tell it (an account, a user name): kept as soon as
+   * the task starts, so that what a failed or timed-out attempt may still have done outside (the
+   * request landed, its answer was lost) is undone when the service is cancelled.
+   */
+  undoFor?(args: z.infer<A>): Record<string, unknown>;
 }
 
 export const defineAction = <A extends z.ZodObject>(a: ActionDefinition<A>): ActionDefinition<A> => a;

@@ -10,6 +10,7 @@ import { paymentCharge } from './payment-charge.js';
 import { serviceSetStatus } from './service-set-status.js';
 import { networkActivateSim } from './network-activate-sim.js';
 import { networkCreateRadiusUser } from './network-create-radius-user.js';
+import { networkUpdateRadiusUser } from './network-update-radius-user.js';
 import { ocsAddBalance } from './ocs-add-balance.js';
 import { ocsCreateAccount } from './ocs-create-account.js';
 import { serviceActivate } from './service-activate.js';
@@ -25,6 +26,7 @@ export const actions: ReadonlyMap<string, ActionDefinition> = new Map(
     ocsAddBalance,
     networkActivateSim,
     networkCreateRadiusUser,
+    networkUpdateRadiusUser,
     serviceActivate,
     serviceAddAddon,
     ticketCreate,

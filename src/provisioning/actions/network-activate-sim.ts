@@ -11,6 +11,7 @@ export const networkActivateSim = defineAction({
     ctx.log(created ? `SIM ${args.iccid} activated on the HLR/HSS as ${args.msisdn}.` : `SIM ${args.iccid} was already active; updated.`);
     return { output: { iccid: args.iccid, imsi: args.imsi, msisdn: args.msisdn }, undo: { imsi: args.imsi } };
   },
+  undoFor: (args) => ({ imsi: args.imsi }),
   async undo(ctx, undo) {
     await ctx.deps.network.deactivateSim(String(undo.imsi), ctx.signal);
     ctx.log(`SIM with IMSI ${String(undo.imsi)} deactivated.`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction } from './action.js';
 
-/** Creates (or updates) the broadband user on RADIUS. */
+/** Creates the broadband line's user on RADIUS (a new service; an add-on changes it with network.update_radius_user). */
 export const networkCreateRadiusUser = defineAction({
   name: 'network.create_radius_user',
   summary: 'Create or update the RADIUS user of a broadband line',
@@ -12,6 +12,7 @@ export const networkCreateRadiusUser = defineAction({
     ctx.log(created ? `RADIUS user ${username} created with profile ${profile}.` : `RADIUS user ${username} updated to profile ${profile}.`);
     return { output: { username, profile, ...attributes }, undo: { username } };
   },
+  undoFor: (args) => ({ username: args.username }),
   async undo(ctx, undo) {
     await ctx.deps.network.deleteRadiusUser(String(undo.username), ctx.signal);
     ctx.log(`RADIUS user ${String(undo.username)} removed.`);

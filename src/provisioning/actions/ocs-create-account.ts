@@ -14,6 +14,7 @@ export const ocsCreateAccount = defineAction({
     ctx.log(created ? `OCS account ${args.account} created (${ctx.deps.ocs.kind}).` : `OCS account ${args.account} was already there; nothing changed.`);
     return { output: { account: account.account, plan: args.plan, totals: account.totals }, undo: { account: args.account } };
   },
+  undoFor: (args) => ({ account: args.account }),
   async undo(ctx, undo) {
     const { deleted } = await ctx.deps.ocs.deleteAccount(String(undo.account), ctx.signal);
     ctx.log(deleted ? `OCS account ${String(undo.account)} removed.` : `OCS account ${String(undo.account)} was already gone.`);
