@@ -284,6 +284,9 @@ export class BulkService {
       return b;
     });
     await this.d.engine.setBatchQueue(id, b.concurrency);
+    // Runs the queue had let through just before the pause wait, unstarted: they may go now.
+    const held = await this.d.db.selectFrom('provisions').select(['id', 'attempt']).where('batchId', '=', id).where('status', '=', 'queued').execute();
+    await this.d.engine.wakeHeld(held.map((p) => `${p.id}:${p.attempt}`));
     this.d.wake();
     return this.get(id);
   }

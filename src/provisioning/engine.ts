@@ -83,9 +83,19 @@ const current = (): ProvisioningEngine => {
   return engine;
 };
 
+/** How long a row of a paused batch waits for the word to go before it looks again (seconds). */
+const HELD_WAITS = [2, 5, 15, 60];
+export const RESUME_TOPIC = 'resume';
+
 /** The workflow: the same code on every attempt; finished tasks are skipped. */
 async function provisionWorkflow(provisionId: string, attempt: number): Promise<string> {
-  const plan = await DBOS.runStep(() => current().begin(provisionId, attempt), { name: 'begin' });
+  let plan = await DBOS.runStep(() => current().begin(provisionId, attempt), { name: 'begin' });
+  // A row of a paused batch that the queue let through in the moment before the pause reached it
+  // does not start: it waits, unstarted, for resume's word (or a later look), or for a cancel.
+  for (let i = 0; plan === 'paused'; i++) {
+    await DBOS.recv(RESUME_TOPIC, HELD_WAITS[Math.min(i, HELD_WAITS.length - 1)]);
+    plan = await DBOS.runStep(() => current().begin(provisionId, attempt), { name: 'begin' });
+  }
   if (!plan) return 'stale';
   for (const t of plan.tasks) {
     if (t.done) continue;
@@ -248,6 +258,12 @@ export class ProvisioningEngine {
     if ((await DBOS.retrieveQueue(batchQueue(batchId))) !== null) await DBOS.deleteQueue(batchQueue(batchId));
   }
 
+  /** Tells the runs of a resumed batch that were held unstarted (see provisionWorkflow) to go. */
+  async wakeHeld(workflowIds: string[]): Promise<void> {
+    // A word that does not arrive costs only time: a held run also looks again by itself.
+    for (const id of workflowIds) await DBOS.send(id, 'go', RESUME_TOPIC).catch(() => undefined);
+  }
+
   /** Takes runs that will not start (their provision was cancelled) off their queue. */
   async cancelQueued(workflowIds: string[]): Promise<void> {
     if (workflowIds.length) await DBOS.cancelWorkflows(workflowIds);
@@ -276,14 +292,20 @@ export class ProvisioningEngine {
     await db.insertInto('provisionEvents').values({ provisionId, attempt, taskSeq, status, message }).execute();
   }
 
-  /** Marks the run running (or finds it already running after a restart) and returns its plan. */
-  async begin(provisionId: string, attempt: number): Promise<RunPlan | null> {
+  /**
+   * Marks the run running (or finds it already running after a restart) and returns its plan;
+   * 'paused' while its batch is paused (it must not start yet); null when it is not to run.
+   */
+  async begin(provisionId: string, attempt: number): Promise<RunPlan | 'paused' | null> {
     const now = new Date();
-    const { rows } = await sql<{ started: string | null; running: string | null; kind: ProvisionKind; variables: RunVariables; playbookSnapshot: Playbook; timeoutSeconds: number }>`
-      with started as (
+    const { rows } = await sql<{ started: string | null; running: string | null; paused: boolean; kind: ProvisionKind; variables: RunVariables; playbookSnapshot: Playbook; timeoutSeconds: number }>`
+      with held as (
+        select exists (select 1 from provisions p join batches b on b.id = p.batch_id where p.id = ${provisionId} and b.status = 'paused') as paused
+      ), started as (
         update provisions set status = 'running', started_at = ${now.toISOString()}, updated_at = ${now.toISOString()},
                deadline_at = ${now.toISOString()}::timestamptz + make_interval(secs => timeout_seconds)
         where id = ${provisionId} and attempt = ${attempt} and status = any(${provisionLifecycle.sourcesOf('running')}::text[])
+          and not (select paused from held)
         returning deadline_at
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message)
@@ -291,9 +313,11 @@ export class ProvisioningEngine {
       )
       select (select deadline_at from started) as started,
              case when p.status = 'running' and p.attempt = ${attempt} then p.deadline_at end as running,
+             p.status = 'queued' and p.attempt = ${attempt} and (select paused from held) as paused,
              p.kind, p.variables, p.playbook_snapshot, p.timeout_seconds
       from provisions p where p.id = ${provisionId}`.execute(this.o.db);
     const r = rows[0];
+    if (r?.paused) return 'paused';
     const deadline = r?.started ?? r?.running;
     if (!r || !deadline) return null;
     this.remember({ id: provisionId, kind: r.kind, variables: r.variables, playbook: r.playbookSnapshot, timeoutSeconds: r.timeoutSeconds });

@@ -276,6 +276,32 @@ describe('watching and acting on a batch (R11.4)', () => {
     }
   });
 
+  it('a row the queue lets through just as the batch is paused waits, unstarted, and goes on resume', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    const db = t.app.database.db;
+    await setSimulator(admin, 'ocs', { latencyMs: 1500 });
+    try {
+      const batch = await commit(agent, `customer\n${rows(3, () => '100')}`, '?product=mobile-20gb&concurrency=1');
+      const statuses = async () => (await sql<{ status: string }>`select status from provisions where batch_id = ${batch.id} order by created_at`.execute(db)).rows.map((p) => p.status);
+      // One row runs (slow OCS), the next waits on the batch's queue.
+      const until = Date.now() + 20_000;
+      while (JSON.stringify(await statuses()) !== JSON.stringify(['running', 'queued']) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(await statuses()).toEqual(['running', 'queued']);
+      // Paused as the queue has not heard yet: when the running row ends, the queue lets the next through.
+      await sql`update batches set status = 'paused' where id = ${batch.id}`.execute(db);
+      while ((await statuses())[0] !== 'succeeded' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await statuses()).toEqual(['succeeded', 'queued']);
+
+      expect(body(await agent.post(`/api/batches/${batch.id}/resume`)).status).toBe('running');
+      const done = await waitForBatch(agent, batch.id);
+      expect(done.counts.succeeded).toBe(3);
+    } finally {
+      await setSimulator(admin, 'ocs', {});
+    }
+  });
+
   it('cancels: rows not started are cancelled and their items go back to stock', async () => {
     const agent = await t.as('agent');
     const admin = await t.as('admin');
