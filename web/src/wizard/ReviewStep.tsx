@@ -74,7 +74,8 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
               <ul className="plain" data-testid="review-inventory">
                 {Object.entries(choices.items).map(([tpl, item]) => (
                   <li key={tpl}>
-                    {tpl}: {item.label.replace(/ \([^)]*\)$/, '')}
+                    {tpl}
+                    {t('app.colon')} {item.label.replace(/ \([^)]*\)$/, '')}
                   </li>
                 ))}
               </ul>
@@ -124,7 +125,8 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
                 )}
                 {fields.map((f) => (
                   <li key={f.name}>
-                    {f.label}: {choices.customFields[f.name]}
+                    {f.label}
+                    {t('app.colon')} {choices.customFields[f.name]}
                   </li>
                 ))}
               </ul>
