@@ -153,9 +153,10 @@ export class BatchPump {
       await this.markStarted(this.d.db, batchId, line, progress.id, progress.service?.id ?? null);
     } catch (e) {
       const message = e instanceof AppError ? e.message : 'Switchboard could not start this row (see the server log).';
+      const errorCode = e instanceof AppError ? e.code : 'ROW_NOT_STARTED';
       if (!(e instanceof AppError)) this.d.logger.error({ batchId, line, err: (e as Error).message }, 'a batch row failed to start');
       await this.d.inventory.releaseHolders([holder]);
-      await this.d.db.updateTable('batchRows').set({ status: 'failed', error: message, updatedAt: new Date().toISOString() }).where('batchId', '=', batchId).where('line', '=', line).where('status', '=', 'pending').execute();
+      await this.d.db.updateTable('batchRows').set({ status: 'failed', error: message, errorCode, updatedAt: new Date().toISOString() }).where('batchId', '=', batchId).where('line', '=', line).where('status', '=', 'pending').execute();
     }
   }
 

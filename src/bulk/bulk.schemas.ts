@@ -83,6 +83,7 @@ export const batchRow = z
     provisionId: z.string().nullable(),
     serviceId: z.number().int().nullable(),
     error: z.string().nullable(),
+    errorCode: z.string().nullable().describe("The error's code, for a console in another language"),
     errors: z.array(rowError),
   })
   .meta({ id: 'BatchRow' });

@@ -224,10 +224,12 @@ export class BulkService {
       provisionId: string | null;
       serviceId: number | null;
       error: string | null;
+      errorCode: string | null;
       errors: RowError[];
     }>`
       select r.line, coalesce(p.status, r.status) as status, r.customer_ref, r.customer_id, r.provision_id, r.service_id,
-             case when p.status in ('failed', 'timed_out') then p.error else r.error end as error, r.errors
+             case when p.status in ('failed', 'timed_out') then p.error else r.error end as error,
+             case when p.status in ('failed', 'timed_out') then p.error_code else r.error_code end as error_code, r.errors
       from batch_rows r left join provisions p on p.id = r.provision_id
       where r.batch_id = ${id} and r.line > ${q.afterLine ?? 0}
         and (${statuses}::text[] is null or coalesce(p.status, r.status) = any(${statuses}::text[]))
@@ -332,7 +334,7 @@ export class BulkService {
     const { batch, rows } = await transaction(this.d.db, async (trx) => {
       const b = await this.lock(trx, id);
       if (b.status === 'cancelled') throw notNow(b.status, 'running', 'A cancelled batch stays cancelled: import the rows again as a new batch.');
-      const res = await trx.updateTable('batchRows').set({ status: 'pending', error: null, updatedAt: new Date().toISOString() }).where('batchId', '=', id).where('status', '=', 'failed').executeTakeFirst();
+      const res = await trx.updateTable('batchRows').set({ status: 'pending', error: null, errorCode: null, updatedAt: new Date().toISOString() }).where('batchId', '=', id).where('status', '=', 'failed').executeTakeFirst();
       if (b.status === 'completed') await trx.updateTable('batches').set({ status: 'running', finishedAt: null }).where('id', '=', id).execute();
       return { batch: b, rows: Number(res.numUpdatedRows) };
     });

@@ -37,6 +37,7 @@ export interface BatchRowsTable {
   provisionId: Generated<string | null>;
   serviceId: Generated<number | null>;
   error: Generated<string | null>;
+  errorCode: Generated<string | null>;
   updatedAt: Generated<string>;
 }
 

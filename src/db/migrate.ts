@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_billing.js';
 import * as m0004 from './migrations/0004_mail_claims.js';
 import * as m0005 from './migrations/0005_batches.js';
 import * as m0006 from './migrations/0006_batch_keys.js';
+import * as m0007 from './migrations/0007_batch_row_codes.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_mail_claims': m0004,
   '0005_batches': m0005,
   '0006_batch_keys': m0006,
+  '0007_batch_row_codes': m0007,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

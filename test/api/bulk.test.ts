@@ -337,6 +337,30 @@ describe('watching and acting on a batch (R11.4)', () => {
     }
   });
 
+  it('a row that cannot start says why, with the code of its error', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    const db = t.app.database.db;
+    await setSimulator(admin, 'ocs', { latencyMs: 800 });
+    let retired: number[] = [];
+    try {
+      const batch = await commit(agent, `customer\n${rows(3, () => '100')}`, '?product=mobile-20gb&concurrency=1');
+      const until = Date.now() + 20_000;
+      while (!(await sql`select 1 from provisions where batch_id = ${batch.id} and status = 'running'`.execute(db)).rows.length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      // The SIM cards run out before the last row starts.
+      retired = (await sql<{ id: number }>`
+        update inventory_items set status = 'retired' where status in ('new', 'in_stock')
+          and template_id = (select id from inventory_templates where name = 'SIM Card') returning id`.execute(db)).rows.map((r) => r.id);
+      await waitForBatch(agent, batch.id);
+      const failed = body(await agent.get(`/api/batches/${batch.id}/rows?status=failed`)).items;
+      expect(failed.length).toBeGreaterThanOrEqual(1);
+      expect(failed.at(-1)).toMatchObject({ line: 4, errorCode: 'INVENTORY_UNAVAILABLE', error: 'No SIM Card is left in stock.' });
+    } finally {
+      await sql`update inventory_items set status = 'in_stock' where id = any(${retired}::int[])`.execute(db);
+      await setSimulator(admin, 'ocs', {});
+    }
+  });
+
   it('a row that fails does not stop the others, and failed rows are retried together', async () => {
     const agent = await t.as('agent');
     const admin = await t.as('admin');
@@ -352,6 +376,7 @@ describe('watching and acting on a batch (R11.4)', () => {
       expect(failed.map((r: any) => r.line)).toEqual([3, 5]);
       expect(done.counts.succeeded).toBe(2);
       expect(failed[0].error).toMatch(/RADIUS/);
+      expect(failed[0].errorCode).toBe('RADIUS_UNREACHABLE');
       const csvOut = parse((await agent.get(`/api/batches/${batch.id}/results.csv`)).body, { columns: true }) as Record<string, string>[];
       expect(csvOut.find((r) => r.line === '3')).toMatchObject({ status: 'failed' });
       expect(csvOut.find((r) => r.line === '3')!.error).toMatch(/RADIUS/);

@@ -16,7 +16,7 @@ export const serverErrorsFr = {
   NOT_FOUND: { message: 'Élément introuvable.', hint: "Il n'existe pas ou plus : vérifiez l'identifiant, ou rechargez la page." },
   CONFLICT: { message: "Cette action entre en conflit avec l'état actuel.", hint: 'Rechargez la page, puis réessayez.' },
   ALREADY_EXISTS: { message: 'Cet élément existe déjà.', hint: "Utilisez l'existant, ou changez la référence." },
-  INVENTORY_UNAVAILABLE: { message: "Cet article n'est plus disponible : une autre attribution le détient.", hint: 'Choisissez-en un autre dans la liste.' },
+  INVENTORY_UNAVAILABLE: { message: "Article d'inventaire indisponible : une autre attribution le détient, ou le stock est épuisé.", hint: "Choisissez-en un autre dans la liste, ou ajoutez du stock." },
   RESERVATION_NOT_HELD: { message: "La réservation de cet article n'est plus valable.", hint: "Choisissez de nouveau l'article pour le réserver." },
   INVALID_TRANSITION: { message: "Cette action n'est pas possible dans l'état actuel.", hint: "Rechargez la page pour voir l'état actuel." },
   IDEMPOTENCY_KEY_REUSED: { message: 'Cette demande a déjà été envoyée, avec d’autres valeurs.', hint: "Recommencez l'attribution depuis le début." },
@@ -41,6 +41,7 @@ export const serverErrorsFr = {
   OCS_ACCOUNT_NOT_FOUND: { message: 'Le compte OCS du service est introuvable.', hint: "Vérifiez le compte dans l'OCS, puis relancez." },
   OCS_NOT_FOUND: { message: "L'OCS ne connaît pas ce compte.", hint: "Vérifiez le compte dans l'OCS, puis relancez." },
   NETWORK_NOT_CONFIGURED: { message: "L'adresse de cet élément du réseau n'est pas configurée.", hint: 'Un administrateur doit la configurer, puis relancer.' },
+  ROW_NOT_STARTED: { message: "Switchboard n'a pas pu démarrer cette ligne.", hint: 'Consultez le journal du serveur, puis relancez les lignes en échec.' },
   MAIL_IN_PROGRESS: { message: "L'e-mail est en cours d'envoi par un autre traitement.", hint: 'Patientez un instant, puis relancez.' },
   // Codes an adapter makes from its system's name (a system not named here is shown by its own).
   SYSTEM_UNREACHABLE: { message: 'Impossible de joindre {{system}}.', hint: 'Vérifiez que {{system}} est en ligne et joignable, puis relancez.' },

@@ -23,8 +23,8 @@ describe('server errors in the reader language', () => {
   it('reads a known code in French and keeps the server words as the detail', async () => {
     await i18n.changeLanguage('fr');
     expect(readServerError(i18n, taken)).toEqual({
-      message: "Cet article n'est plus disponible : une autre attribution le détient.",
-      hint: 'Choisissez-en un autre dans la liste.',
+      message: "Article d'inventaire indisponible : une autre attribution le détient, ou le stock est épuisé.",
+      hint: 'Choisissez-en un autre dans la liste, ou ajoutez du stock.',
       detail: taken.message,
     });
   });

@@ -8,7 +8,7 @@ import type { Batch } from '../api/types';
 import { ErrorNote, Field, Loaded, Loading, StatusBadge } from '../components/common';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { dateTime, duration, number } from '../format';
-import { useClauseText } from '../i18n/server-text';
+import { useClauseText, useServerError } from '../i18n/server-text';
 
 /** Rows that will be run (every row but the invalid ones), and how many of them have finished. */
 export function progressOf(b: Batch) {
@@ -145,6 +145,7 @@ export function BatchDetail() {
 function Rows({ batch }: { batch: Batch }) {
   const { t } = useTranslation();
   const clause = useClauseText();
+  const readable = useServerError();
   const id = useId();
   const qc = useQueryClient();
   const [status, setStatus] = useState<RowFilter | ''>('');
@@ -212,7 +213,9 @@ function Rows({ batch }: { batch: Batch }) {
                     {r.provisionId && r.serviceId && ' · '}
                     {r.serviceId && <Link to={`/services/${r.serviceId}`}>{t('bulk.batch.openService', { id: r.serviceId })}</Link>}
                   </td>
-                  <td className="small error-text">{r.error ?? r.errors.map((e) => `${e.column}${t('app.colon')} ${clause(e)}`).join(' · ')}</td>
+                  <td className="small error-text" title={r.error ?? undefined}>
+                    {r.error ? readable({ code: r.errorCode ?? '', message: r.error }).message : r.errors.map((e) => `${e.column}${t('app.colon')} ${clause(e)}`).join(' · ')}
+                  </td>
                 </tr>
               ))}
             </tbody>
