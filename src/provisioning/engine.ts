@@ -125,13 +125,24 @@ async function provisionWorkflow(provisionId: string, attempt: number): Promise<
   return 'succeeded';
 }
 
-/** After a failed service is cancelled: undo what its run did outside (OCS account, RADIUS user...). */
+/**
+ * After a failed service is cancelled: undo what its run did outside (OCS account, RADIUS user...).
+ * Each undo stands alone: one that cannot be done (its system still down) is written in its task's
+ * log for staff to finish by hand, and the others are still done.
+ */
 async function cancelWorkflow(provisionId: string): Promise<string> {
   const seqs = await DBOS.runStep(() => current().undoable(provisionId), { name: 'undoable' });
+  let undone = true;
   for (const seq of seqs) {
-    await DBOS.runStep(() => current().undoTask(provisionId, seq), { name: `undo ${seq}`, retriesAllowed: true, maxAttempts: 5, intervalSeconds: 2 });
+    try {
+      await DBOS.runStep(() => current().undoTask(provisionId, seq), { name: `undo ${seq}`, retriesAllowed: true, maxAttempts: 5, intervalSeconds: current().undoRetrySeconds });
+    } catch (e) {
+      undone = false;
+      const why = describe((e as { errors?: unknown[] }).errors?.at(-1) ?? e).message.replace(/\.?$/, '.');
+      await DBOS.runStep(() => current().undoFailed(provisionId, seq, why), { name: `undo ${seq} failed` });
+    }
   }
-  return 'cancelled';
+  return undone ? 'cancelled' : 'cancelled, not all undone';
 }
 
 const registered = {
@@ -551,6 +562,28 @@ export class ProvisioningEngine {
       await this.event(trx, provisionId, p.attempt, seq, 'rolled_back', null);
     });
     this.o.hub.changed(provisionId);
+  }
+
+  /** Seconds between the tries of an undo (scaled like task retries, for tests). */
+  get undoRetrySeconds(): number {
+    return 2 * this.o.retryDelayScale;
+  }
+
+  /** An undo that could not be done: its task's log and the run's events say so, for staff. */
+  async undoFailed(provisionId: string, seq: number, why: string): Promise<void> {
+    const p = await this.load(this.o.db, provisionId);
+    const message = `Undo failed: ${why} Undo it by hand in the system concerned.`;
+    await transaction(this.o.db, async (trx) => {
+      await trx
+        .updateTable('provisionTasks')
+        .set({ log: sql`log || ${json([{ at: this.now(), line: message }])}::jsonb` })
+        .where('provisionId', '=', provisionId)
+        .where('seq', '=', seq)
+        .execute();
+      await this.event(trx, provisionId, p.attempt, seq, 'undo_failed', message);
+    });
+    this.o.hub.changed(provisionId);
+    this.o.logger.warn({ provisionId, seq, why }, 'an undo after a cancel could not be done');
   }
 
   /**

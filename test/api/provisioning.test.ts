@@ -235,6 +235,32 @@ describe('failure and retry (R8.2, R8.3, R13.2)', () => {
     expect((await agent.post(`/api/provisions/${failed.id}/retry`)).statusCode).toBe(409);
   });
 
+  it('an undo that cannot be done after a cancel is written for staff, and the others are still done', async () => {
+    const agent = await t.as('agent');
+    const admin = await t.as('admin');
+    const home = body(await agent.get(`/api/customers/${JOHN}`)).sites[0].id;
+    await setSimulator(admin, 'radius', { failure: 'unreachable' });
+    try {
+      const { res } = await assign(agent, { customerId: JOHN, product: 'fibre-100', templates: ['CPE Modem'], siteId: home, customFields: { installation_date: '2026-12-11' } });
+      const failed = await waitForEnd(agent, body(res).id);
+      expect(failed.error.task).toBe('Create RADIUS user');
+      const account = body(await agent.get(`/api/services/${failed.service.id}`)).ocsAccount;
+      // RADIUS is still down while the service is cancelled.
+      expect((await agent.post(`/api/provisions/${failed.id}/cancel`)).statusCode).toBe(200);
+      const until = Date.now() + 15_000;
+      const undoFailed = async () => body(await agent.get(`/api/provisions/${failed.id}/logs`)).events.filter((e: any) => e.status === 'undo_failed');
+      while (!(await undoFailed()).length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect((await undoFailed())[0].message).toBe('Undo failed: Unable to connect to RADIUS. Undo it by hand in the system concerned.');
+      // The OCS account the run created is removed all the same.
+      while ((await count(`select account from sim_ocs_accounts where account = ?`, account)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(await count(`select account from sim_ocs_accounts where account = ?`, account)).toBe(0);
+      const logs = body(await agent.get(`/api/provisions/${failed.id}/logs`));
+      expect(logs.tasks.find((x: any) => x.name === 'Create RADIUS user').log.at(-1).line).toMatch(/^Undo failed: Unable to connect to RADIUS/);
+    } finally {
+      await setSimulator(admin, 'radius', { failure: null });
+    }
+  });
+
   it('a static IP changes the line\'s RADIUS user, keeping what it had; its undo puts the user back as it was', async () => {
     const agent = await t.as('agent');
     const home = body(await agent.get(`/api/customers/${JOHN}`)).sites[0].id;

@@ -50,6 +50,7 @@ export const en = {
     ignored: 'Ignored',
     skipped: 'Skipped',
     rolled_back: 'Rolled back',
+    undo_failed: 'Undo failed',
     new: 'New',
     in_stock: 'In stock',
     reserved: 'Reserved',

@@ -52,6 +52,7 @@ export const fr: Messages = {
     ignored: 'Ignoré',
     skipped: 'Sauté',
     rolled_back: 'Annulé (retour arrière)',
+    undo_failed: 'Retour arrière échoué',
     new: 'Nouveau',
     in_stock: 'En stock',
     reserved: 'Réservé',
