@@ -114,9 +114,7 @@ async function provisionWorkflow(provisionId: string, attempt: number): Promise<
       const timedOut = e instanceof DBOSStepTimeoutError || (e as { errors?: unknown[] }).errors?.some((x) => x instanceof DBOSStepTimeoutError) === true;
       const outcome = await DBOS.runStep(() => current().taskFailed(provisionId, attempt, t.seq, plan.deadline, timedOut ? t.timeoutMs : null), { name: `task ${t.seq} failed` });
       if (outcome.outcome === 'ignored') continue;
-      for (const seq of outcome.undo) {
-        await DBOS.runStep(() => current().undoTask(provisionId, seq), { name: `undo ${seq}`, retriesAllowed: true, maxAttempts: 3, intervalSeconds: 1 });
-      }
+      for (const seq of outcome.undo) await undoStep(provisionId, seq, 3);
       await DBOS.runStep(() => current().finish(provisionId, attempt, outcome.status), { name: 'finish' });
       return outcome.status;
     }
@@ -127,22 +125,26 @@ async function provisionWorkflow(provisionId: string, attempt: number): Promise<
 
 /**
  * After a failed service is cancelled: undo what its run did outside (OCS account, RADIUS user...).
- * Each undo stands alone: one that cannot be done (its system still down) is written in its task's
- * log for staff to finish by hand, and the others are still done.
+ * Each undo stands alone (so in a rollback too): one that cannot be done (its system still down) is
+ * written in its task's log for staff to finish by hand, and the others are still done.
  */
 async function cancelWorkflow(provisionId: string): Promise<string> {
   const seqs = await DBOS.runStep(() => current().undoable(provisionId), { name: 'undoable' });
   let undone = true;
-  for (const seq of seqs) {
-    try {
-      await DBOS.runStep(() => current().undoTask(provisionId, seq), { name: `undo ${seq}`, retriesAllowed: true, maxAttempts: 5, intervalSeconds: current().undoRetrySeconds });
-    } catch (e) {
-      undone = false;
-      const why = describe((e as { errors?: unknown[] }).errors?.at(-1) ?? e).message.replace(/\.?$/, '.');
-      await DBOS.runStep(() => current().undoFailed(provisionId, seq, why), { name: `undo ${seq} failed` });
-    }
-  }
+  for (const seq of seqs) undone = (await undoStep(provisionId, seq, 5)) && undone;
   return undone ? 'cancelled' : 'cancelled, not all undone';
+}
+
+/** One task's undo as a step, tried a few times; if it cannot be done, its task says so. */
+async function undoStep(provisionId: string, seq: number, tries: number): Promise<boolean> {
+  try {
+    await DBOS.runStep(() => current().undoTask(provisionId, seq), { name: `undo ${seq}`, retriesAllowed: true, maxAttempts: tries, intervalSeconds: current().undoRetrySeconds });
+    return true;
+  } catch (e) {
+    const why = describe((e as { errors?: unknown[] }).errors?.at(-1) ?? e).message.replace(/\.?$/, '.');
+    await DBOS.runStep(() => current().undoFailed(provisionId, seq, why), { name: `undo ${seq} failed` });
+    return false;
+  }
 }
 
 const registered = {
