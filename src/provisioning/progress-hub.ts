@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 
 const CHANNEL = 'switchboard_provisions';
+const ANY = Symbol('any provision');
 
 /**
  * Tells whoever watches a provisioning run (the event stream, R7.2) that it changed. Within a
@@ -36,7 +37,7 @@ export class ProgressHub {
       if (!msg.payload) return;
       const [origin, ids] = msg.payload.split('|');
       if (origin === this.origin || !ids) return;
-      for (const id of ids.split(',')) this.emitter.emit(id, id);
+      for (const id of ids.split(',')) this.emit(id);
     });
     client.on('error', (err) => {
       this.options.logger.warn({ err: err.message }, 'progress listener lost its connection; reconnecting');
@@ -48,9 +49,14 @@ export class ProgressHub {
     this.listener = client;
   }
 
+  private emit(provisionId: string): void {
+    this.emitter.emit(ANY, provisionId);
+    this.emitter.emit(provisionId, provisionId);
+  }
+
   /** Call after the change is committed. */
   changed(provisionId: string): void {
-    this.emitter.emit(provisionId, provisionId);
+    this.emit(provisionId);
     if (!this.options.databaseUrl) return;
     // Other processes hear of changes in batches: one NOTIFY per 20 ms at most, whatever the load.
     this.pending.add(provisionId);
@@ -67,6 +73,12 @@ export class ProgressHub {
         this.options.logger.warn({ err: err.message }, 'could not notify other processes of a provisioning change');
       });
     }
+  }
+
+  /** Every change, of any run, from this process or another. */
+  onAnyChange(fn: (provisionId: string) => void): () => void {
+    this.emitter.on(ANY, fn);
+    return () => this.emitter.off(ANY, fn);
   }
 
   subscribe(provisionId: string, fn: () => void): () => void {

@@ -46,7 +46,7 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
   app.get('/api/provisions/:id', {
     config: { auth: anyStaff },
     schema: { tags, summary: 'Progress (R7.1): status, each task, "N of M tasks completed", the service, the error', params: provisionParams, response: { 200: progress, ...errors } },
-    handler: async (req) => provisioning.progress(req.params.id),
+    handler: async (req) => provisioning.polledProgress(req.params.id),
   });
 
   app.get('/api/provisions/:id/logs', {

@@ -9,6 +9,7 @@ import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
 import { batchQueue, QUEUE, type ProvisioningEngine } from './engine.js';
 import { preflight, type PreflightDeps, variablesFor } from './preflight.js';
+import { ProgressCache } from './progress-cache.js';
 import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
@@ -38,7 +39,16 @@ export interface StartOptions {
 }
 
 export class ProvisioningService {
-  constructor(private readonly d: ProvisioningDeps) {}
+  private readonly cache: ProgressCache;
+
+  constructor(private readonly d: ProvisioningDeps) {
+    this.cache = new ProgressCache(d.hub, { ttlMs: 1000, maxEntries: 10_000 });
+  }
+
+  /** The polling route's read (R7.2): from memory until the run changes, one second at most. */
+  polledProgress(id: string): Promise<Progress> {
+    return this.cache.get(id, () => this.progress(id));
+  }
 
   /** The checks of the review screen (R6.3); nothing is written. */
   async preflight(input: AssignmentInput): Promise<PreflightResult> {

@@ -217,9 +217,12 @@ describe('failure and retry (R8.2, R8.3, R13.2)', () => {
     const username = `${account}@fibre.switchboard.example`;
     await sql`insert into sim_network_elements (kind, key, data) values ('radius', ${username}, ${JSON.stringify({ username, profile: 'FTTP-100', attributes: {} })}::jsonb)`.execute(t.app.database.db);
 
+    expect(body(await agent.get(`/api/provisions/${failed.id}`)).status).toBe('failed'); // as the polling route keeps it
     const cancelled = await agent.post(`/api/provisions/${failed.id}/cancel`);
     expect(cancelled.statusCode, cancelled.body).toBe(200);
     expect(body(cancelled).status).toBe('cancelled');
+    // The polling route says so at once: a change drops what it kept (R7.2).
+    expect(body(await agent.get(`/api/provisions/${failed.id}`)).status).toBe('cancelled');
     expect(body(await agent.get(`/api/services/${failed.service.id}`)).status).toBe('cancelled');
     const modem = body(await agent.get(`/api/inventory/items/${items['CPE Modem'].id}`));
     expect(modem).toMatchObject({ status: 'in_stock', serviceId: null, customerId: null, reservation: null });
