@@ -43,7 +43,15 @@ export const dryRunReport = z
     errors: z.array(rowError).describe('Each bad row, its column and why (the first 1,000)'),
     errorsTruncated: z.boolean(),
     inventory: z
-      .array(z.object({ template: z.string(), needed: z.number().int(), available: z.number().int(), missing: z.number().int() }))
+      .array(
+        z.object({
+          template: z.string(),
+          needed: z.number().int(),
+          available: z.number().int().describe('In stock now, less what other running or paused batches will pick'),
+          promisedToOtherBatches: z.number().int().describe('What the rows of other running or paused batches, not started yet, will pick'),
+          missing: z.number().int(),
+        }),
+      )
       .describe('Stock the good rows need from each template, against what is available'),
     products: z.array(z.object({ slug: z.string(), rows: z.number().int() })),
     seconds: z.number(),

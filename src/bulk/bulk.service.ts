@@ -51,7 +51,17 @@ export class BulkService {
   constructor(private readonly d: BulkDeps) {}
 
   private validator(params: BatchParams) {
-    return new BatchValidator(this.d, params);
+    return new BatchValidator({ ...this.d, promisedStock: (template) => this.promisedStock(template) }, params);
+  }
+
+  /** Items of a template the rows of running and paused batches will pick from stock when they start. */
+  async promisedStock(template: string): Promise<number> {
+    const r = await sql<{ n: number }>`
+      select count(*)::int as n
+      from batch_rows r join batches b on b.id = r.batch_id join products p on p.slug = r.input ->> 'product'
+      where b.status in ('running', 'paused') and r.status = 'pending'
+        and ${template} = any(p.inventory_templates) and not coalesce((r.input -> 'inventory') ? ${template}, false)`.execute(this.d.db);
+    return r.rows[0]!.n;
   }
 
   /** Checks every row as the review screen would (R11.2); nothing is reserved or written. */

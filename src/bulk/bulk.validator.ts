@@ -32,6 +32,8 @@ export interface ValidatorDeps {
   inventory: InventoryService;
   playbooks: ReadonlyMap<string, LoadedPlaybook>;
   clock: Clock;
+  /** How many items of a template the rows of other batches, not started yet, will pick. */
+  promisedStock(template: string): Promise<number>;
 }
 
 const norm = (h: string) =>
@@ -46,7 +48,7 @@ type Rec = Record<string, string>;
 
 export class BatchValidator {
   private products = new Map<string, Product | null>();
-  private templates = new Map<string, { name: string; id: number; available: number; needed: number; short: number }>();
+  private templates = new Map<string, { name: string; id: number; available: number; promised: number; needed: number; short: number }>();
   private usedRefs = new Set<string>();
   private productRows = new Map<string, number>();
   private knownColumns = new Set<string>(['customer', 'customer_id', 'email', 'phone', 'product', 'auto_renew', 'site']);
@@ -62,7 +64,7 @@ export class BatchValidator {
   async init(): Promise<void> {
     for (const t of await this.d.inventory.listTemplates()) {
       this.templateColumns.set(norm(t.name), t.name);
-      this.templates.set(t.name, { name: t.name, id: t.id, available: -1, needed: 0, short: 0 });
+      this.templates.set(t.name, { name: t.name, id: t.id, available: -1, promised: 0, needed: 0, short: 0 });
     }
     for (const p of await this.d.catalog.list({ enabled: 'all' })) for (const f of p.customFields) this.fieldColumns.set(norm(f.name), f.name);
     if (this.params.product) {
@@ -102,7 +104,11 @@ export class BatchValidator {
 
   private async stock(template: string) {
     const t = this.templates.get(template)!;
-    if (t.available < 0) t.available = await this.d.inventory.availableCount(t.id);
+    if (t.available < 0) {
+      // Two files at once: what another batch will pick is not there for this one.
+      t.promised = await this.d.promisedStock(t.name);
+      t.available = (await this.d.inventory.availableCount(t.id)) - t.promised;
+    }
     return t;
   }
 
@@ -136,7 +142,7 @@ export class BatchValidator {
 
   /** Stock the good rows need against what is available, per template. */
   inventorySummary() {
-    return [...this.templates.values()].filter((t) => t.needed > 0 || t.short > 0).map((t) => ({ template: t.name, needed: t.needed + t.short, available: Math.max(t.available, 0), missing: t.short }));
+    return [...this.templates.values()].filter((t) => t.needed > 0 || t.short > 0).map((t) => ({ template: t.name, needed: t.needed + t.short, available: Math.max(t.available, 0), promisedToOtherBatches: t.promised, missing: t.short }));
   }
 
   productSummary() {

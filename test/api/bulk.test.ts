@@ -302,6 +302,25 @@ describe('watching and acting on a batch (R11.4)', () => {
     }
   });
 
+  it('counts what another batch will pick as not there: two files at once are not both told the stock suffices', async () => {
+    const agent = await t.as('agent');
+    const available = async () => scalar(sql`select count(*)::int as n from inventory_items i join inventory_templates tt on tt.id = i.template_id where tt.name = 'CPE Modem' and i.status in ('new', 'in_stock')`);
+    // A first batch of fibre lines, paused at once: its rows not started will each pick a CPE modem.
+    const first = await commit(agent, `customer,installation_date\n${rows(4, () => '100,2027-03-01')}`, '?product=fibre-100&concurrency=1');
+    await agent.post(`/api/batches/${first.id}/pause`);
+    await new Promise((r) => setTimeout(r, 1500)); // what had started has picked its modem
+    const pending = await scalar(sql`select count(*)::int as n from batch_rows where batch_id = ${first.id} and status = 'pending'`);
+    expect(pending).toBeGreaterThan(0);
+    const inStock = await available();
+    // A second file asking for exactly what is in stock is short by what the first batch will pick.
+    const second = body(await agent.upload('/api/batches/dry-run?product=fibre-100', `customer,installation_date\n${rows(inStock, () => '100,2027-03-02')}`));
+    expect(second.inventory.find((x: any) => x.template === 'CPE Modem')).toEqual({ template: 'CPE Modem', needed: inStock, available: inStock - pending, promisedToOtherBatches: pending, missing: pending });
+    expect(second.bad).toBe(pending);
+    expect(second.errors[0].message).toBe(`not enough CPE Modem in stock: ${pending} missing (${inStock - pending} available)`);
+    await agent.post(`/api/batches/${first.id}/cancel`);
+    expect(await scalar(sql`select count(*)::int as n from batch_rows where batch_id = ${first.id} and status = 'pending'`)).toBe(0);
+  });
+
   it('cancels: rows not started are cancelled and their items go back to stock', async () => {
     const agent = await t.as('agent');
     const admin = await t.as('admin');

@@ -320,6 +320,7 @@ export const en = {
       needed: 'Needed',
       available: 'Available',
       missing: 'Missing',
+      promised: '({{count}} more go to other batches)',
       missingLabel_one: '{{count}} missing',
       missingLabel_other: '{{count}} missing',
       errors: 'Rows that cannot be provisioned',

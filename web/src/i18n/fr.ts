@@ -322,6 +322,7 @@ export const fr: Messages = {
       needed: 'Nécessaire',
       available: 'Disponible',
       missing: 'Manquant',
+      promised: '(et {{count}} promis à d’autres lots)',
       missingLabel_one: '{{count}} manquant',
       missingLabel_other: '{{count}} manquants',
       errors: 'Lignes impossibles à provisionner',

@@ -279,7 +279,10 @@ function Report({ report, headingRef }: { report: DryRunReport; headingRef: RefO
                 <tr key={i.template} className={i.missing > 0 ? 'row-missing' : undefined}>
                   <th scope="row">{i.template}</th>
                   <td className="num">{number(i.needed)}</td>
-                  <td className="num">{number(i.available)}</td>
+                  <td className="num">
+                    {number(i.available)}
+                    {i.promisedToOtherBatches > 0 && <span className="small muted"> {t('bulk.report.promised', { count: i.promisedToOtherBatches })}</span>}
+                  </td>
                   <td className="num">{i.missing > 0 ? <strong className="error-text">{t('bulk.report.missingLabel', { count: i.missing })}</strong> : number(0)}</td>
                 </tr>
               ))}
