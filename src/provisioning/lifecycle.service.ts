@@ -13,10 +13,9 @@ import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
 import type { ProvisioningEngine } from './engine.js';
 import type { LoadedPlaybook } from './playbooks/playbooks.js';
-import { renderString } from './playbooks/templating.js';
 import type { ProgressHub } from './progress-hub.js';
 import type { Progress, RunVariables } from './provisioning.schemas.js';
-import type { ProvisioningService } from './provisioning.service.js';
+import { pendingTasks, type ProvisioningService, stripRefs } from './provisioning.service.js';
 
 /** The changes of a service's life after activation, each with its target status and playbook. */
 export const lifecycleActions = {
@@ -118,7 +117,7 @@ export class LifecycleService {
           productId: product.id,
           serviceId,
           playbook: playbook.name,
-          playbookSnapshot: json({ ...playbook, references: undefined, file: undefined }),
+          playbookSnapshot: json(stripRefs(playbook)),
           variables: json(vars),
           timeoutSeconds: Math.ceil(playbook.timeout / 1000),
           deadlineAt: null,
@@ -134,7 +133,7 @@ export class LifecycleService {
         .execute();
       await trx
         .insertInto('provisionTasks')
-        .values(playbook.tasks.map((t, i) => ({ provisionId: id, seq: i + 1, name: String(renderString(t.name, vars)), action: t.action, status: 'pending' as const, log: json([]), output: null, undo: null, error: null, startedAt: null, finishedAt: null })))
+        .values(pendingTasks(id, playbook, vars))
         .execute();
       await this.d.engine.enqueue(trx, id, 1);
       await this.d.engine.event(trx, id, 1, null, 'queued', `${action} ${service.name} (${reason})`);

@@ -14,7 +14,7 @@ import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
 import { renderString } from './playbooks/templating.js';
-import type { AssignmentInput, PreflightResult, Progress, ProvisionStatus } from './provisioning.schemas.js';
+import type { AssignmentInput, PreflightResult, Progress, ProvisionStatus, RunVariables } from './provisioning.schemas.js';
 
 export interface ProvisioningDeps extends PreflightDeps {
   db: Kysely<DB>;
@@ -134,7 +134,7 @@ export class ProvisioningService {
       await trx.updateTable('provisions').set({ variables: json(vars), serviceId: service!.id }).where('id', '=', id).execute();
       await trx
         .insertInto('provisionTasks')
-        .values(plan.playbook.tasks.map((t, i) => ({ provisionId: id, seq: i + 1, name: String(renderString(t.name, vars)), action: t.action, status: 'pending' as const, log: json([]), output: null, undo: null, error: null, startedAt: null, finishedAt: null })))
+        .values(pendingTasks(id, plan.playbook, vars))
         .execute();
       await this.d.inventory.holdForProvision(trx, input.reservation ?? '', plan.items.map((i) => i.id), id);
       await this.d.engine.enqueue(trx, id, 1, opts.batch?.queue);
@@ -341,7 +341,12 @@ export class ProvisioningService {
 }
 
 /** The playbook as stored with a run: its definition without the load-time analysis. */
-function stripRefs<T extends { references: unknown; file: string }>(pb: T): Omit<T, 'references' | 'file'> {
+export function stripRefs<T extends { references: unknown; file: string }>(pb: T): Omit<T, 'references' | 'file'> {
   const { references: _r, file: _f, ...rest } = pb;
   return rest;
+}
+
+/** A new run's tasks, all pending, named as the run's variables render them. */
+export function pendingTasks(provisionId: string, playbook: { tasks: readonly { name: string; action: string }[] }, vars: RunVariables) {
+  return playbook.tasks.map((t, i) => ({ provisionId, seq: i + 1, name: String(renderString(t.name, vars)), action: t.action, status: 'pending' as const, log: json([]), output: null, undo: null, error: null, startedAt: null, finishedAt: null }));
 }
