@@ -12,6 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
+import { systemCtx } from '../src/users/actor.js';
 import { mb, onPostgres, report, signIn, startBenchApp } from './lib.js';
 
 const rows = Number(process.env.BENCH_BULK_ROWS ?? 10_000);
@@ -21,7 +22,7 @@ const watchSeconds = Number(process.env.BENCH_BULK_WATCH_SECONDS ?? (onPostgres(
 
 const { app, base } = await startBenchApp();
 const db = app.database.db;
-for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(s.system, { latencyMs: 0, failure: null });
+for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(systemCtx, s.system, { latencyMs: 0, failure: null });
 
 // --- the customers and the stock of this run ---------------------------------------------------
 const stamp = Date.now().toString(36);

@@ -22,7 +22,7 @@ const workers = Array.from({ length: onPostgres() ? extraWorkers : 0 }, (_, i) =
 if (workers.length) await new Promise((r) => setTimeout(r, 8000));
 const { inventory, users } = app.services;
 const db = app.database.db;
-for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(s.system, { latencyMs: 0, failure: null });
+for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(systemCtx, s.system, { latencyMs: 0, failure: null });
 
 // Stock for every run: one SIM card and one number each.
 const stamp = Date.now().toString(36);

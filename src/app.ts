@@ -14,6 +14,7 @@ import { customersRoutes } from './customers/customers.routes.js';
 import { CustomersService } from './customers/customers.service.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { DbNotifier } from './db/notifier.js';
 import { SharedTestClock } from './db/test-clock.js';
 import { seedDemo } from './demo/seed.js';
 import { createServer } from './http/server.js';
@@ -41,6 +42,12 @@ import { servicesRoutes } from './services/services.routes.js';
 import { ServicesService } from './services/services.service.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { systemCtx } from './users/actor.js';
+import { MfaService } from './users/mfa.service.js';
+import { OidcService } from './users/oidc.service.js';
+import { SecretBox } from './users/secret-box.js';
+import { sessionRoutes } from './users/session.routes.js';
+import { SignInLimits } from './users/sign-in-limits.js';
+import { SignInService } from './users/sign-in.service.js';
 import { usersRoutes } from './users/users.routes.js';
 import { UsersService } from './users/users.service.js';
 import { projectRoot, version } from './version.js';
@@ -51,6 +58,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Load the demo data if the database has none (the embedded mode's first start). */
   seedDemo?: boolean;
+  /** The built console to serve at / (dist/web by default). */
+  consoleDir?: string;
 }
 
 export interface Services {
@@ -113,7 +122,16 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       logger.warn('TEST_CLOCK is on: an administrator can move this clock (PUT /api/test-clock). Not for production.');
     }
 
-    const users = new UsersService(db, { sessionTtlHours: config.sessionTtlHours });
+    const notifier = new DbNotifier({ databaseUrl: config.databaseUrl, logger });
+    await notifier.start();
+    closers.push(() => notifier.stop());
+    const users = new UsersService(db, notifier, { sessionTtlHours: config.sessionTtlHours });
+    await users.start();
+    const box = await SecretBox.open(db, config.secretKey);
+    if (!box.fromEnvironment) logger.warn('SECRET_KEY is not set: two-factor secrets are sealed with a key kept in the database itself. Set SECRET_KEY (32 or more random characters) in production.');
+    const mfa = new MfaService(db, box, users);
+    const oidc = config.oidc ? new OidcService(db, users, config.oidc, logger) : null;
+    const signIn = new SignInService(users, mfa, new SignInLimits(db, config.signIn.windowMs), oidc, config.signIn);
     const catalog = new CatalogService(db, {
       playbookExists: (name) => playbooks.has(name),
       playbookNames: () => [...playbooks.keys()].sort(),
@@ -126,7 +144,9 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const inventory = new InventoryService(db, clock, { reservationTtlSeconds: config.reservationTtlSeconds });
     const services = new ServicesService(db, catalog, clock);
 
-    const simulators = new Simulators(db);
+    // The HTTP systems playbooks call by name can be simulated too (iptv-middleware, sip-registrar...).
+    const httpSystemNames = [...playbooks.values()].flatMap((pb) => pb.tasks.filter((t) => t.action === 'http.request' && typeof t.args.system === 'string').map((t) => t.args.system as string));
+    const simulators = new Simulators(db, [...httpSystemNames, ...Object.keys(config.httpSystems)]);
     await simulators.applyEnvironment(process.env);
     const integrations: Integrations = {
       simulators,
@@ -140,7 +160,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const billing = new BillingService(db, clock, integrations.payments, catalog, { dunning: config.billing.dunningMs, retryAfterSuspensionMs: config.billing.retryAfterSuspensionMs });
     closers.push(() => integrations.mail.close());
 
-    const hub = new ProgressHub(database.pool, { databaseUrl: config.databaseUrl, logger });
+    const hub = new ProgressHub(database.pool, notifier, logger);
     await hub.start();
     closers.push(() => hub.stop());
     const engine = new ProvisioningEngine({
@@ -184,7 +204,10 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       ping: async () => {
         await sql`select 1`.execute(db);
       },
-      consoleDir: path.join(projectRoot, 'dist', 'web'),
+      consoleDir: opts.consoleDir ?? path.join(projectRoot, 'dist', 'web'),
+      secure: config.cookieSecure,
+      trustProxy: config.trustProxy,
+      publicOrigin: config.publicUrl,
     });
     closers.push(() => http.close());
     catalogRoutes(http, catalog);
@@ -194,7 +217,8 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
     bulkRoutes(http, bulk);
-    usersRoutes(http, users, db, { cookieSecure: config.cookieSecure });
+    usersRoutes(http, users, db);
+    sessionRoutes(http, { users, signIn, mfa, cookieSecure: config.cookieSecure, publicUrl: config.publicUrl, secretKeySet: box.fromEnvironment });
     await http.ready();
 
     return { config, database, services: all, integrations, engine, http, demoLoaded, close };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { OidcSettings } from './users/oidc.service.js';
 
 /**
  * Everything Switchboard reads from its environment, parsed once and typed.
@@ -22,6 +23,31 @@ export const configSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Send the session cookie only over HTTPS. Turn on behind TLS. */
   COOKIE_SECURE: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(false),
+  /** Seals two-factor secrets at rest (32 or more random characters). Unset: a key kept in the database (demos only). */
+  SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** The console's address as staff reach it (https://switchboard.example.net): the single sign-on redirect, accepted origins. */
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  /** Which proxies to believe for the client's address (X-Forwarded-For): true, a hop count, or addresses/CIDRs, comma-separated. */
+  TRUST_PROXY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** `off`: staff sign in only through single sign-on (OIDC_*). */
+  PASSWORD_SIGN_IN: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
+  /** Failed sign-ins allowed per account and per client address in SIGN_IN_WINDOW before 429. */
+  SIGN_IN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
+  SIGN_IN_WINDOW: z.string().default('15m'),
+  /** Single sign-on with OpenID Connect: the provider's issuer URL, this client's ID and secret. */
+  OIDC_ISSUER: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  OIDC_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+  OIDC_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** The provider's name on the sign-in button ("Sign in with Acme SSO"). */
+  OIDC_NAME: z.string().default('single sign-on'),
+  OIDC_SCOPES: z.string().default('openid email profile'),
+  /** The claim holding the staff member's groups or roles (dotted for a nested claim: realm_access.roles). */
+  OIDC_ROLE_CLAIM: z.string().default('groups'),
+  /** Claim values to roles: "switchboard-admins=admin,switchboard-agents=agent,switchboard-viewers=viewer". */
+  OIDC_ROLE_MAP: z.string().default('switchboard-admins=admin,switchboard-agents=agent,switchboard-viewers=viewer'),
+  /** The role of a staff member whose claims map to none; unset: refused. */
+  OIDC_DEFAULT_ROLE: z.preprocess(emptyAsUndefined, z.enum(['admin', 'agent', 'viewer']).optional()),
   /** `auto`: load the demo data on the first start of the embedded mode; `off`: never. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
   /** More playbook directories, colon-separated, beside the shipped playbooks/. */
@@ -80,6 +106,11 @@ export type Config = {
   reservationTtlSeconds: number;
   sessionTtlHours: number;
   cookieSecure: boolean;
+  secretKey: string | undefined;
+  publicUrl: string | undefined;
+  trustProxy: boolean | string | number;
+  signIn: { passwords: boolean; maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
+  oidc: OidcSettings | undefined;
   demoData: 'auto' | 'off';
   playbookDirs: string[];
   workerConcurrency: number;
@@ -106,6 +137,26 @@ export function parseDuration(s: string): number {
 
 export class ConfigError extends Error {}
 
+/** "group=role,group=role" as a map; roles must be Switchboard's. */
+function parseRoleMap(s: string): Record<string, 'admin' | 'agent' | 'viewer'> {
+  const map: Record<string, 'admin' | 'agent' | 'viewer'> = {};
+  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.lastIndexOf('=');
+    const role = pair.slice(i + 1).trim();
+    if (i <= 0 || !['admin', 'agent', 'viewer'].includes(role)) throw new ConfigError(`Invalid configuration:\n  OIDC_ROLE_MAP: "${pair}" is not "claim value=admin|agent|viewer"`);
+    map[pair.slice(0, i).trim()] = role as 'admin';
+  }
+  return map;
+}
+
+/** TRUST_PROXY as Fastify takes it: true/false, a hop count, or a list of addresses and CIDRs. */
+function parseTrustProxy(v: string | undefined): boolean | string | number {
+  if (v === undefined || ['false', 'off', 'no', '0'].includes(v)) return false;
+  if (['true', 'on', 'yes'].includes(v)) return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
@@ -116,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.RUN_WORKFLOWS && !e.DATABASE_URL) {
     throw new ConfigError('Invalid configuration:\n  RUN_WORKFLOWS=off needs DATABASE_URL and a worker process: the embedded database has no other process to run the workflows');
   }
+  const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID].filter(Boolean).length;
+  if (oidcSet === 1) throw new ConfigError('Invalid configuration:\n  single sign-on needs both OIDC_ISSUER and OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET for a confidential client)');
+  if (!e.PASSWORD_SIGN_IN && !oidcSet) throw new ConfigError('Invalid configuration:\n  PASSWORD_SIGN_IN=off needs single sign-on (OIDC_ISSUER, OIDC_CLIENT_ID): no one could sign in');
   if ((e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test')) === 'stripe' && !e.STRIPE_SECRET_KEY) {
     throw new ConfigError('Invalid configuration:\n  PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY');
   }
@@ -129,6 +183,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     cookieSecure: e.COOKIE_SECURE,
+    secretKey: e.SECRET_KEY,
+    publicUrl: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    signIn: { passwords: e.PASSWORD_SIGN_IN, maxFailuresPerAccount: e.SIGN_IN_MAX_FAILURES_PER_ACCOUNT, maxFailuresPerAddress: e.SIGN_IN_MAX_FAILURES_PER_ADDRESS, windowMs: parseDuration(e.SIGN_IN_WINDOW) },
+    oidc:
+      e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+        ? {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET,
+            name: e.OIDC_NAME,
+            scopes: e.OIDC_SCOPES,
+            roleClaim: e.OIDC_ROLE_CLAIM,
+            roleMap: parseRoleMap(e.OIDC_ROLE_MAP),
+            defaultRole: e.OIDC_DEFAULT_ROLE,
+          }
+        : undefined,
     demoData: e.DEMO_DATA,
     playbookDirs: (e.PLAYBOOKS_DIR ?? '').split(':').filter(Boolean).map((d) => path.resolve(d)),
     workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 50 : 20),

@@ -64,7 +64,7 @@ export function billingRoutes(app: ZodApp, d: { billing: BillingService; runner:
       },
       handler: async (req) => {
         const to = req.body.now ? new Date(req.body.now) : new Date(clock.now().getTime() + req.body.advanceMs!);
-        const now = await clock.set(to);
+        const now = await clock.set(ctxOf(req), to);
         return { now: now.toISOString(), offsetMs: now.getTime() - Date.now() };
       },
     });

@@ -7,7 +7,7 @@ import { batchQueue, type ProvisioningEngine } from '../provisioning/engine.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
 import type { AssignmentInput } from '../provisioning/provisioning.schemas.js';
 import { AppError } from '../shared/errors.js';
-import type { Ctx } from '../users/actor.js';
+import { type Ctx, systemCtx } from '../users/actor.js';
 import { rowHolder } from './bulk.service.js';
 import type { BatchStatus } from './bulk.tables.js';
 
@@ -101,7 +101,7 @@ export class BatchPump {
   /** A file whose import a killed process left half-way (`importing` for an hour) goes, with its holds. */
   async dropAbandonedImports(): Promise<number> {
     const gone = await this.d.db.deleteFrom('batches').where('status', '=', 'importing').where('createdAt', '<', new Date(Date.now() - 3_600_000).toISOString()).returning('id').execute();
-    for (const b of gone) await this.d.inventory.releaseHolderPrefix(`batch:${b.id}:`);
+    for (const b of gone) await this.d.inventory.releaseHolderPrefix(systemCtx, `batch:${b.id}:`);
     if (gone.length) this.d.logger.warn({ batches: gone.map((b) => b.id) }, 'dropped imports abandoned half-way');
     return gone.length;
   }
@@ -155,7 +155,7 @@ export class BatchPump {
       const message = e instanceof AppError ? e.message : 'Switchboard could not start this row (see the server log).';
       const errorCode = e instanceof AppError ? e.code : 'ROW_NOT_STARTED';
       if (!(e instanceof AppError)) this.d.logger.error({ batchId, line, err: (e as Error).message }, 'a batch row failed to start');
-      await this.d.inventory.releaseHolders([holder]);
+      await this.d.inventory.releaseHolders(ctx, [holder]);
       await this.d.db.updateTable('batchRows').set({ status: 'failed', error: message, errorCode, updatedAt: new Date().toISOString() }).where('batchId', '=', batchId).where('line', '=', line).where('status', '=', 'pending').execute();
     }
   }

@@ -86,7 +86,7 @@ export function bulkRoutes(app: ZodApp, bulk: BulkService): void {
       params: idParams,
       querystring: z.object({
         status: rowStatus.optional().describe('Only rows in this status (failed includes timed out)'),
-        afterLine: z.coerce.number().int().min(0).optional().describe('The next page: rows after this line'),
+        afterLine: z.coerce.number().int().min(0).max(2_147_483_647).optional().describe('The next page: rows after this line'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
       response: { 200: z.object({ items: z.array(batchRow) }), ...errors },

@@ -139,7 +139,7 @@ export class BulkService {
       return { batch: await this.get(id), report: out, created: true };
     } catch (e) {
       await this.d.db.deleteFrom('batches').where('id', '=', id).execute();
-      await this.d.inventory.releaseHolderPrefix(`batch:${id}:`);
+      await this.d.inventory.releaseHolderPrefix(ctx, `batch:${id}:`);
       throw e;
     }
   }
@@ -166,7 +166,7 @@ export class BulkService {
       h.row.input = null;
       spoilt.push(h.holder);
     }
-    await this.d.inventory.releaseHolders(spoilt);
+    await this.d.inventory.releaseHolders(ctx, spoilt);
   }
 
   // --- reading ------------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ export class BulkService {
     });
     if (changed) {
       await this.d.engine.setBatchQueue(id, 0);
-      await this.d.inventory.releaseHolderPrefix(`batch:${id}:`);
+      await this.d.inventory.releaseHolderPrefix(ctx, `batch:${id}:`);
       const queued = await this.d.db.selectFrom('provisions').select(['id', 'attempt']).where('batchId', '=', id).where('status', '=', 'queued').execute();
       for (const p of queued) {
         try {
@@ -341,22 +341,23 @@ export class BulkService {
    * failed and timed-out runs get a new attempt on the batch's queue.
    */
   async retryFailed(ctx: Ctx, id: string): Promise<Batch & { retried: number }> {
-    const { batch, rows } = await transaction(this.d.db, async (trx) => {
+    const { batch, rows, failed } = await transaction(this.d.db, async (trx) => {
       const b = await this.lock(trx, id);
       if (b.status === 'cancelled') throw notNow(b.status, 'running', 'A cancelled batch stays cancelled: import the rows again as a new batch.');
       const res = await trx.updateTable('batchRows').set({ status: 'pending', error: null, errorCode: null, updatedAt: new Date().toISOString() }).where('batchId', '=', id).where('status', '=', 'failed').executeTakeFirst();
       if (b.status === 'completed') await trx.updateTable('batches').set({ status: 'running', finishedAt: null }).where('id', '=', id).execute();
-      return { batch: b, rows: Number(res.numUpdatedRows) };
+      const failedRuns = await trx.selectFrom('provisions').select('id').where('batchId', '=', id).where('status', 'in', ['failed', 'timed_out']).execute();
+      const requeued = Number(res.numUpdatedRows);
+      await recordAudit(trx, ctx, { action: 'batch.retry_failed', entityType: 'batch', entityId: id, after: { rowsRequeued: requeued, runsRetried: failedRuns.length } });
+      return { batch: b, rows: requeued, failed: failedRuns };
     });
     const status = batch.status === 'completed' ? 'running' : batch.status;
     await this.d.engine.setBatchQueue(id, status === 'paused' ? 0 : batch.concurrency);
-    const failed = await this.d.db.selectFrom('provisions').select('id').where('batchId', '=', id).where('status', 'in', ['failed', 'timed_out']).execute();
     let retried = rows;
     for (const p of failed) {
       await this.d.provisioning.retry(ctx, p.id);
       retried++;
     }
-    await recordAudit(this.d.db, ctx, { action: 'batch.retry_failed', entityType: 'batch', entityId: id, after: { retried } });
     this.d.wake();
     return { ...(await this.get(id)), retried };
   }

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_mail_claims.js';
 import * as m0005 from './migrations/0005_batches.js';
 import * as m0006 from './migrations/0006_batch_keys.js';
 import * as m0007 from './migrations/0007_batch_row_codes.js';
+import * as m0008 from './migrations/0008_security.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_batches': m0005,
   '0006_batch_keys': m0006,
   '0007_batch_row_codes': m0007,
+  '0008_security': m0008,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
+import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
 import type { DB } from './schema.js';
+import { transaction } from './transaction.js';
 
 /**
  * A clock that can be moved, shared by every process on the database (TEST_CLOCK=on): the
@@ -33,13 +36,19 @@ export class SharedTestClock implements Clock {
     return new Date(Date.now() + this.offsetMs);
   }
 
-  async set(to: Date): Promise<Date> {
-    this.offsetMs = to.getTime() - Date.now();
-    await this.db
-      .insertInto('testClock')
-      .values({ offsetMs: this.offsetMs })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ offsetMs: this.offsetMs, updatedAt: new Date().toISOString() }))
-      .execute();
+  /** Moves the clock for every process (an admin's change: audited). */
+  async set(ctx: Ctx, to: Date): Promise<Date> {
+    const from = this.now();
+    const offsetMs = to.getTime() - Date.now();
+    await transaction(this.db, async (trx) => {
+      await trx
+        .insertInto('testClock')
+        .values({ offsetMs })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ offsetMs, updatedAt: new Date().toISOString() }))
+        .execute();
+      await recordAudit(trx, ctx, { action: 'test_clock.set', entityType: 'test_clock', entityId: 1, before: { now: from.toISOString() }, after: { now: to.toISOString() } });
+    });
+    this.offsetMs = offsetMs;
     return this.now();
   }
 }

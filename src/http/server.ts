@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,9 +9,9 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../shared/errors.js';
-import { registerAuth } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { publicScope, registerAuth } from './auth.js';
+import { registerEdgeChecks } from './edge.js';
+import { errorBody, frameworkErrors, registerErrorHandling } from './errors.js';
 import type { ZodApp } from './types.js';
 import type { UsersService } from '../users/users.service.js';
 
@@ -24,15 +24,48 @@ export interface ServerOptions {
   ping(): Promise<void>;
   /** The built console (dist/web); served at / when it exists. */
   consoleDir?: string | undefined;
+  /** Behind TLS: HSTS, upgrade-insecure-requests. */
+  secure: boolean;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client's address. */
+  trustProxy: boolean | string | number;
+  /** The console's address as staff reach it (PUBLIC_URL), when it differs from the Host header. */
+  publicOrigin: string | undefined;
+}
+
+/**
+ * The Content-Security-Policy of the console and the API documentation: only Switchboard's own
+ * scripts, styles and connections; images may be data: URLs (the two-factor QR code).
+ */
+export function contentSecurityPolicy(secure: boolean) {
+  return {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      objectSrc: ["'none'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      ...(secure && { upgradeInsecureRequests: [] }),
+    },
+  };
 }
 
 /** The Fastify app with the cross-cutting parts: auth, errors, OpenAPI at /docs. Domains add routes. */
 export async function createServer(opts: ServerOptions): Promise<ZodApp> {
   const app = Fastify({
     loggerInstance: opts.logger,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
-    trustProxy: false,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w.:-]{1,100}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    // A hop count trusts that many proxies nearest to the server.
+    trustProxy: typeof opts.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (opts.trustProxy as number)) : opts.trustProxy,
     bodyLimit: 1024 * 1024,
+    // A URL Fastify cannot route (a part over 100 characters, bad percent-encoding) answers in the one shape.
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -40,10 +73,12 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
   registerErrorHandling(app);
 
   await app.register(fastifyCookie);
-  await app.register(fastifyRateLimit, {
-    global: false,
-    hook: 'preHandler',
-    errorResponseBuilder: (_req, ctx) => new AppError('TOO_MANY_REQUESTS', `Too many attempts; try again in ${ctx.after}.`),
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: contentSecurityPolicy(opts.secure),
+    strictTransportSecurity: opts.secure ? { maxAge: 15_552_000, includeSubDomains: false } : false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifySwagger, {
     openapi: {
@@ -65,28 +100,40 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerAuth(app, opts.users);
+  registerEdgeChecks(app, { publicOrigin: opts.publicOrigin });
 
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'same-origin');
-    reply.header('x-frame-options', 'DENY');
+  await publicScope(app, async (scope) => {
+    await scope.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
   });
 
-  // The staff console: its files, and index.html for any other page the browser asks for.
+  // The staff console: its files, and index.html for any other page the browser asks for. The page
+  // is never kept without asking (after an upgrade it names new files); the files it names carry
+  // their content's hash in their name, so they are kept for good.
   const consoleDir = opts.consoleDir && fs.existsSync(path.join(opts.consoleDir, 'index.html')) ? opts.consoleDir : null;
   if (consoleDir) {
-    await app.register(fastifyStatic, { root: consoleDir, prefix: '/', wildcard: true, index: false, cacheControl: true, maxAge: '1h' });
-    app.get('/', { schema: { hide: true } }, (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+    await publicScope(app, async (scope) => {
+      await scope.register(fastifyStatic, {
+        root: consoleDir,
+        prefix: '/',
+        // One route per file of the build: no other path is ever looked for on disk.
+        wildcard: false,
+        index: false,
+        cacheControl: false,
+        setHeaders: (reply, file) => {
+          reply.header('cache-control', path.relative(consoleDir, file).startsWith(`assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+      scope.get('/', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'));
+    });
   }
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0]!;
     if (consoleDir && req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/docs') && !url.startsWith('/assets/')) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(fs.createReadStream(path.join(consoleDir, 'index.html')));
     }
-    return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `There is no route ${req.method} ${url}.`, hint: 'See /docs for the API.' } });
+    return reply.status(404).send(errorBody('NOT_FOUND', `There is no route ${req.method} ${url.length > 200 ? `${url.slice(0, 200)}...` : url}.`, 'See /docs for the API.'));
   });
 
   app.get('/api/health', {

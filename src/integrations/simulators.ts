@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
+import { transaction } from '../db/transaction.js';
+import { AppError } from '../shared/errors.js';
+import { type Ctx, systemCtx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
 import { sleep, TaskError, unreachable } from './errors.js';
 
 /**
@@ -34,7 +38,15 @@ export class Simulators {
   private load = new Map<string, { inFlight: number; peak: number }>();
   private static readonly cacheMs = 250;
 
-  constructor(private readonly db: Kysely<DB>) {}
+  /** Every system that can be simulated: the built-in ones and the HTTP systems playbooks call by name. */
+  readonly systems: Set<string>;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    httpSystems: Iterable<string> = [],
+  ) {
+    this.systems = new Set([...Object.keys(knownSystems), ...httpSystems]);
+  }
 
   async get(system: string): Promise<SimulatorSettings> {
     const hit = this.cache.get(system);
@@ -52,12 +64,20 @@ export class Simulators {
     return [...bySystem.values()].map((r) => ({ ...r, label: systemLabel(r.system), inFlight: this.load.get(r.system)?.inFlight ?? 0, peakInFlight: this.load.get(r.system)?.peak ?? 0 })).sort((a, b) => a.system.localeCompare(b.system));
   }
 
-  async set(system: string, settings: SimulatorSettings): Promise<SimulatorSettings> {
-    await this.db
-      .insertInto('simulatorSettings')
-      .values({ system, latencyMs: settings.latencyMs, failure: settings.failure })
-      .onConflict((oc) => oc.column('system').doUpdateSet({ latencyMs: settings.latencyMs, failure: settings.failure, updatedAt: new Date().toISOString() }))
-      .execute();
+  /** Makes a simulated system slow or failing (an admin's change: audited). */
+  async set(ctx: Ctx, system: string, settings: SimulatorSettings): Promise<SimulatorSettings> {
+    if (!this.systems.has(system)) {
+      throw new AppError('NOT_FOUND', `There is no simulated system "${system}".`, `The systems are: ${[...this.systems].sort().join(', ')}.`);
+    }
+    await transaction(this.db, async (trx) => {
+      const before = await trx.selectFrom('simulatorSettings').select(['latencyMs', 'failure']).where('system', '=', system).forUpdate().executeTakeFirst();
+      await trx
+        .insertInto('simulatorSettings')
+        .values({ system, latencyMs: settings.latencyMs, failure: settings.failure })
+        .onConflict((oc) => oc.column('system').doUpdateSet({ latencyMs: settings.latencyMs, failure: settings.failure, updatedAt: new Date().toISOString() }))
+        .execute();
+      await recordAudit(trx, ctx, { action: 'simulator.update', entityType: 'simulator', entityId: system, before: before ?? { latencyMs: 0, failure: null }, after: settings });
+    });
     this.cache.delete(system);
     const l = this.load.get(system);
     if (l) l.peak = l.inFlight;
@@ -77,7 +97,8 @@ export class Simulators {
         latencyMs: env[`${prefix}_LATENCY_MS`] ? Number(env[`${prefix}_LATENCY_MS`]) : 0,
         failure: env[`${prefix}_FAILURE`] || null,
       });
-      await this.set(system, parsed);
+      this.systems.add(system);
+      await this.set(systemCtx, system, parsed);
     }
   }
 

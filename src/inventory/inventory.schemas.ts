@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { regexSource, timestamp } from '../shared/schemas.js';
+import { intId, regexSource, timestamp } from '../shared/schemas.js';
 
 export const itemStatus = z
   .enum(['new', 'in_stock', 'reserved', 'assigned', 'retired'])
@@ -88,7 +88,7 @@ export const itemListQuery = z.object({
   template: z.string().max(100).optional(),
   status: itemStatus.optional(),
   q: z.string().max(100).optional(),
-  serviceId: z.coerce.number().int().positive().optional(),
+  serviceId: intId.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });

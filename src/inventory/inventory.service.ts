@@ -5,7 +5,7 @@ import { type DB, type Executor, json } from '../db/schema.js';
 import { type Clock, isoIn, isoNow } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
-import { recordAudit } from '../users/audit.service.js';
+import { recordAudit, recordAuditMany } from '../users/audit.service.js';
 import { availableStatuses, itemLifecycle } from './inventory.lifecycle.js';
 import type { InventoryItemsTable } from './inventory.tables.js';
 import type { Item, ItemStatus, ItemsInput, Template, TemplateAttribute } from './inventory.schemas.js';
@@ -337,7 +337,11 @@ export class InventoryService {
            where i.template_id = ${template.id}
              and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
            order by i.id limit 1 for update skip locked)`;
-    const row = await this.claim(this.db, candidate, holder, ctx.actor.id, expiresAt, now);
+    const row = await transaction(this.db, async (trx) => {
+      const won = await this.claim(trx, candidate, holder, ctx.actor.id, expiresAt, now);
+      if (won && won.id !== mine?.id) await recordAudit(trx, ctx, { action: 'inventory.reserve', entityType: 'inventory_item', entityId: won.id, after: { holder, expiresAt } });
+      return won;
+    });
     if (!row) {
       if (itemId !== undefined) throw await this.unavailable(itemId, this.db);
       throw new AppError('INVENTORY_UNAVAILABLE', `No ${template.name} is left in stock.`, `Add ${template.name} items to the stock, then retry the failed rows.`, { template: template.name });
@@ -353,27 +357,40 @@ export class InventoryService {
     if (holds.length === 0) return [];
     const now = isoNow(this.clock);
     const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
-    const won = await sql<{ id: number }>`
-      update inventory_items i
-      set stock_status = case when i.status in ('new', 'in_stock') then i.status else i.stock_status end,
-          status = 'reserved', reservation_holder = h.holder, reserved_by = ${ctx.actor.id}, reservation_expires_at = ${expiresAt}, updated_at = ${now}
-      from unnest(${holds.map((h) => h.itemId)}::int[], ${holds.map((h) => h.holder)}::text[]) as h(item_id, holder)
-      where i.id = h.item_id
-        and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and (i.reservation_expires_at <= ${now} or i.reservation_holder = h.holder)))
-      returning i.id`.execute(this.db);
-    const got = new Set(won.rows.map((r) => r.id));
+    const won = await transaction(this.db, async (trx) => {
+      const res = await sql<{ id: number; holder: string }>`
+        update inventory_items i
+        set stock_status = case when i.status in ('new', 'in_stock') then i.status else i.stock_status end,
+            status = 'reserved', reservation_holder = h.holder, reserved_by = ${ctx.actor.id}, reservation_expires_at = ${expiresAt}, updated_at = ${now}
+        from unnest(${holds.map((h) => h.itemId)}::int[], ${holds.map((h) => h.holder)}::text[]) as h(item_id, holder)
+        where i.id = h.item_id
+          and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and (i.reservation_expires_at <= ${now} or i.reservation_holder = h.holder)))
+        returning i.id, h.holder`.execute(trx);
+      await recordAuditMany(trx, ctx, res.rows.map((r) => ({ action: 'inventory.reserve', entityType: 'inventory_item', entityId: r.id, after: { holder: r.holder, expiresAt } })));
+      return res.rows;
+    });
+    const got = new Set(won.map((r) => r.id));
     return holds.filter((h) => !got.has(h.itemId)).map((h) => h.itemId);
   }
 
   /** Ends the holds of many holders at once (a cancelled batch's rows). */
-  async releaseHolders(holders: string[]): Promise<number> {
+  async releaseHolders(ctx: Ctx, holders: string[]): Promise<number> {
     if (holders.length === 0) return 0;
-    return transaction(this.db, (trx) => this.releaseWhere(trx, (eb) => eb('reservationHolder', 'in', holders)));
+    return this.releaseAudited(ctx, (eb) => eb('reservationHolder', 'in', holders));
   }
 
   /** Ends every hold whose holder starts with `prefix` (a batch's rows: `batch:<id>:`). */
-  async releaseHolderPrefix(prefix: string): Promise<number> {
-    return transaction(this.db, (trx) => this.releaseWhere(trx, (eb) => eb('reservationHolder', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`)));
+  async releaseHolderPrefix(ctx: Ctx, prefix: string): Promise<number> {
+    return this.releaseAudited(ctx, (eb) => eb('reservationHolder', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`));
+  }
+
+  /** Releases holds and writes one audit event per item, in one transaction. */
+  private async releaseAudited(ctx: Ctx, which: Parameters<InventoryService['releaseWhere']>[1]): Promise<number> {
+    return transaction(this.db, async (trx) => {
+      const released = await this.releaseWhere(trx, which, true);
+      await recordAuditMany(trx, ctx, released.map((r) => ({ action: 'inventory.release', entityType: 'inventory_item', entityId: r.id, before: { holder: r.holder } })));
+      return released.length;
+    });
   }
 
   /** Returns everything a provision held or assigned to stock (its service was cancelled). */
@@ -518,9 +535,14 @@ export class InventoryService {
   }
 
   /** Returns timed (wizard) reservations to stock; a provision's hold is never released here. */
-  private async releaseWhere(trx: Executor, which: (eb: ExpressionBuilder<DB, 'inventoryItems'>) => ReturnType<ExpressionBuilder<DB, 'inventoryItems'>['and']>) {
-    const res = await trx
+  private async releaseWhere(trx: Executor, which: (eb: ExpressionBuilder<DB, 'inventoryItems'>) => ReturnType<ExpressionBuilder<DB, 'inventoryItems'>['and']>): Promise<number>;
+  private async releaseWhere(trx: Executor, which: (eb: ExpressionBuilder<DB, 'inventoryItems'>) => ReturnType<ExpressionBuilder<DB, 'inventoryItems'>['and']>, items: true): Promise<{ id: number; holder: string }[]>;
+  private async releaseWhere(trx: Executor, which: (eb: ExpressionBuilder<DB, 'inventoryItems'>) => ReturnType<ExpressionBuilder<DB, 'inventoryItems'>['and']>, items?: true) {
+    // The holds as they were (the update clears the holder), locked, then released.
+    const rows = await trx
+      .with('held', (db) => db.selectFrom('inventoryItems').select(['id', 'reservationHolder']).where('status', '=', 'reserved').where('provisionId', 'is', null).where(which).forUpdate())
       .updateTable('inventoryItems')
+      .from('held')
       .set({
         status: sql`stock_status`,
         stockStatus: null,
@@ -529,11 +551,10 @@ export class InventoryService {
         reservationExpiresAt: null,
         updatedAt: isoNow(this.clock),
       })
-      .where('status', '=', 'reserved')
-      .where('provisionId', 'is', null)
-      .where(which)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
+      .whereRef('inventoryItems.id', '=', 'held.id')
+      .returning(['inventoryItems.id', 'held.reservationHolder as holder'])
+      .execute();
+    return items ? rows.map((r) => ({ id: r.id, holder: r.holder ?? '' })) : rows.length;
   }
 }
 

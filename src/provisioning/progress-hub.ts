@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { DbNotifier } from '../db/notifier.js';
 
 const CHANNEL = 'switchboard_provisions';
 const ANY = Symbol('any provision');
@@ -14,39 +15,25 @@ const ANY = Symbol('any provision');
 export class ProgressHub {
   private readonly emitter = new EventEmitter();
   private readonly origin = randomUUID();
-  private listener: pg.Client | null = null;
-  private stopped = false;
   private readonly pending = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private unlisten: (() => void) | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { databaseUrl?: string | undefined; logger: Logger },
+    private readonly notifier: DbNotifier,
+    private readonly logger: Logger,
   ) {
     this.emitter.setMaxListeners(0);
   }
 
   async start(): Promise<void> {
-    if (!this.options.databaseUrl) return;
-    await this.listen();
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl });
-    client.on('notification', (msg) => {
-      if (!msg.payload) return;
-      const [origin, ids] = msg.payload.split('|');
+    if (!this.notifier.shared) return;
+    this.unlisten = await this.notifier.on(CHANNEL, (payload) => {
+      const [origin, ids] = payload.split('|');
       if (origin === this.origin || !ids) return;
       for (const id of ids.split(',')) this.emit(id);
     });
-    client.on('error', (err) => {
-      this.options.logger.warn({ err: err.message }, 'progress listener lost its connection; reconnecting');
-      this.listener = null;
-      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.listener = client;
   }
 
   private emit(provisionId: string): void {
@@ -57,7 +44,7 @@ export class ProgressHub {
   /** Call after the change is committed. */
   changed(provisionId: string): void {
     this.emit(provisionId);
-    if (!this.options.databaseUrl) return;
+    if (!this.notifier.shared) return;
     // Other processes hear of changes in batches: one NOTIFY per 20 ms at most, whatever the load.
     this.pending.add(provisionId);
     this.flushTimer ??= setTimeout(() => void this.flush(), 20);
@@ -70,7 +57,7 @@ export class ProgressHub {
     // A NOTIFY payload holds under 8000 bytes: about 200 IDs each.
     for (let i = 0; i < ids.length; i += 200) {
       await this.pool.query('select pg_notify($1, $2)', [CHANNEL, `${this.origin}|${ids.slice(i, i + 200).join(',')}`]).catch((err: Error) => {
-        this.options.logger.warn({ err: err.message }, 'could not notify other processes of a provisioning change');
+        this.logger.warn({ err: err.message }, 'could not notify other processes of a provisioning change');
       });
     }
   }
@@ -87,10 +74,8 @@ export class ProgressHub {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    await this.listener?.end().catch(() => undefined);
-    this.listener = null;
+    this.unlisten?.();
   }
 }

@@ -62,7 +62,7 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
       summary: 'Retry a failed or timed-out run; finished tasks are not run again (R8.3)',
       params: provisionParams,
       body: z
-        .object({ attempt: z.number().int().min(1).optional().describe('The attempt the caller saw fail: a repeated click for it changes nothing') })
+        .object({ attempt: z.number().int().min(1).max(1_000_000).optional().describe('The attempt the caller saw fail: a repeated click for it changes nothing') })
         .optional(),
       response: { 200: progress, ...errors },
     },
@@ -86,7 +86,7 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
       tags,
       summary: 'Server-Sent Events: a `progress` snapshot, then every change as it happens, in order (R7.2). Resumes after Last-Event-ID.',
       params: provisionParams,
-      headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }),
+      headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
     },
     handler: async (req, reply) => {
       const id = req.params.id;
@@ -161,11 +161,11 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
     config: { auth: admins },
     schema: {
       tags: ['simulators'],
-      summary: 'Make a simulated system slow or failing ("Unable to connect to OCS" on demand), or well again; resets its peak load',
+      summary: 'Make a simulated system slow or failing ("Unable to connect to OCS" on demand), or well again; resets its peak load. 404 for a system that is not simulated',
       params: z.object({ system: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/) }),
       body: simulatorSettings,
       response: { 200: simulatorSettings, ...errors },
     },
-    handler: async (req) => simulators.set(req.params.system, req.body),
+    handler: async (req) => simulators.set(ctxOf(req), req.params.system, req.body),
   });
 }

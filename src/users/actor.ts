@@ -5,6 +5,8 @@ export interface Actor {
   id: string | null;
   label: string;
   role: Role | 'system';
+  /** A session that may only enrol a second factor: the role requires one and there is none yet. */
+  enrolmentOnly?: boolean;
 }
 
 export const systemActor: Actor = { id: null, label: 'system', role: 'system' };

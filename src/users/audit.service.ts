@@ -29,6 +29,26 @@ export async function recordAudit(db: Executor, ctx: Ctx, entry: AuditEntry): Pr
     .execute();
 }
 
+/** Writes many audit events of one actor in one statement (a batch's holds), on the changing transaction. */
+export async function recordAuditMany(db: Executor, ctx: Ctx, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('auditEvents')
+    .values(
+      entries.map((entry) => ({
+        actorId: ctx.actor.id,
+        actorLabel: ctx.actor.label,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: String(entry.entityId),
+        before: entry.before === undefined ? null : json(entry.before),
+        after: entry.after === undefined ? null : json(entry.after),
+        requestId: ctx.requestId ?? null,
+      })),
+    )
+    .execute();
+}
+
 export interface AuditQuery {
   entityType?: string | undefined;
   entityId?: string | undefined;

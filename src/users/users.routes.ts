@@ -1,52 +1,15 @@
 import { z } from 'zod';
-import { admins, anyStaff, ctxOf, SESSION_COOKIE } from '../http/auth.js';
+import { admins, anyStaff, ctxOf } from '../http/auth.js';
 import { errors, type ZodApp } from '../http/types.js';
 import { okBody } from '../shared/schemas.js';
 import { listAudit } from './audit.service.js';
-import { apiToken, apiTokenCreated, apiTokenInput, auditEvent, auditQuery, sessionBody, signInInput, user, userInput, userUpdate } from './users.schemas.js';
+import { apiToken, apiTokenCreated, apiTokenInput, auditEvent, auditQuery, user, userInput, userUpdate } from './users.schemas.js';
 import type { UsersService } from './users.service.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 
-export function usersRoutes(app: ZodApp, users: UsersService, db: Kysely<DB>, opts: { cookieSecure: boolean }): void {
+export function usersRoutes(app: ZodApp, users: UsersService, db: Kysely<DB>): void {
   const tags = ['staff'];
-
-  app.post('/api/session', {
-    config: {
-      auth: 'public',
-      // Slows down password guessing: per client address and e-mail.
-      rateLimit: { max: 20, timeWindow: '1 minute', keyGenerator: (req) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}` },
-    },
-    schema: { tags, summary: 'Sign in: sets the session cookie', body: signInInput, response: { 200: sessionBody, ...errors } },
-    handler: async (req, reply) => {
-      const { token, user: u, expiresAt } = await users.signIn(req.body.email, req.body.password, req.id);
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: opts.cookieSecure,
-        expires: new Date(expiresAt),
-      });
-      return { user: u, expiresAt };
-    },
-  });
-
-  app.get('/api/session', {
-    config: { auth: anyStaff },
-    schema: { tags, summary: 'Who is signed in', response: { 200: user, ...errors } },
-    handler: async (req) => users.get(ctxOf(req).actor.id!),
-  });
-
-  app.delete('/api/session', {
-    config: { auth: anyStaff },
-    schema: { tags, summary: 'Sign out', response: { 200: okBody, ...errors } },
-    handler: async (req, reply) => {
-      const token = req.cookies[SESSION_COOKIE];
-      if (token) await users.signOut(token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return { ok: true as const };
-    },
-  });
 
   app.get('/api/users', {
     config: { auth: admins },

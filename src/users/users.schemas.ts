@@ -11,6 +11,8 @@ export const user = z
     role,
     disabled: z.boolean(),
     createdAt: timestamp,
+    twoFactor: z.boolean().describe('Signs in with a second factor (TOTP)'),
+    singleSignOn: z.boolean().describe("Linked to an account at the company's identity provider"),
   })
   .meta({ id: 'User' });
 export type User = z.infer<typeof user>;
@@ -38,7 +40,6 @@ export const signInInput = z
   .object({ email: z.string().min(1).max(200), password: z.string().min(1).max(200) })
   .meta({ id: 'SignIn' });
 
-export const sessionBody = z.object({ user, expiresAt: timestamp }).meta({ id: 'Session' });
 
 export const apiTokenInput = z
   .object({
@@ -85,5 +86,5 @@ export const auditQuery = z.object({
   entityId: z.string().max(100).optional(),
   actorId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().positive().optional().describe('Page backwards: events older than this ID'),
+  before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe('Page backwards: events older than this ID'),
 });

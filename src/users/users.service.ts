@@ -1,12 +1,13 @@
 import { transaction } from '../db/transaction.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
+import { type Kysely, sql } from 'kysely';
+import type { DbNotifier } from '../db/notifier.js';
+import type { DB, Executor } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Actor, Ctx } from './actor.js';
 import { recordAudit } from './audit.service.js';
-import type { Role } from './users.tables.js';
+import type { Role, SessionMethod } from './users.tables.js';
 import type { User } from './users.schemas.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -17,13 +18,38 @@ export const hashPassword = (password: string) => argon2Hash(password);
 // Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
 const decoyHash = hashPassword('decoy password that never matches');
 
-const userColumns = ['id', 'email', 'name', 'role', 'disabled', 'createdAt'] as const;
+const userColumns = [
+  'id',
+  'email',
+  'name',
+  'role',
+  'disabled',
+  'createdAt',
+  sql<boolean>`totp_enabled_at is not null`.as('twoFactor'),
+  sql<boolean>`oidc_subject is not null`.as('singleSignOn'),
+] as const;
 
-/** An actor found by token, cached briefly: the progress view polls every 0.2 s (R7.2). */
+/** The one form of an e-mail address for look-ups and sign-in limits: "  Agent@X.io " is agent@x.io. */
+export const normalizeEmail = (email: string) => email.normalize('NFKC').trim().toLowerCase();
+
+/** Tells every process that cached sign-ins may have ended (a user disabled, a token revoked). */
+const AUTH_CHANNEL = 'switchboard_auth';
+
+/** An actor found by session or token, cached briefly: the progress view polls every 0.2 s (R7.2). */
 interface CachedActor {
   actor: Actor | null;
   until: number;
 }
+
+export interface OpenedSession {
+  token: string;
+  user: User;
+  expiresAt: string;
+  enrolmentRequired: boolean;
+}
+
+export const invalidCredentials = () =>
+  new AppError('INVALID_CREDENTIALS', 'The e-mail address or the password is wrong, or the account is disabled.', 'Check both and try again; an administrator can reset a password.');
 
 export class UsersService {
   private readonly cache = new Map<string, CachedActor>();
@@ -31,38 +57,58 @@ export class UsersService {
 
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly notifier: DbNotifier,
     private readonly options: { sessionTtlHours: number },
   ) {}
 
-  async signIn(email: string, password: string, requestId?: string): Promise<{ token: string; user: User; expiresAt: string }> {
+  /**
+   * Listens for sign-ins ended by another process. Until the listener is there, and whenever it
+   * is lost, nothing is cached: a revoked token is refused at once by every process.
+   */
+  async start(): Promise<void> {
+    await this.notifier.on(AUTH_CHANNEL, () => this.cache.clear());
+    this.notifier.onLost(() => this.cache.clear());
+  }
+
+  /**
+   * The staff account an e-mail and password belong to, or INVALID_CREDENTIALS, whichever part
+   * was wrong: an unknown e-mail costs as long as a wrong password.
+   */
+  async verifyPassword(email: string, password: string): Promise<{ user: User; totpEnabled: boolean }> {
     const row = await this.db
       .selectFrom('users')
-      .selectAll()
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+      .select([...userColumns, 'passwordHash'])
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', normalizeEmail(email)))
       .executeTakeFirst();
     const ok = await argon2Verify(row?.passwordHash ?? (await decoyHash), password);
-    if (!row || !ok || row.disabled) {
-      throw new AppError(
-        'INVALID_CREDENTIALS',
-        'The e-mail address or the password is wrong, or the account is disabled.',
-        'Check both and try again; an administrator can reset a password.',
-      );
-    }
+    if (!row || !row.passwordHash || !ok || row.disabled) throw invalidCredentials();
+    return { user: pickUser(row), totpEnabled: row.twoFactor };
+  }
+
+  /** Opens a session for a staff member who proved who they are; `enrolmentOnly` sessions may only enrol a second factor. */
+  async openSession(user: User, how: { method: SessionMethod; enrolmentOnly: boolean; requestId?: string | undefined }): Promise<OpenedSession> {
     const token = newSecret('sbs');
     const expiresAt = new Date(Date.now() + this.options.sessionTtlHours * 3_600_000).toISOString();
-    const user = pickUser(row);
     await transaction(this.db, async (trx) => {
-      await trx.insertInto('sessions').values({ tokenHash: sha256(token), userId: row.id, expiresAt }).execute();
-      await trx.deleteFrom('sessions').where('userId', '=', row.id).where('expiresAt', '<', new Date().toISOString()).execute();
-      await recordAudit(trx, { actor: toActor(user), requestId }, { action: 'session.create', entityType: 'user', entityId: row.id });
+      await trx.insertInto('sessions').values({ tokenHash: sha256(token), userId: user.id, expiresAt, method: how.method, enrolmentOnly: how.enrolmentOnly }).execute();
+      await trx.deleteFrom('sessions').where('userId', '=', user.id).where('expiresAt', '<', new Date().toISOString()).execute();
+      await recordAudit(trx, { actor: toActor(user), requestId: how.requestId }, { action: 'session.create', entityType: 'user', entityId: user.id, after: { method: how.method, enrolmentOnly: how.enrolmentOnly } });
     });
-    return { token, user, expiresAt };
+    return { token, user, expiresAt, enrolmentRequired: how.enrolmentOnly };
+  }
+
+  /** Lifts a session's enrolment-only restriction once its second factor is set up. */
+  async completeEnrolment(trx: Executor, sessionToken: string): Promise<void> {
+    await trx.updateTable('sessions').set({ enrolmentOnly: false, method: 'password+totp' }).where('tokenHash', '=', sha256(sessionToken)).where('enrolmentOnly', '=', true).execute();
+    await this.endedSignIns(trx);
   }
 
   async signOut(token: string): Promise<void> {
-    const tokenHash = sha256(token);
-    this.cache.delete(`s:${tokenHash}`);
-    await this.db.deleteFrom('sessions').where('tokenHash', '=', tokenHash).execute();
+    await transaction(this.db, async (trx) => {
+      await trx.deleteFrom('sessions').where('tokenHash', '=', sha256(token)).execute();
+      await this.endedSignIns(trx);
+    });
+    this.cache.clear();
   }
 
   /** The staff member a session cookie belongs to, or null when it is unknown or expired. */
@@ -72,11 +118,11 @@ export class UsersService {
       const row = await this.db
         .selectFrom('sessions')
         .innerJoin('users', 'users.id', 'sessions.userId')
-        .select(['users.id', 'users.email', 'users.role', 'users.disabled', 'sessions.expiresAt'])
+        .select(['users.id', 'users.email', 'users.role', 'users.disabled', 'sessions.expiresAt', 'sessions.enrolmentOnly'])
         .where('sessions.tokenHash', '=', tokenHash)
         .executeTakeFirst();
       if (!row || row.disabled || Date.parse(row.expiresAt) <= Date.now()) return null;
-      return { id: row.id, label: row.email, role: row.role };
+      return { id: row.id, label: row.email, role: row.role, ...(row.enrolmentOnly && { enrolmentOnly: true }) };
     });
   }
 
@@ -101,18 +147,23 @@ export class UsersService {
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.actor;
     const actor = await load();
+    // Without the listener, another process's revocation could go unheard: trust nothing.
+    if (!this.notifier.connected) return actor;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { actor, until: now + UsersService.cacheMs });
     return actor;
   }
 
-  /** Forget cached actors, so a revoked token or disabled user stops working at once. */
-  private invalidate(): void {
-    this.cache.clear();
+  /**
+   * Call in the transaction that ends or narrows sign-ins (a user disabled, a password or role
+   * changed, a token revoked, a sign-out): at its commit every other process forgets what it cached.
+   */
+  async endedSignIns(trx: Executor): Promise<void> {
+    await this.notifier.notify(trx, AUTH_CHANNEL, 'changed');
   }
 
-  async get(id: string): Promise<User> {
-    const row = await this.db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
+  async get(id: string, db: Executor = this.db): Promise<User> {
+    const row = await db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('User', id);
     return row;
   }
@@ -161,6 +212,7 @@ export class UsersService {
         .returning(userColumns)
         .executeTakeFirstOrThrow();
       if (patch.disabled || passwordHash) await trx.deleteFrom('sessions').where('userId', '=', id).execute();
+      await this.endedSignIns(trx);
       await recordAudit(trx, ctx, {
         action: 'user.update',
         entityType: 'user',
@@ -170,7 +222,7 @@ export class UsersService {
       });
       return after;
     });
-    this.invalidate();
+    this.cache.clear();
     return updated;
   }
 
@@ -210,13 +262,14 @@ export class UsersService {
       if (row.revokedAt) return;
       await trx.updateTable('apiTokens').set({ revokedAt: new Date().toISOString() }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'api_token.revoke', entityType: 'api_token', entityId: id });
+      await this.endedSignIns(trx);
     });
-    this.invalidate();
+    this.cache.clear();
   }
 }
 
-function pickUser(row: User & Record<string, unknown>): User {
-  return { id: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled, createdAt: row.createdAt };
+export function pickUser(row: User & Record<string, unknown>): User {
+  return { id: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled, createdAt: row.createdAt, twoFactor: row.twoFactor, singleSignOn: row.singleSignOn };
 }
 
 export const toActor = (u: Pick<User, 'id' | 'email' | 'role'>): Actor => ({ id: u.id, label: u.email, role: u.role });

@@ -8,17 +8,64 @@ export interface UsersTable {
   email: string;
   name: string;
   role: Role;
-  passwordHash: string;
+  /** Null for a staff member who signs in only through single sign-on. */
+  passwordHash: string | null;
   disabled: Generated<boolean>;
   createdAt: Generated<string>;
   updatedAt: Generated<string>;
+  totpSecret: Generated<string | null>;
+  totpPendingSecret: Generated<string | null>;
+  totpEnabledAt: Generated<string | null>;
+  totpLastStep: Generated<number | null>;
+  oidcIssuer: Generated<string | null>;
+  oidcSubject: Generated<string | null>;
 }
+
+export type SessionMethod = 'password' | 'password+totp' | 'password+recovery' | 'oidc';
 
 export interface SessionsTable {
   tokenHash: string;
   userId: string;
   createdAt: Generated<string>;
   expiresAt: string;
+  method: Generated<SessionMethod>;
+  /** The role requires a second factor and the staff member has none yet: the session may only enrol one. */
+  enrolmentOnly: Generated<boolean>;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  userId: string;
+  codeHash: string;
+  usedAt: string | null;
+}
+
+export interface SignInChallengesTable {
+  tokenHash: string;
+  userId: string;
+  expiresAt: string;
+  attempts: Generated<number>;
+}
+
+export interface OidcLoginsTable {
+  stateHash: string;
+  codeVerifier: string;
+  nonce: string;
+  returnTo: string;
+  expiresAt: string;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  windowStartedAt: string;
+  hits: number;
+}
+
+export interface SecuritySettingsTable {
+  id: Generated<number>;
+  mfaRequiredRoles: Generated<Role[]>;
+  sealingKey: string | null;
+  updatedAt: Generated<string>;
 }
 
 export interface ApiTokensTable {
@@ -51,4 +98,9 @@ export interface UsersTables {
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
   auditEvents: AuditEventsTable;
+  recoveryCodes: RecoveryCodesTable;
+  signInChallenges: SignInChallengesTable;
+  oidcLogins: OidcLoginsTable;
+  rateLimits: RateLimitsTable;
+  securitySettings: SecuritySettingsTable;
 }

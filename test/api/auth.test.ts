@@ -8,24 +8,6 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('sign-in, roles and tokens', () => {
-  it('answers 401 without sign-in on every API route but sign-in and health', async () => {
-    const routes = t.app.http.apiRoutes;
-    expect(routes).toContain('GET /api/products');
-    const open = new Set(['POST /api/session', 'GET /api/health']);
-    let checked = 0;
-    for (const route of routes) {
-      if (open.has(route)) continue;
-      const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
-      const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'id' ? '100' : name === 'holder' ? 'holder-0001' : name === 'system' ? 'ocs' : '1'));
-      const res = await t.anonymous.request(method, url, method === 'GET' || method === 'DELETE' ? undefined : {});
-      expect(res.statusCode, route).toBe(401);
-      expect(body(res).error.code, route).toBe('UNAUTHENTICATED');
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(40);
-    expect((await t.anonymous.get('/api/health')).statusCode).toBe(200);
-  });
-
   it('answers 403 to a viewer who writes, and lets the viewer read', async () => {
     const viewer = await t.as('viewer');
     expect((await viewer.get('/api/products')).statusCode).toBe(200);

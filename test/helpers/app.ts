@@ -47,9 +47,13 @@ function client(app: SwitchboardApp, baseHeaders: Record<string, string>): Clien
   };
 }
 
-/** A Switchboard on a database of its own (copied from the demo template), for one test file. */
-export async function startTestApp(options: Partial<AppOptions> & { env?: Record<string, string> } = {}): Promise<TestApp> {
-  const db = await freshDatabase();
+/**
+ * A Switchboard on a database of its own (copied from the demo template), for one test file; or,
+ * given `database`, a second process's view of another app's database (PostgreSQL).
+ */
+export async function startTestApp(options: Partial<AppOptions> & { env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestApp> {
+  const shared = options.database;
+  const db = shared ?? (await freshDatabase());
   const config = loadConfig({
     ...process.env,
     DATA_DIR: db.dataDir,
@@ -57,7 +61,7 @@ export async function startTestApp(options: Partial<AppOptions> & { env?: Record
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const { env: _env, ...rest } = options;
+  const { env: _env, database: _database, ...rest } = options;
   const app = await createApp({ config, logger: createLogger(config.logLevel, false), ...rest });
   const sessions = new Map<Who, Client>();
   return {
@@ -77,7 +81,7 @@ export async function startTestApp(options: Partial<AppOptions> & { env?: Record
     },
     async close() {
       await app.close();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

@@ -10,6 +10,12 @@
 export const serverErrorsFr = {
   // The API's own codes (src/shared/errors.ts).
   VALIDATION_FAILED: { message: "Une valeur saisie n'est pas valide.", hint: 'Corrigez le champ indiqué, puis réessayez.' },
+  BAD_REQUEST: { message: 'La demande est mal formée.', hint: 'Rechargez la page, puis réessayez.' },
+  URI_TOO_LONG: { message: "Une partie de l'adresse est trop longue.", hint: "Vérifiez l'identifiant dans l'adresse." },
+  CROSS_SITE_REQUEST: { message: 'Cette modification venait d’un autre site : elle est refusée.', hint: 'Faites vos modifications depuis la console Switchboard elle-même.' },
+  INVALID_CODE: { message: 'Le code est faux, ou a déjà servi.', hint: "Saisissez les six chiffres qu'affiche votre application d'authentification, ou un code de secours." },
+  MFA_ENROLMENT_REQUIRED: { message: 'Votre rôle impose la connexion en deux étapes.', hint: "Configurez-la d'abord : suivez les étapes affichées." },
+  PASSWORD_SIGN_IN_OFF: { message: 'La connexion par mot de passe est désactivée ici.', hint: "Connectez-vous avec l'authentification unique de votre entreprise." },
   UNAUTHENTICATED: { message: "Vous n'êtes pas connecté, ou votre session a expiré.", hint: 'Reconnectez-vous.' },
   INVALID_CREDENTIALS: { message: 'Adresse e-mail ou mot de passe incorrect.', hint: 'Vérifiez-les, puis réessayez.' },
   FORBIDDEN: { message: 'Votre rôle ne permet pas cette action.', hint: 'Demandez-la à un agent ou à un administrateur.' },
