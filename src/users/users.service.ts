@@ -108,7 +108,6 @@ export class UsersService {
       await trx.deleteFrom('sessions').where('tokenHash', '=', sha256(token)).execute();
       await this.endedSignIns(trx);
     });
-    this.cache.clear();
   }
 
   /** The staff member a session cookie belongs to, or null when it is unknown or expired. */
@@ -155,10 +154,14 @@ export class UsersService {
   }
 
   /**
-   * Call in the transaction that ends or narrows sign-ins (a user disabled, a password or role
-   * changed, a token revoked, a sign-out): at its commit every other process forgets what it cached.
+   * Call in the transaction that ends or changes sign-ins (a user disabled, a password or role
+   * changed, a token revoked, a sign-out, a second factor set up): this process forgets what it
+   * cached now, every other one when the transaction commits (NOTIFY). A read racing the commit
+   * re-caches nothing stale for long: on PostgreSQL the notification clears again after the
+   * commit; the embedded database has one connection, so no read runs inside the transaction.
    */
   async endedSignIns(trx: Executor): Promise<void> {
+    this.cache.clear();
     await this.notifier.notify(trx, AUTH_CHANNEL, 'changed');
   }
 
@@ -222,7 +225,6 @@ export class UsersService {
       });
       return after;
     });
-    this.cache.clear();
     return updated;
   }
 
@@ -264,7 +266,6 @@ export class UsersService {
       await recordAudit(trx, ctx, { action: 'api_token.revoke', entityType: 'api_token', entityId: id });
       await this.endedSignIns(trx);
     });
-    this.cache.clear();
   }
 }
 
