@@ -105,7 +105,9 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
   registerEdgeChecks(app, { publicOrigin: opts.publicOrigin });
 
   await publicScope(app, async (scope) => {
-    await scope.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+    // Without the top bar, whose logo is an inline <style> the Content-Security-Policy refuses; the
+    // validator badge would call validator.swagger.io.
+    await scope.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null, layout: 'BaseLayout' } });
   });
 
   // The staff console: its files, and index.html for any other page the browser asks for. The page

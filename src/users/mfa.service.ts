@@ -45,6 +45,18 @@ export interface SecondFactor {
   recoveryCode?: string | undefined;
 }
 
+/**
+ * A wrong code from a signed-in staff member (setting up, turning off, new recovery codes) is a
+ * field to correct (400), not a failed sign-in (401, which would end the console's session).
+ */
+const wrongField = (factor: SecondFactor) => (e: unknown): never => {
+  if (e instanceof AppError && e.code === 'INVALID_CODE') {
+    const field = factor.recoveryCode ? 'recoveryCode' : 'code';
+    throw new AppError('VALIDATION_FAILED', `${field}: ${e.message}`, e.hint, { fields: [{ field: `body.${field}`, message: 'wrong or already used' }] });
+  }
+  throw e;
+};
+
 const wrongCode = (left?: number) =>
   new AppError(
     'INVALID_CODE',
@@ -119,9 +131,8 @@ export class MfaService {
       if (row.totpEnabledAt) throw new AppError('CONFLICT', 'Two-factor sign-in is already set up for your account.');
       if (!row.totpPendingSecret) throw new AppError('CONFLICT', 'There is no enrolment under way.', 'Start again: set up two-factor sign-in, scan the new QR code, then type its code.');
       const secret = this.box.open(row.totpPendingSecret);
-      if (!/^\d{6}$/.test(code)) throw wrongCode();
-      const result = await verify({ secret, token: code, epochTolerance: TOLERANCE_SECONDS });
-      if (!result.valid) throw wrongCode();
+      const result = /^\d{6}$/.test(code) ? await verify({ secret, token: code, epochTolerance: TOLERANCE_SECONDS }) : null;
+      if (!result?.valid) return wrongField({ code })(wrongCode());
       const now = new Date().toISOString();
       await trx.updateTable('users').set({ totpSecret: row.totpPendingSecret, totpPendingSecret: null, totpEnabledAt: now, totpLastStep: timeStepOf(result), updatedAt: now }).where('id', '=', userId).execute();
       const recoveryCodes = await this.replaceRecoveryCodes(trx, userId);
@@ -140,7 +151,7 @@ export class MfaService {
       throw new AppError('CONFLICT', `Your role (${user.role}) must sign in with a second factor.`, 'To move it to another phone, ask an administrator to reset it, then set it up again.');
     }
     await transaction(this.db, async (trx) => {
-      await this.check(trx, userId, factor);
+      await this.check(trx, userId, factor).catch(wrongField(factor));
       await trx.updateTable('users').set({ totpSecret: null, totpPendingSecret: null, totpEnabledAt: null, totpLastStep: null }).where('id', '=', userId).execute();
       await trx.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
       await recordAudit(trx, ctx, { action: 'user.mfa_disable', entityType: 'user', entityId: userId });
@@ -151,7 +162,7 @@ export class MfaService {
   async regenerateRecoveryCodes(ctx: Ctx, factor: SecondFactor): Promise<{ recoveryCodes: string[] }> {
     const userId = ctx.actor.id!;
     return transaction(this.db, async (trx) => {
-      await this.check(trx, userId, factor);
+      await this.check(trx, userId, factor).catch(wrongField(factor));
       const recoveryCodes = await this.replaceRecoveryCodes(trx, userId);
       await recordAudit(trx, ctx, { action: 'user.mfa_recovery_codes', entityType: 'user', entityId: userId, after: { recoveryCodes: RECOVERY_CODES } });
       return { recoveryCodes };

@@ -3,48 +3,14 @@ import { z } from 'zod';
 import { admins, anyStaff, ctxOf, SESSION_COOKIE } from '../http/auth.js';
 import { errors, type ZodApp } from '../http/types.js';
 import { AppError } from '../shared/errors.js';
-import { okBody, timestamp } from '../shared/schemas.js';
+import { okBody } from '../shared/schemas.js';
 import type { MfaService } from './mfa.service.js';
 import { SsoError } from './oidc.service.js';
 import type { SignInService } from './sign-in.service.js';
 import type { OpenedSession, UsersService } from './users.service.js';
-import { role, signInInput, user } from './users.schemas.js';
+import { factorInput, me, mfaStatus, providers, recoveryCodes, role, secondFactorNeeded, securitySettings, signedIn, signInInput, totpCode, totpEnrolment, user } from './users.schemas.js';
 
 const OIDC_COOKIE = 'sb_oidc';
-
-const signedIn = z
-  .object({
-    step: z.literal('signed_in'),
-    user,
-    expiresAt: timestamp,
-    enrolmentRequired: z.boolean().describe('The role requires two-factor sign-in and it is not set up: this session may only set it up'),
-  })
-  .meta({ id: 'Session' });
-const secondFactorNeeded = z
-  .object({
-    step: z.literal('second_factor'),
-    challenge: z.string().describe('Send it back with the code to POST /api/session/second-factor'),
-    expiresAt: timestamp,
-  })
-  .meta({ id: 'SecondFactorNeeded' });
-const me = user.extend({ enrolmentRequired: z.boolean() }).meta({ id: 'Me' });
-const code = z.string().trim().max(20).describe('The six digits the authenticator app shows');
-const recoveryCode = z.string().trim().max(40).describe('One of the recovery codes given at enrolment (each works once)');
-const factorInput = z
-  .object({ code: code.optional(), recoveryCode: recoveryCode.optional() })
-  .refine((f) => Boolean(f.code) !== Boolean(f.recoveryCode), { message: 'give either code or recoveryCode', path: ['code'] });
-const mfaStatus = z
-  .object({ enabled: z.boolean(), enabledAt: timestamp.nullable(), recoveryCodesLeft: z.number().int(), required: z.boolean() })
-  .meta({ id: 'TwoFactorStatus' });
-const recoveryCodes = z.object({ recoveryCodes: z.array(z.string()).describe('Shown once: keep them somewhere safe') }).meta({ id: 'RecoveryCodes' });
-const securitySettings = z
-  .object({
-    mfaRequiredRoles: z.array(role).describe('Roles that must sign in with a second factor'),
-    passwordSignIn: z.boolean().describe('Staff may sign in with a password (PASSWORD_SIGN_IN)'),
-    singleSignOn: z.object({ name: z.string(), issuer: z.string() }).nullable(),
-    secretKeySet: z.boolean().describe('SECRET_KEY is set: two-factor secrets are sealed with a key kept outside the database'),
-  })
-  .meta({ id: 'SecuritySettings' });
 
 /** Only a path of the console: never another site (an open redirect). */
 const safeReturnTo = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(v) && v.length <= 500 ? v : '/');
@@ -69,7 +35,7 @@ export function sessionRoutes(
     schema: {
       tags,
       summary: 'How staff may sign in here: with a password, with single sign-on',
-      response: { 200: z.object({ password: z.boolean(), singleSignOn: z.object({ name: z.string(), start: z.string() }).nullable() }) },
+      response: { 200: providers },
     },
     handler: async () => ({
       password: d.signIn.options.passwords,
@@ -139,7 +105,7 @@ export function sessionRoutes(
     schema: {
       tags,
       summary: 'Set up two-factor sign-in: a secret for the authenticator app, as a QR code and as text',
-      response: { 200: z.object({ secret: z.string(), uri: z.string(), qrCode: z.string().describe('An image (data: URL) of the QR code of `uri`') }), ...errors },
+      response: { 200: totpEnrolment, ...errors },
     },
     handler: async (req, reply) => {
       reply.header('cache-control', 'no-store');
@@ -149,7 +115,7 @@ export function sessionRoutes(
 
   app.post('/api/session/mfa/totp/confirm', {
     config: { auth: anyStaff, duringEnrolment: true },
-    schema: { tags, summary: 'Finish the set-up with a code from the app: gives the ten recovery codes, once', body: z.object({ code }), response: { 200: recoveryCodes, ...errors } },
+    schema: { tags, summary: 'Finish the set-up with a code from the app: gives the ten recovery codes, once', body: z.object({ code: totpCode }), response: { 200: recoveryCodes, ...errors } },
     handler: async (req, reply) => {
       reply.header('cache-control', 'no-store');
       return d.mfa.confirmEnrolment(ctxOf(req), req.body.code, req.cookies[SESSION_COOKIE]);

@@ -88,3 +88,60 @@ export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe('Page backwards: events older than this ID'),
 });
+
+// --- signing in (src/users/session.routes.ts) ---------------------------------------------------
+
+export const providers = z
+  .object({ password: z.boolean(), singleSignOn: z.object({ name: z.string(), start: z.string() }).nullable() })
+  .meta({ id: 'SignInProviders' });
+export type Providers = z.infer<typeof providers>;
+
+export const signedIn = z
+  .object({
+    step: z.literal('signed_in'),
+    user,
+    expiresAt: timestamp,
+    enrolmentRequired: z.boolean().describe('The role requires two-factor sign-in and it is not set up: this session may only set it up'),
+  })
+  .meta({ id: 'Session' });
+export type SignedIn = z.infer<typeof signedIn>;
+
+export const secondFactorNeeded = z
+  .object({
+    step: z.literal('second_factor'),
+    challenge: z.string().describe('Send it back with the code to POST /api/session/second-factor'),
+    expiresAt: timestamp,
+  })
+  .meta({ id: 'SecondFactorNeeded' });
+export type SecondFactorNeeded = z.infer<typeof secondFactorNeeded>;
+
+export const me = user.extend({ enrolmentRequired: z.boolean() }).meta({ id: 'Me' });
+export type Me = z.infer<typeof me>;
+
+export const totpCode = z.string().trim().max(20).describe('The six digits the authenticator app shows');
+const recoveryCode = z.string().trim().max(40).describe('One of the recovery codes given at enrolment (each works once)');
+export const factorInput = z
+  .object({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .refine((f) => Boolean(f.code) !== Boolean(f.recoveryCode), { message: 'give either code or recoveryCode', path: ['code'] });
+
+export const mfaStatus = z
+  .object({ enabled: z.boolean(), enabledAt: timestamp.nullable(), recoveryCodesLeft: z.number().int(), required: z.boolean() })
+  .meta({ id: 'TwoFactorStatus' });
+export type TwoFactorStatus = z.infer<typeof mfaStatus>;
+
+export const totpEnrolment = z
+  .object({ secret: z.string().describe('Base32, to type into the app by hand'), uri: z.string().describe('otpauth://'), qrCode: z.string().describe('An image (data: URL) of the QR code of `uri`') })
+  .meta({ id: 'TotpEnrolment' });
+export type TotpEnrolment = z.infer<typeof totpEnrolment>;
+
+export const recoveryCodes = z.object({ recoveryCodes: z.array(z.string()).describe('Shown once: keep them somewhere safe') }).meta({ id: 'RecoveryCodes' });
+
+export const securitySettings = z
+  .object({
+    mfaRequiredRoles: z.array(role).describe('Roles that must sign in with a second factor'),
+    passwordSignIn: z.boolean().describe('Staff may sign in with a password (PASSWORD_SIGN_IN)'),
+    singleSignOn: z.object({ name: z.string(), issuer: z.string() }).nullable(),
+    secretKeySet: z.boolean().describe('SECRET_KEY is set: two-factor secrets are sealed with a key kept outside the database'),
+  })
+  .meta({ id: 'SecuritySettings' });
+export type SecuritySettings = z.infer<typeof securitySettings>;

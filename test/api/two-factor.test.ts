@@ -53,7 +53,10 @@ describe('two-factor sign-in (TOTP)', () => {
 
     // A wrong first code does not turn it on.
     const begin = body(await post('/api/session/mfa/totp', {}, cookie));
-    expect((await post('/api/session/mfa/totp/confirm', { code: '000000' }, cookie)).statusCode).toBe(401);
+    // A wrong code from someone signed in is a field to correct, not a failed sign-in.
+    const wrongFirst = await post('/api/session/mfa/totp/confirm', { code: '000000' }, cookie);
+    expect(wrongFirst.statusCode).toBe(400);
+    expect(body(wrongFirst).error.details.fields[0].field).toBe('body.code');
     expect(body(await get('/api/session/mfa', cookie))).toMatchObject({ enabled: false });
     const confirmed = await post('/api/session/mfa/totp/confirm', { code: await codeAt(begin.secret, 0) }, cookie);
     expect(confirmed.statusCode).toBe(200);
@@ -150,7 +153,7 @@ describe('two-factor sign-in (TOTP)', () => {
     const admin = await t.as('admin');
     const token = body(await admin.post('/api/tokens', { name: 'machine', userId: staff.id })).token;
     expect((await t.app.http.inject({ method: 'GET', url: '/api/products', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
-    expect((await post('/api/session/mfa/totp/disable', { code: '000000' }, cookie)).statusCode).toBe(401);
+    expect((await post('/api/session/mfa/totp/disable', { code: '000000' }, cookie)).statusCode).toBe(400);
     expect((await post('/api/session/mfa/totp/disable', { code: await codeAt(secret, 1) }, cookie)).statusCode).toBe(200);
     expect(body(await post('/api/session', { email: 'totp.three@switchboard.local', password: 'a-good-password-1' })).step).toBe('signed_in');
   });

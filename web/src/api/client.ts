@@ -26,6 +26,9 @@ export function upload<T>(path: string, file: Blob, headers: Record<string, stri
   return send<T>(path, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'text/csv', ...headers }, body: file });
 }
 
+/** The sign-in steps answer 401 for a wrong password or code: nobody was signed in to sign out. */
+const signingIn = /\/api\/session(\/second-factor)?$/;
+
 async function send<T>(path: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
@@ -37,7 +40,10 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
     const e = (data as { error?: { code: string; message: string; hint?: string; details?: Record<string, unknown> } } | undefined)?.error;
-    if (res.status === 401 && !path.endsWith('/api/session')) window.dispatchEvent(new Event('switchboard:signed-out'));
+    // A 401 means the session ended, except while signing in (a wrong password, a wrong code).
+    if (res.status === 401 && !signingIn.test(path)) window.dispatchEvent(new Event('switchboard:signed-out'));
+    // The role requires two-factor sign-in and it is not set up: the console shows the set-up.
+    if (res.status === 403 && e?.code === 'MFA_ENROLMENT_REQUIRED') window.dispatchEvent(new Event('switchboard:enrolment-required'));
     throw new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`, e?.hint, e?.details);
   }
   return data as T;
@@ -45,6 +51,7 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
 
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}, headers?: Record<string, string>) => api<T>('POST', path, body, headers);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const del = <T>(path: string) => api<T>('DELETE', path);
 

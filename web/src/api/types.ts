@@ -7,6 +7,6 @@ export type { Customer, CustomerDetail, Contact, Site, PaymentMethod, SearchHit 
 export type { Item, Template, AvailableInventory, ItemStatus } from '../../../src/inventory/inventory.schemas';
 export type { Service, ServiceAddon, ServiceBalance, Ticket, ServiceStatus } from '../../../src/services/services.schemas';
 export type { Progress, PreflightResult, Check, ProvisionLogs, ProvisionSummary, AssignmentInput, TaskStatus, ProvisionStatus } from '../../../src/provisioning/provisioning.schemas';
-export type { User } from '../../../src/users/users.schemas';
+export type { User, Me, Providers, SignedIn, SecondFactorNeeded, TwoFactorStatus, TotpEnrolment, SecuritySettings } from '../../../src/users/users.schemas';
 export type { ChargeBody as Charge, PaymentBody as Payment, BillingBody } from '../../../src/billing/billing.schemas';
 export type { Batch, BatchRow, DryRunReport, RowError } from '../../../src/bulk/bulk.schemas';

@@ -1,4 +1,4 @@
-import { NavLink, Outlet, useMatch } from 'react-router';
+import { Link, NavLink, Outlet, useMatch } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useSignOut } from '../api/session';
 import type { User } from '../api/types';
@@ -30,6 +30,7 @@ export function Layout({ user }: { user: User }) {
           <NavLink to="/bulk/new" className={({ isActive }) => (isActive || inBulk ? 'active' : undefined)}>
             {t('app.nav.bulk')}
           </NavLink>
+          {user.role === 'admin' && <NavLink to="/staff">{t('app.nav.staff')}</NavLink>}
         </nav>
         <span className="spacer" />
         <label className="lang">
@@ -42,9 +43,10 @@ export function Layout({ user }: { user: User }) {
             ))}
           </select>
         </label>
-        <span className="who muted small" title={t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}>
+        {/* Who is signed in, which opens their account (two-factor sign-in). */}
+        <Link to="/account" className="who small" title={`${t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}${t('app.colon')} ${t('app.account')}`}>
           {t('app.signedInAs', { name: user.name, role: t(`app.roles.${user.role}`) })}
-        </span>
+        </Link>
         <button type="button" className="btn btn-ghost" onClick={() => signOut.mutate()}>
           {t('app.signOut')}
         </button>
