@@ -3,6 +3,7 @@ import type { CustomersService } from '../customers/customers.service.js';
 import type { SharedTestClock } from '../db/test-clock.js';
 import { admins, agents, anyStaff, ctxOf } from '../http/auth.js';
 import { errors, type ZodApp } from '../http/types.js';
+import { AppError } from '../shared/errors.js';
 import { idParams, queryBoolean } from '../shared/schemas.js';
 import { billingBody, charge } from './billing.schemas.js';
 import type { BillingService } from './billing.service.js';
@@ -49,6 +50,12 @@ export function billingRoutes(app: ZodApp, d: { billing: BillingService; runner:
   if (d.clock) {
     const clock = d.clock;
     const clockBody = z.object({ now: z.string(), offsetMs: z.number() });
+    // Far enough for any test (a contract of ten years, renewals decades on), short of the year
+    // 10000, which neither PostgreSQL nor an ISO 8601 text without a sign can hold.
+    const earliest = Date.parse('2000-01-01T00:00:00Z');
+    const latest = Date.parse('3000-01-01T00:00:00Z');
+    const century = 100 * 365 * 86_400_000;
+    const inRange = (ms: number) => ms >= earliest && ms < latest;
     app.get('/api/test-clock', {
       config: { auth: admins },
       schema: { tags: ['test clock'], summary: 'The test clock (TEST_CLOCK=on only)', response: { 200: clockBody, ...errors } },
@@ -59,11 +66,19 @@ export function billingRoutes(app: ZodApp, d: { billing: BillingService; runner:
       schema: {
         tags: ['test clock'],
         summary: 'Move the test clock, for every process (TEST_CLOCK=on only)',
-        body: z.object({ now: z.iso.datetime().optional(), advanceMs: z.number().int().optional() }).refine((b) => b.now || b.advanceMs !== undefined, 'give now or advanceMs'),
+        body: z
+          .object({
+            now: z.iso.datetime().refine((s) => inRange(Date.parse(s)), 'must be in the years 2000 to 2999').optional(),
+            advanceMs: z.number().int().min(-century).max(century).optional().describe('At most a century either way'),
+          })
+          .refine((b) => b.now || b.advanceMs !== undefined, 'give now or advanceMs'),
         response: { 200: clockBody, ...errors },
       },
       handler: async (req) => {
         const to = req.body.now ? new Date(req.body.now) : new Date(clock.now().getTime() + req.body.advanceMs!);
+        if (!inRange(to.getTime())) {
+          throw new AppError('VALIDATION_FAILED', `body.advanceMs: would move the test clock to ${to.toISOString()}, outside the years 2000 to 2999.`, 'Move it by less, or set it with "now".', { fields: [{ field: 'body.advanceMs', message: 'moves the clock out of range' }] });
+        }
         const now = await clock.set(ctxOf(req), to);
         return { now: now.toISOString(), offsetMs: now.getTime() - Date.now() };
       },

@@ -293,7 +293,7 @@ export class BillingService {
     return transaction(this.db, async (trx) => {
       const c = await this.getCharge(chargeId, trx);
       if (c.status === 'paid') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} is already paid.`, 'Nothing to do.');
-      if (c.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} was voided.`);
+      if (c.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} was voided.`, 'Nothing is owed for it: nothing to try again.');
       await recordAudit(trx, ctx, { action: 'charge.retry', entityType: 'charge', entityId: c.id });
       return c;
     });

@@ -35,8 +35,12 @@ function fileOf(req: FastifyRequest): Readable {
 
 export function bulkRoutes(app: ZodApp, bulk: BulkService): void {
   const tags = ['bulk'];
-  // The file reaches the handler as a stream; the parser reads it as it comes.
-  app.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
+  // The file reaches the handler as a stream; the parser reads it as it comes. Only a route that
+  // takes a file gets one: elsewhere a CSV body is refused, not taken for an empty JSON object.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (req, payload, done) => {
+    if (req.routeOptions.schema?.consumes?.includes('text/csv')) return done(null, payload);
+    done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'This route takes JSON, not a CSV file.', 'Send the body as application/json; CSV files go to POST /api/batches (or /api/batches/dry-run).'), undefined);
+  });
 
   app.post('/api/batches/dry-run', {
     config: { auth: agents },

@@ -123,6 +123,9 @@ export class BatchValidator {
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: Rec; info: { lines: number } }>) {
         rows++;
+        // Text PostgreSQL cannot store, refused as the edge refuses it in JSON (src/http/edge.ts).
+        const nul = Object.keys(record).find((k) => record[k]?.includes('\u0000'));
+        if (nul !== undefined) throw new AppError('VALIDATION_FAILED', `Line ${info.lines}, column ${nul}: holds a NUL character (\\u0000), which cannot be stored.`, 'Remove control characters from the file and send it again.', { field: 'file' });
         if (rows > MAX_ROWS) throw new AppError('VALIDATION_FAILED', `The file has more than ${MAX_ROWS.toLocaleString('en')} rows.`, 'Split it into several files.', { field: 'file' });
         chunk.push({ line: info.lines, rec: record });
         if (chunk.length >= CHUNK) {

@@ -36,10 +36,13 @@ export class CatalogService {
 
   async get(idOrSlug: string | number, db: Executor = this.db): Promise<Product> {
     const key = String(idOrSlug);
+    const missing = () => notFound('Product', key, 'Check the product ID or slug; GET /api/products lists them.');
+    // Digits are an ID (a slug has a letter): past the ID column's range, no product rather than a database error.
+    if (/^[0-9]+$/.test(key) && Number(key) > 2_147_483_647) throw missing();
     const row = /^[0-9]+$/.test(key)
       ? await db.selectFrom('products').selectAll().where('id', '=', Number(key)).executeTakeFirst()
       : await db.selectFrom('products').selectAll().where('slug', '=', key).executeTakeFirst();
-    if (!row) throw notFound('Product', key, 'Check the product ID or slug; GET /api/products lists them.');
+    if (!row) throw missing();
     return row;
   }
 

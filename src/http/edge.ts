@@ -6,6 +6,27 @@ const MAX_DEPTH = 32;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
+ * JSON bodies must be UTF-8: bytes that are not are refused, not silently replaced by U+FFFD
+ * (a template named "\ufffd\ufffd" is no one's wish). Fastify's own parser does the rest (prototype
+ * poisoning checks).
+ */
+export function registerStrictJson(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(new AppError('BAD_REQUEST', 'The body is not valid UTF-8 text.', 'Send JSON encoded as UTF-8.'), undefined);
+      return;
+    }
+    parse(req, text, done);
+  });
+}
+
+/**
  * What every request meets before a route sees it:
  * - a POST whose body is optional may come without one (`curl -X POST .../retry`): no body is `{}`;
  * - text PostgreSQL cannot store (a NUL character) and JSON nested past reason are refused with a
@@ -32,7 +53,8 @@ function checkText(where: string, value: unknown): void {
   while (stack.length) {
     const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) throw unstorable(where, path);
+      if (v.includes('\u0000')) throw unstorable(where, path, 'a NUL character (\\u0000)');
+      if (loneSurrogate.test(v)) throw unstorable(where, path, 'a lone UTF-16 surrogate (half of a character)');
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -40,16 +62,19 @@ function checkText(where: string, value: unknown): void {
       throw new AppError('VALIDATION_FAILED', `${[where, ...path].join('.')}: nested too deeply (more than ${MAX_DEPTH} levels).`, 'Send the flat shape the API documentation gives.', { fields: [{ field: [where, ...path].join('.'), message: 'nested too deeply' }] });
     }
     for (const [k, child] of Object.entries(v)) {
-      if (k.includes('\u0000')) throw unstorable(where, [...path, k.replace(/\u0000/g, '\\0')]);
+      if (k.includes('\u0000') || loneSurrogate.test(k)) throw unstorable(where, [...path, k.replace(/\u0000/g, '\\0').replace(loneSurrogate, '?')], 'a character that cannot be stored in its name');
       stack.push([child, [...path, k]]);
     }
   }
 }
 
-const unstorable = (where: string, path: string[]) => {
+/** Half of a UTF-16 surrogate pair on its own: JSON can carry it, PostgreSQL cannot store it. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const unstorable = (where: string, path: string[], what: string) => {
   const field = [where, ...path].join('.');
-  return new AppError('VALIDATION_FAILED', `${field}: holds a NUL character (\\u0000), which cannot be stored.`, 'Remove control characters from the text and send it again.', {
-    fields: [{ field, message: 'holds a NUL character' }],
+  return new AppError('VALIDATION_FAILED', `${field}: holds ${what}, which cannot be stored.`, 'Remove control characters from the text and send it again.', {
+    fields: [{ field, message: `holds ${what}` }],
   });
 };
 

@@ -10,7 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { publicScope, registerAuth } from './auth.js';
-import { registerEdgeChecks } from './edge.js';
+import { registerEdgeChecks, registerStrictJson } from './edge.js';
 import { errorBody, frameworkErrors, registerErrorHandling } from './errors.js';
 import type { ZodApp } from './types.js';
 import type { UsersService } from '../users/users.service.js';
@@ -71,6 +71,7 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerStrictJson(app);
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {

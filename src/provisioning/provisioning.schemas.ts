@@ -33,7 +33,7 @@ export interface RunVariables {
 export const assignmentInput = z
   .object({
     customerId: intId,
-    product: z.union([z.string().min(1).max(80), z.number().int().positive()]).transform(String).describe('Product ID or slug'),
+    product: z.union([z.string().min(1).max(80), z.number().int().positive().max(2_147_483_647)]).transform(String).describe('Product ID or slug'),
     serviceId: intId.optional().describe('For an add-on: the service that receives it (R9.1)'),
     reservation: z
       .string()
@@ -146,7 +146,11 @@ export const provisionListQuery = z.object({
   customerId: intId.optional(),
   serviceId: intId.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.iso.datetime({ offset: true }).optional().describe('Page backwards: provisions created before this ISO time'),
+  before: z.iso
+    .datetime({ offset: true })
+    .refine((s) => !s.startsWith('0000'), 'there is no year 0000')
+    .optional()
+    .describe('Page backwards: provisions created before this ISO time'),
 });
 
 export const provisionSummary = z

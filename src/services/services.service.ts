@@ -139,7 +139,7 @@ export class ServicesService {
     return transaction(this.db, async (trx) => {
       const before = await this.get(id, trx);
       if (before.status === 'terminated' || before.status === 'cancelled') {
-        throw new AppError('INVALID_TRANSITION', `${before.name} is ${before.status}; its auto-renew cannot change.`);
+        throw new AppError('INVALID_TRANSITION', `${before.name} is ${before.status}; its auto-renew cannot change.`, 'Only a live service renews: assign the product again for a new one.');
       }
       await trx.updateTable('services').set({ autoRenew, updatedAt: isoNow(this.clock) }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'service.auto_renew', entityType: 'service', entityId: id, before: { autoRenew: before.autoRenew }, after: { autoRenew } });

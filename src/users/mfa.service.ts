@@ -128,7 +128,7 @@ export class MfaService {
     const userId = ctx.actor.id!;
     return transaction(this.db, async (trx) => {
       const row = await trx.selectFrom('users').select(['totpPendingSecret', 'totpEnabledAt']).where('id', '=', userId).forUpdate().executeTakeFirstOrThrow();
-      if (row.totpEnabledAt) throw new AppError('CONFLICT', 'Two-factor sign-in is already set up for your account.');
+      if (row.totpEnabledAt) throw new AppError('CONFLICT', 'Two-factor sign-in is already set up for your account.', 'Nothing to do: sign in with a code from now on.');
       if (!row.totpPendingSecret) throw new AppError('CONFLICT', 'There is no enrolment under way.', 'Start again: set up two-factor sign-in, scan the new QR code, then type its code.');
       const secret = this.box.open(row.totpPendingSecret);
       const result = /^\d{6}$/.test(code) ? await verify({ secret, token: code, epochTolerance: TOLERANCE_SECONDS }) : null;
@@ -146,7 +146,7 @@ export class MfaService {
   async disable(ctx: Ctx, factor: SecondFactor): Promise<void> {
     const userId = ctx.actor.id!;
     const user = await this.users.get(userId);
-    if (!user.twoFactor) throw new AppError('CONFLICT', 'Two-factor sign-in is not set up for your account.');
+    if (!user.twoFactor) throw new AppError('CONFLICT', 'Two-factor sign-in is not set up for your account.', 'Nothing to turn off; set it up from your account page if you want it.');
     if (await this.isRequiredFor(user.role)) {
       throw new AppError('CONFLICT', `Your role (${user.role}) must sign in with a second factor.`, 'To move it to another phone, ask an administrator to reset it, then set it up again.');
     }

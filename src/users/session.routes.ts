@@ -163,11 +163,17 @@ export function sessionRoutes(
     schema: {
       tags,
       summary: 'Where the identity provider sends the browser back: opens the session, then back to the console',
-      querystring: z.record(z.string(), z.string().max(4000)),
+      querystring: z.looseObject({
+        code: z.string().max(4000).optional(),
+        state: z.string().max(4000).optional(),
+        iss: z.string().max(4000).optional(),
+        error: z.string().max(4000).optional(),
+        error_description: z.string().max(4000).optional(),
+      }),
       response: { 302: z.null().describe('To the console (with ?signInError=CODE when it failed)') },
     },
     handler: async (req, reply) => {
-      if (!d.signIn.oidc) throw new AppError('NOT_FOUND', 'Single sign-on is not set up here.');
+      if (!d.signIn.oidc) throw new AppError('NOT_FOUND', 'Single sign-on is not set up here.', 'Sign in with your e-mail address and password; an administrator sets OIDC_ISSUER to add single sign-on.');
       reply.clearCookie(OIDC_COOKIE, { path: '/api/session/oidc' });
       const here = new URL(callbackUrl(req));
       here.search = new URL(req.url, 'http://x').search;

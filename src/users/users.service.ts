@@ -232,7 +232,7 @@ export class UsersService {
     const userId = input.userId ?? ctx.actor.id;
     if (!userId) throw new AppError('VALIDATION_FAILED', 'userId: say which staff account the token is for.', undefined, { field: 'userId' });
     if (userId !== ctx.actor.id && ctx.actor.role !== 'admin') {
-      throw new AppError('FORBIDDEN', 'Only an administrator can create a token for another account.');
+      throw new AppError('FORBIDDEN', 'Only an administrator can create a token for another account.', 'Leave out userId to create a token for yourself.');
     }
     await this.get(userId);
     const token = newSecret('sbt');

@@ -406,3 +406,18 @@ async function cookieOf(who: 'agent' | 'admin'): Promise<string | undefined> {
   const c = res.cookies.find((x) => x.name === 'sb_session');
   return c ? `sb_session=${c.value}` : undefined;
 }
+
+describe('1b. text that is not text: lone surrogates and bytes that are not UTF-8', () => {
+  it('refuses half a UTF-16 pair naming the field, and a body that is not UTF-8, storing nothing', async () => {
+    const admin = await t.as('admin');
+    const before = body(await admin.get('/api/inventory/templates')).items.length;
+    const lone = await admin.post('/api/inventory/templates', { name: 'Broken \ud800 template', attributes: [] });
+    expect(lone.statusCode).toBe(400);
+    expect(errorShape(lone).details.fields[0].field).toBe('body.name');
+    const bytes = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe, 0x28]), Buffer.from('","attributes":[]}')]);
+    const notUtf8 = await t.app.http.inject({ method: 'POST', url: '/api/inventory/templates', headers: { cookie: (await cookieOf('admin'))!, 'content-type': 'application/json' }, payload: bytes });
+    expect(notUtf8.statusCode).toBe(400);
+    expect(errorShape(notUtf8).code).toBe('BAD_REQUEST');
+    expect(body(await admin.get('/api/inventory/templates')).items.length).toBe(before);
+  });
+});
