@@ -137,9 +137,11 @@ describe('2. sign-in limits: per normalised e-mail, per client address, across p
   it.runIf(usingPostgres())('holds across processes on PostgreSQL: failures in one process count in another', { timeout: 120_000 }, async () => {
     let other: Proc | undefined;
     try {
+      const admin = await t.as('admin');
+      expect((await admin.post('/api/users', { email: 'limited.two@switchboard.local', name: 'Limited Two', role: 'viewer', password: 'limited-password-2' })).statusCode).toBe(201);
       other = await startProcess('serve', { DATABASE_URL: t.db.databaseUrl!, WORKER_ID: 'security-b', RUN_WORKFLOWS: 'off' });
-      for (let i = 0; i < 20; i++) expect((await signIn('admin@switchboard.local', `wrong-${i}`, '10.0.2.20')).statusCode).toBe(401);
-      const res = await fetch(`${other.base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ' Admin@switchboard.local', password: 'switchboard-admin' }) });
+      for (let i = 0; i < 20; i++) expect((await signIn('limited.two@switchboard.local', `wrong-${i}`, '10.0.2.20')).statusCode).toBe(401);
+      const res = await fetch(`${other.base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ' Limited.Two@switchboard.local', password: 'limited-password-2' }) });
       expect(res.status).toBe(429);
     } finally {
       await other?.kill('SIGKILL');
