@@ -32,7 +32,10 @@ import { Simulators } from './integrations/simulators.js';
 import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
 import { InventoryService } from './inventory/inventory.service.js';
-import { ProvisioningEngine } from './provisioning/engine.js';
+import { batchGate } from './bulk/bulk.service.js';
+import { ProvisioningEngine } from './provisioning/engine/index.js';
+import { RunLedger } from './provisioning/ledger.js';
+import { WorkflowRuntime } from './workflows/dbos-runtime.js';
 import { LifecycleService } from './provisioning/lifecycle.service.js';
 import { loadPlaybooks, productProblems } from './provisioning/playbooks/playbooks.js';
 import { ProgressHub } from './provisioning/progress-hub.js';
@@ -94,6 +97,8 @@ export interface SwitchboardApp {
   engine: ProvisioningEngine;
   http: ZodApp;
   demoLoaded: boolean;
+  /** SIGTERM: stop taking work and let the runs under way end (up to `graceMs`). */
+  drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,27 +168,32 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const hub = new ProgressHub(database.pool, notifier, logger);
     await hub.start();
     closers.push(() => hub.stop());
+    const workflows = new WorkflowRuntime({ pool: database.pool, kind: database.kind, logger, executorId: config.workerId, runWorkflows: config.runWorkflows });
+    await workflows.launch();
+    closers.push(() => workflows.shutdown());
+    const ledger = new RunLedger({ db, hub, notifier, services });
     const engine = new ProvisioningEngine({
       db,
-      pool: database.pool,
-      kind: database.kind,
+      ledger,
+      notifier,
       logger,
-      hub,
+      gate: batchGate,
       deps: { billing, customers, inventory, services, clock, ...integrations },
       concurrency: config.workerConcurrency,
+      groupSize: config.groupSize,
       retryDelayScale: config.retryDelayScale,
-      executorId: config.workerId,
+      workerId: config.workerId,
       runWorkflows: config.runWorkflows,
     });
     await engine.launch();
     closers.push(() => engine.shutdown());
-    const provisioning = new ProvisioningService({ db, engine, hub, catalog, customers, inventory, services, playbooks, clock });
-    const lifecycle = new LifecycleService({ db, engine, hub, provisioning, catalog, customers, services, inventory, playbooks });
+    const provisioning = new ProvisioningService({ db, ledger, hub, catalog, customers, inventory, services, playbooks, clock });
+    const lifecycle = new LifecycleService({ db, ledger, provisioning, catalog, customers, services, inventory, playbooks });
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
     await billingRunner.start();
     closers.push(() => billingRunner.stop());
-    const pump = new BatchPump({ db, catalog, inventory, provisioning, engine, logger, owner: config.workerId, lanes: database.kind === 'embedded' ? 1 : 4 });
-    const bulk = new BulkService({ db, catalog, customers, inventory, provisioning, engine, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
+    const pump = new BatchPump({ db, catalog, inventory, provisioning, logger, owner: config.workerId, lanes: database.kind === 'embedded' ? 1 : 4 });
+    const bulk = new BulkService({ db, catalog, customers, inventory, provisioning, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
     if (config.runWorkflows) {
       pump.start();
       closers.push(() => pump.stop());
@@ -221,7 +231,11 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     sessionRoutes(http, { users, signIn, mfa, cookieSecure: config.cookieSecure, publicUrl: config.publicUrl, secretKeySet: box.fromEnvironment });
     await http.ready();
 
-    return { config, database, services: all, integrations, engine, http, demoLoaded, close };
+    const drain = async (graceMs: number) => {
+      await pump.stop();
+      await engine.drain(graceMs);
+    };
+    return { config, database, services: all, integrations, engine, http, demoLoaded, drain, close };
   } catch (e) {
     await close();
     throw e;

@@ -53,7 +53,11 @@ export const configSchema = z.object({
   /** More playbook directories, colon-separated, beside the shipped playbooks/. */
   PLAYBOOKS_DIR: z.string().optional(),
   /** Provisioning runs one process works on at once. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(5000).optional(),
+  /** Runs that move through their playbook together, at most (issue 10). */
+  GROUP_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** SIGTERM: how long a stopping process waits for the runs under way before it gives them up. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(20),
   /** Runs at once of a bulk-assignment batch that does not set its own limit (R11.3). */
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   /** `off`: this process starts runs but leaves them to the workers (a web-only process on PostgreSQL). */
@@ -114,6 +118,8 @@ export type Config = {
   demoData: 'auto' | 'off';
   playbookDirs: string[];
   workerConcurrency: number;
+  groupSize: number;
+  shutdownGraceMs: number;
   bulkConcurrency: number;
   workerId: string;
   runWorkflows: boolean;
@@ -202,7 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     demoData: e.DEMO_DATA,
     playbookDirs: (e.PLAYBOOKS_DIR ?? '').split(':').filter(Boolean).map((d) => path.resolve(d)),
-    workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 50 : 20),
+    workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 500 : 200),
+    groupSize: e.GROUP_SIZE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     bulkConcurrency: e.BULK_CONCURRENCY,
     workerId: e.WORKER_ID,
     runWorkflows: e.RUN_WORKFLOWS,

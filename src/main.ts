@@ -18,15 +18,24 @@ Usage: switchboard <command>
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, LOG_LEVEL
 (see README.md).`;
 
-/** SIGINT and SIGTERM close the app (the engine finishes its steps, the pool ends), then exit. */
-function closeOnSignals(app: { close(): Promise<void> }, logger: ReturnType<typeof createLogger>): void {
+/**
+ * SIGINT and SIGTERM drain, then close: the process takes no more work and waits up to
+ * SHUTDOWN_GRACE_SECONDS for the runs under way to end; what still runs then is given up for
+ * another worker to take over at once. A second signal stops at once.
+ */
+function closeOnSignals(app: { drain(graceMs: number): Promise<void>; close(): Promise<void> }, logger: ReturnType<typeof createLogger>, graceMs: number): void {
+  let stopping = false;
   const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal, graceSeconds: graceMs / 1000 }, 'shutting down: draining the runs under way');
+    await app.drain(graceMs);
     await app.close();
+    logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -60,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
       }
       const app = await createApp({ config, logger });
       logger.info({ workerId: config.workerId, concurrency: config.workerConcurrency }, 'provisioning worker running');
-      closeOnSignals(app, logger);
+      closeOnSignals(app, logger, config.shutdownGraceMs);
       return;
     }
     case 'serve': {
@@ -71,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
       logger.info(`Switchboard ${config.database === 'embedded' ? `on the embedded database in ${config.dataDir}` : 'on PostgreSQL'}`);
       logger.info(`API: ${shown}/api   API docs: ${shown}/docs`);
       if (firstStartSeed || app.demoLoaded) printDemoLogins(logger);
-      closeOnSignals(app, logger);
+      closeOnSignals(app, logger, config.shutdownGraceMs);
       return;
     }
     default:

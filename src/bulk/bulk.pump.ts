@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { DB, Executor } from '../db/schema.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
-import { batchQueue, type ProvisioningEngine } from '../provisioning/engine.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
 import type { AssignmentInput } from '../provisioning/provisioning.schemas.js';
 import { AppError } from '../shared/errors.js';
@@ -16,7 +15,6 @@ export interface PumpDeps {
   catalog: CatalogService;
   inventory: InventoryService;
   provisioning: ProvisioningService;
-  engine: ProvisioningEngine;
   logger: Logger;
   /** This process (WORKER_ID), for the lease on a batch: a restarted process takes its batches back at once. */
   owner: string;
@@ -148,7 +146,7 @@ export class BatchPump {
       const inventory: Record<string, number> = {};
       for (const t of product.inventoryTemplates) inventory[t] = (await this.d.inventory.reserveFromStock(ctx, holder, t, input.inventory[t], PICK_HOLD_SECONDS)).id;
       const started = (trx: Executor, provisionId: string, serviceId: number) => this.markStarted(trx, batchId, line, provisionId, serviceId);
-      const { progress } = await this.d.provisioning.start(ctx, holder, { ...input, inventory, reservation: holder }, { batch: { id: batchId, queue: batchQueue(batchId), started } });
+      const { progress } = await this.d.provisioning.start(ctx, holder, { ...input, inventory, reservation: holder }, { batch: { id: batchId, started } });
       // Given back by its key (the process stopped after writing it): the row says so now.
       await this.markStarted(this.d.db, batchId, line, progress.id, progress.service?.id ?? null);
     } catch (e) {
@@ -185,7 +183,6 @@ export class BatchPump {
       .returning('status')
       .executeTakeFirst();
     if (done) {
-      await this.d.engine.dropBatchQueue(id);
       this.d.logger.info({ batchId: id, status: done.status }, 'batch finished');
     }
   }

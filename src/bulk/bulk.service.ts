@@ -8,8 +8,8 @@ import type { CustomersService } from '../customers/customers.service.js';
 import { type DB, json } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
-import { batchQueue, type ProvisioningEngine } from '../provisioning/engine.js';
 import type { LoadedPlaybook } from '../provisioning/playbooks/playbooks.js';
+import type { BatchGate } from '../provisioning/engine/index.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
 import { englishClause, say } from '../provisioning/preflight-texts.js';
 import type { Clock } from '../shared/clock.js';
@@ -26,7 +26,6 @@ export interface BulkDeps {
   customers: CustomersService;
   inventory: InventoryService;
   provisioning: ProvisioningService;
-  engine: ProvisioningEngine;
   playbooks: ReadonlyMap<string, LoadedPlaybook>;
   clock: Clock;
   logger: Logger;
@@ -47,6 +46,21 @@ const REPORT_ERRORS = 1000;
  * committed as a batch whose good rows the pump (bulk.pump.ts) turns into provisions on the
  * batch's own queue, at most `concurrency` running at once.
  */
+/**
+ * What the provisioning engine asks before it starts a batch's runs (R11.3): whether the batch
+ * lets them start (running, not paused) and how many may run at once. The batches' rows are
+ * locked for the claiming transaction, so a pause waits for a claim under way and holds from its
+ * commit on. A batch that is completed or cancelled no longer governs its runs (a failed row
+ * retried later runs like any other).
+ */
+export const batchGate: BatchGate = {
+  async limits(trx, batchIds) {
+    if (!batchIds.length) return new Map();
+    const rows = await trx.selectFrom('batches').select(['id', 'status', 'concurrency']).where('id', 'in', batchIds).where('status', 'in', ['running', 'paused']).forUpdate().execute();
+    return new Map(rows.map((b) => [b.id, { open: b.status === 'running', concurrency: b.concurrency }]));
+  },
+};
+
 export class BulkService {
   constructor(private readonly d: BulkDeps) {}
 
@@ -134,7 +148,6 @@ export class BulkService {
         await trx.updateTable('batches').set({ status: 'running', totalRows: out.rows, goodRows: out.good, badRows: out.bad, report: json(out) }).where('id', '=', id).execute();
         await recordAudit(trx, ctx, { action: 'batch.create', entityType: 'batch', entityId: id, after: { rows: out.rows, good: out.good, bad: out.bad, concurrency, product: params.product ?? null } });
       });
-      await this.d.engine.setBatchQueue(id, concurrency);
       this.d.wake();
       return { batch: await this.get(id), report: out, created: true };
     } catch (e) {
@@ -274,31 +287,28 @@ export class BulkService {
 
   /** Stops starting rows; runs already going finish (R11.4). */
   async pause(ctx: Ctx, id: string): Promise<Batch> {
-    const changed = await transaction(this.d.db, async (trx) => {
+    // Runs are claimed under a lock on their batch's row (BatchGate): once this commits, none of
+    // the batch's runs starts until it is resumed.
+    await transaction(this.d.db, async (trx) => {
       const b = await this.lock(trx, id);
-      if (b.status === 'paused') return false;
+      if (b.status === 'paused') return;
       if (b.status !== 'running') throw notNow(b.status, 'paused');
       await trx.updateTable('batches').set({ status: 'paused' }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'batch.pause', entityType: 'batch', entityId: id, before: { status: b.status }, after: { status: 'paused' } });
-      return true;
     });
-    if (changed) await this.d.engine.setBatchQueue(id, 0);
     return this.get(id);
   }
 
   async resume(ctx: Ctx, id: string): Promise<Batch> {
-    const b = await transaction(this.d.db, async (trx) => {
+    await transaction(this.d.db, async (trx) => {
       const b = await this.lock(trx, id);
-      if (b.status === 'running') return b;
+      if (b.status === 'running') return;
       if (b.status !== 'paused') throw notNow(b.status, 'running');
       await trx.updateTable('batches').set({ status: 'running' }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'batch.resume', entityType: 'batch', entityId: id, before: { status: b.status }, after: { status: 'running' } });
-      return b;
     });
-    await this.d.engine.setBatchQueue(id, b.concurrency);
-    // Runs the queue had let through just before the pause wait, unstarted: they may go now.
-    const held = await this.d.db.selectFrom('provisions').select(['id', 'attempt']).where('batchId', '=', id).where('status', '=', 'queued').execute();
-    await this.d.engine.wakeHeld(held.map((p) => `${p.id}:${p.attempt}`));
+    // Its queued runs may start now, in any process.
+    this.d.provisioning.nudge();
     this.d.wake();
     return this.get(id);
   }
@@ -319,18 +329,9 @@ export class BulkService {
       return true;
     });
     if (changed) {
-      await this.d.engine.setBatchQueue(id, 0);
       await this.d.inventory.releaseHolderPrefix(ctx, `batch:${id}:`);
-      const queued = await this.d.db.selectFrom('provisions').select(['id', 'attempt']).where('batchId', '=', id).where('status', '=', 'queued').execute();
-      for (const p of queued) {
-        try {
-          await this.d.provisioning.cancel(ctx, p.id);
-        } catch (e) {
-          // It started meanwhile: it finishes like the other running ones.
-          if (!(e instanceof AppError && e.code === 'INVALID_TRANSITION')) throw e;
-        }
-      }
-      await this.d.engine.cancelQueued(queued.map((p) => `${p.id}:${p.attempt}`));
+      // Runs not started yet are cancelled (a run that started meanwhile finishes like the others).
+      await this.d.provisioning.cancelQueued(ctx, { batchId: id }, `Cancelled with its batch by ${ctx.actor.label}`);
       this.d.wake();
     }
     return this.get(id);
@@ -338,10 +339,10 @@ export class BulkService {
 
   /**
    * Retries the failed rows together (R11.4): rows that could not start go back to waiting;
-   * failed and timed-out runs get a new attempt on the batch's queue.
+   * failed and timed-out runs get a new attempt, within the batch's concurrency again.
    */
   async retryFailed(ctx: Ctx, id: string): Promise<Batch & { retried: number }> {
-    const { batch, rows, failed } = await transaction(this.d.db, async (trx) => {
+    const { rows, failed } = await transaction(this.d.db, async (trx) => {
       const b = await this.lock(trx, id);
       if (b.status === 'cancelled') throw notNow(b.status, 'running', 'A cancelled batch stays cancelled: import the rows again as a new batch.');
       const res = await trx.updateTable('batchRows').set({ status: 'pending', error: null, errorCode: null, updatedAt: new Date().toISOString() }).where('batchId', '=', id).where('status', '=', 'failed').executeTakeFirst();
@@ -349,10 +350,8 @@ export class BulkService {
       const failedRuns = await trx.selectFrom('provisions').select('id').where('batchId', '=', id).where('status', 'in', ['failed', 'timed_out']).execute();
       const requeued = Number(res.numUpdatedRows);
       await recordAudit(trx, ctx, { action: 'batch.retry_failed', entityType: 'batch', entityId: id, after: { rowsRequeued: requeued, runsRetried: failedRuns.length } });
-      return { batch: b, rows: requeued, failed: failedRuns };
+      return { rows: requeued, failed: failedRuns };
     });
-    const status = batch.status === 'completed' ? 'running' : batch.status;
-    await this.d.engine.setBatchQueue(id, status === 'paused' ? 0 : batch.concurrency);
     let retried = rows;
     for (const p of failed) {
       await this.d.provisioning.retry(ctx, p.id);

@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005_batches.js';
 import * as m0006 from './migrations/0006_batch_keys.js';
 import * as m0007 from './migrations/0007_batch_row_codes.js';
 import * as m0008 from './migrations/0008_security.js';
+import * as m0009 from './migrations/0009_engine_groups.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_batch_keys': m0006,
   '0007_batch_row_codes': m0007,
   '0008_security': m0008,
+  '0009_engine_groups': m0009,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -68,6 +68,7 @@ export interface SimCallsTable {
   key: string | null;
   outcome: string;
   occurredAt: Generated<string>;
+  startedAt: string | null;
 }
 
 export interface TestGatewayChargesTable {

@@ -393,8 +393,10 @@ export class InventoryService {
     });
   }
 
-  /** Returns everything a provision held or assigned to stock (its service was cancelled). */
-  async releaseForProvision(trx: Executor, provisionId: string): Promise<number> {
+  /** Returns everything provisions held or assigned to stock (their services were cancelled). */
+  async releaseForProvision(trx: Executor, provisionId: string | string[]): Promise<number> {
+    const ids = [provisionId].flat();
+    if (!ids.length) return 0;
     const res = await trx
       .updateTable('inventoryItems')
       .set({
@@ -411,7 +413,7 @@ export class InventoryService {
         assignedAt: null,
         updatedAt: isoNow(this.clock),
       })
-      .where('provisionId', '=', provisionId)
+      .where('provisionId', 'in', ids)
       .where('status', 'in', ['reserved', 'assigned'])
       .executeTakeFirst();
     return Number(res.numUpdatedRows);

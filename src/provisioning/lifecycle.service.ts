@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import { type DB, json } from '../db/schema.js';
-import { transaction } from '../db/transaction.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import { serviceLifecycle } from '../services/services.lifecycle.js';
 import type { ServiceStatus } from '../services/services.schemas.js';
@@ -11,11 +10,10 @@ import type { ServicesService } from '../services/services.service.js';
 import { AppError } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
-import type { ProvisioningEngine } from './engine.js';
+import type { RunLedger } from './ledger.js';
 import type { LoadedPlaybook } from './playbooks/playbooks.js';
-import type { ProgressHub } from './progress-hub.js';
 import type { Progress, RunVariables } from './provisioning.schemas.js';
-import { pendingTasks, type ProvisioningService, stripRefs } from './provisioning.service.js';
+import { pendingTasks, playbookKey, type ProvisioningService, stripRefs } from './provisioning.service.js';
 
 /** The changes of a service's life after activation, each with its target status and playbook. */
 export const lifecycleActions = {
@@ -29,8 +27,7 @@ export type LifecycleAction = keyof typeof lifecycleActions;
 
 export interface LifecycleDeps {
   db: Kysely<DB>;
-  engine: ProvisioningEngine;
-  hub: ProgressHub;
+  ledger: RunLedger;
   provisioning: ProvisioningService;
   catalog: CatalogService;
   customers: CustomersService;
@@ -88,7 +85,9 @@ export class LifecycleService {
       auto_renew: service.autoRenew,
     };
 
-    const running = await transaction(this.d.db, async (trx) => {
+    const snapshot = stripRefs(playbook);
+    const running = await this.d.ledger.write(async (w) => {
+      const trx = w.trx;
       // The service row is the lock: one change starts at a time, checked against the state now.
       const now = await trx.selectFrom('services').select('status').where('id', '=', serviceId).forUpdate().executeTakeFirstOrThrow();
       if (key) {
@@ -117,7 +116,8 @@ export class LifecycleService {
           productId: product.id,
           serviceId,
           playbook: playbook.name,
-          playbookSnapshot: json(stripRefs(playbook)),
+          playbookSnapshot: json(snapshot),
+          playbookKey: playbookKey(playbook.name, snapshot),
           variables: json(vars),
           timeoutSeconds: Math.ceil(playbook.timeout / 1000),
           deadlineAt: null,
@@ -135,13 +135,10 @@ export class LifecycleService {
         .insertInto('provisionTasks')
         .values(pendingTasks(id, playbook, vars))
         .execute();
-      await this.d.engine.enqueue(trx, id, 1);
-      await this.d.engine.event(trx, id, 1, null, 'queued', `${action} ${service.name} (${reason})`);
+      await w.enqueued([{ id, attempt: 1, message: `${action} ${service.name} (${reason})` }]);
       await recordAudit(trx, ctx, { action: `service.${action}`, entityType: 'service', entityId: serviceId, before: { status: now.status }, after: { status: to, reason, provisionId: id } });
       return null;
     });
-    if (running) return this.d.provisioning.progress(running);
-    this.d.hub.changed(id);
-    return this.d.provisioning.progress(id);
+    return this.d.provisioning.progress(running ?? id);
   }
 }

@@ -7,7 +7,7 @@ import { type DB, type Executor, json } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
-import { batchQueue, QUEUE, type ProvisioningEngine } from './engine.js';
+import type { RunLedger } from './ledger.js';
 import { preflight, type PreflightDeps, variablesFor } from './preflight.js';
 import { ProgressCache } from './progress-cache.js';
 import type { ProgressHub } from './progress-hub.js';
@@ -18,7 +18,7 @@ import type { AssignmentInput, PreflightResult, Progress, ProvisionStatus, RunVa
 
 export interface ProvisioningDeps extends PreflightDeps {
   db: Kysely<DB>;
-  engine: ProvisioningEngine;
+  ledger: RunLedger;
   hub: ProgressHub;
   inventory: InventoryService;
   services: ServicesService;
@@ -34,9 +34,12 @@ function fingerprint(input: AssignmentInput): string {
 }
 
 export interface StartOptions {
-  /** A row of a bulk assignment: its batch, the batch's queue, and what marks the row started. */
-  batch?: { id: string; queue: string; started: (trx: Executor, provisionId: string, serviceId: number) => Promise<void> };
+  /** A row of a bulk assignment: its batch, and what marks the row started. */
+  batch?: { id: string; started: (trx: Executor, provisionId: string, serviceId: number) => Promise<void> };
 }
+
+/** Runs of one playbook as it was confirmed share a key: the dispatcher groups them by it. */
+export const playbookKey = (name: string, snapshot: unknown) => `${name}@${createHash('md5').update(JSON.stringify(snapshot)).digest('hex')}`;
 
 export class ProvisioningService {
   private readonly cache: ProgressCache;
@@ -76,7 +79,9 @@ export class ProvisioningService {
     }
 
     const id = randomUUID();
-    const created = await transaction(this.d.db, async (trx) => {
+    const snapshot = stripRefs(plan.playbook);
+    const created = await this.d.ledger.write(async (w) => {
+      const trx = w.trx;
       const claimed = await trx
         .insertInto('provisions')
         .values({
@@ -89,7 +94,8 @@ export class ProvisioningService {
           productId: plan.product.id,
           serviceId: plan.target?.id ?? null,
           playbook: plan.playbook.name,
-          playbookSnapshot: json(stripRefs(plan.playbook)),
+          playbookSnapshot: json(snapshot),
+          playbookKey: playbookKey(plan.playbook.name, snapshot),
           variables: json({}),
           timeoutSeconds: Math.ceil(plan.playbook.timeout / 1000),
           deadlineAt: null,
@@ -137,9 +143,8 @@ export class ProvisioningService {
         .values(pendingTasks(id, plan.playbook, vars))
         .execute();
       await this.d.inventory.holdForProvision(trx, input.reservation ?? '', plan.items.map((i) => i.id), id);
-      await this.d.engine.enqueue(trx, id, 1, opts.batch?.queue);
       await opts.batch?.started(trx, id, service!.id);
-      await this.d.engine.event(trx, id, 1, null, 'queued', `${plan.product.name} for ${plan.customer.name}`);
+      await w.enqueued([{ id, attempt: 1, message: `${plan.product.name} for ${plan.customer.name}` }]);
       await recordAudit(trx, ctx, {
         action: 'provision.create',
         entityType: 'provision',
@@ -153,15 +158,7 @@ export class ProvisioningService {
       if (!winner) throw new Error('idempotency key claimed but not readable');
       return { progress: winner, created: false };
     }
-    this.d.hub.changed(id);
     return { progress: await this.progress(id), created: true };
-  }
-
-  /** A batch's row retried while its batch runs goes back on the batch's queue, else on the common one. */
-  private async queueOf(trx: Executor, batchId: string | null): Promise<string> {
-    if (!batchId) return QUEUE;
-    const b = await trx.selectFrom('batches').select('status').where('id', '=', batchId).executeTakeFirst();
-    return b && (b.status === 'running' || b.status === 'paused') ? batchQueue(batchId) : QUEUE;
   }
 
   private async byKey(key: string, hash: string): Promise<Progress | null> {
@@ -276,34 +273,16 @@ export class ProvisioningService {
    * attempt is queued or running) changes nothing.
    */
   async retry(ctx: Ctx, id: string, seenAttempt?: number): Promise<Progress> {
-    await transaction(this.d.db, async (trx) => {
-      const p = await trx.selectFrom('provisions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    await this.d.ledger.write(async (w) => {
+      const p = await w.trx.selectFrom('provisions').select(['status', 'attempt']).where('id', '=', id).forUpdate().executeTakeFirst();
       if (!p) throw notFound('Provisioning', id);
       // A second click on Retry for the attempt already retried: nothing more to do.
       if (seenAttempt !== undefined && p.attempt > seenAttempt) return;
       if (p.status === 'queued' || (p.status === 'running' && p.attempt > 1)) return;
       provisionLifecycle.assert(p.status, 'queued', 'provisioning');
-      const attempt = p.attempt + 1;
-      await trx
-        .updateTable('provisions')
-        .set({ status: 'queued', attempt, deadlineAt: null, startedAt: null, finishedAt: null, failedTask: null, errorCode: null, error: null, errorHint: null, updatedAt: new Date().toISOString() })
-        .where('id', '=', id)
-        .execute();
-      await trx
-        .updateTable('provisionTasks')
-        .set({ status: 'pending', error: null })
-        .where('provisionId', '=', id)
-        .where('status', 'in', ['failed', 'running', 'rolled_back'])
-        .execute();
-      if (p.kind === 'new_service' && p.serviceId) {
-        const s = await trx.selectFrom('services').select('status').where('id', '=', p.serviceId).executeTakeFirstOrThrow();
-        if (s.status === 'failed') await this.d.services.transition(trx, p.serviceId, 'provisioning');
-      }
-      await this.d.engine.enqueue(trx, id, attempt, await this.queueOf(trx, p.batchId));
-      await this.d.engine.event(trx, id, attempt, null, 'queued', `Retry (attempt ${attempt})`);
-      await recordAudit(trx, ctx, { action: 'provision.retry', entityType: 'provision', entityId: id, before: { status: p.status, attempt: p.attempt }, after: { status: 'queued', attempt } });
+      const attempt = await w.requeue(id, (n) => `Retry (attempt ${n})`);
+      await recordAudit(w.trx, ctx, { action: 'provision.retry', entityType: 'provision', entityId: id, before: { status: p.status, attempt: p.attempt }, after: { status: 'queued', attempt } });
     });
-    this.d.hub.changed(id);
     return this.progress(id);
   }
 
@@ -311,8 +290,30 @@ export class ProvisioningService {
    * Cancels a failed run: the service becomes cancelled (it never worked), its inventory goes back
    * to stock, and what the run did outside (OCS account, RADIUS user...) is undone by a workflow.
    */
+  /**
+   * Cancels the runs of a batch that have not started (the batch is cancelled, R11.4): their
+   * services cancelled, their inventory back in stock, in one transaction. A run that started
+   * meanwhile is not touched: it finishes like the others.
+   */
+  async cancelQueued(ctx: Ctx, which: { batchId: string }, message: string): Promise<number> {
+    return this.d.ledger.write(async (w) => {
+      const queued = await w.trx.selectFrom('provisions').select('id').where('batchId', '=', which.batchId).where('status', '=', 'queued').forUpdate().skipLocked().execute();
+      const ids = queued.map((q) => q.id);
+      await this.d.inventory.releaseForProvision(w.trx, ids);
+      const cancelled = await w.cancel(ids, message);
+      if (cancelled.length) await recordAudit(w.trx, ctx, { action: 'provision.cancel', entityType: 'batch', entityId: which.batchId, after: { provisions: cancelled.length } });
+      return cancelled.length;
+    });
+  }
+
+  /** Tells every dispatcher to look for work now (a batch resumed). */
+  nudge(): void {
+    void this.d.ledger.write((w) => w.nudge()).catch(() => undefined);
+  }
+
   async cancel(ctx: Ctx, id: string): Promise<Progress> {
-    await transaction(this.d.db, async (trx) => {
+    await this.d.ledger.write(async (w) => {
+      const trx = w.trx;
       const p = await trx.selectFrom('provisions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!p) throw notFound('Provisioning', id);
       if (p.status === 'cancelled') return;
@@ -328,14 +329,10 @@ export class ProvisioningService {
           );
         }
       }
-      await trx.updateTable('provisions').set({ status: 'cancelled', finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString() }).where('id', '=', id).execute();
-      if (p.kind === 'new_service' && p.serviceId) await this.d.services.transition(trx, p.serviceId, 'cancelled');
       const released = await this.d.inventory.releaseForProvision(trx, id);
-      await this.d.engine.enqueueCancel(trx, id);
-      await this.d.engine.event(trx, id, p.attempt, null, 'cancelled', `Cancelled by ${ctx.actor.label}; ${released} inventory item(s) back in stock`);
+      await w.cancel([id], `Cancelled by ${ctx.actor.label}; ${released} inventory item(s) back in stock`);
       await recordAudit(trx, ctx, { action: 'provision.cancel', entityType: 'provision', entityId: id, before: { status: p.status }, after: { status: 'cancelled', inventoryReleased: released } });
     });
-    this.d.hub.changed(id);
     return this.progress(id);
   }
 }

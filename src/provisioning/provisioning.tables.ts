@@ -25,6 +25,13 @@ export interface ProvisionsTable {
   requestedBy: string | null;
   requestedByLabel: string;
   batchId: Generated<string | null>;
+  /** The group running it (a running run), or that ran its last attempt. */
+  groupId: Generated<string | null>;
+  /** Runs of one playbook as it was confirmed share a key, and so can share a group. */
+  playbookKey: string;
+  /** Cancelled: what it did outside is still to be undone (an undo group takes it). */
+  undoPending: Generated<boolean>;
+  undoGroupId: Generated<string | null>;
   createdAt: Generated<string>;
   startedAt: string | null;
   finishedAt: string | null;
@@ -61,7 +68,43 @@ export interface ProvisionEventsTable {
   message: string | null;
 }
 
+export interface ProvisionGroupsTable {
+  id: string;
+  kind: 'run' | 'undo';
+  owner: string;
+  leaseUntil: string;
+  createdAt: Generated<string>;
+  finishedAt: string | null;
+}
+
+export interface WorkersTable {
+  id: string;
+  pid: number | null;
+  host: string | null;
+  concurrency: number;
+  startedAt: Generated<string>;
+  heartbeatAt: Generated<string>;
+  draining: Generated<boolean>;
+}
+
+export interface SystemSlotsTable {
+  system: string;
+  holder: string;
+  slots: number;
+  until: string;
+}
+
+export interface SystemRatesTable {
+  system: string;
+  tokens: number;
+  refilledAt: string;
+}
+
 export interface ProvisioningTables {
+  provisionGroups: ProvisionGroupsTable;
+  workers: WorkersTable;
+  systemSlots: SystemSlotsTable;
+  systemRates: SystemRatesTable;
   provisions: ProvisionsTable;
   provisionTasks: ProvisionTasksTable;
   provisionEvents: ProvisionEventsTable;

@@ -96,6 +96,22 @@ export class ServicesService {
     return this.get(id, db);
   }
 
+  /**
+   * Moves many services to `to` at once where their lifecycle allows it from where they are (a
+   * group's runs failing, retried, cancelled); the others are left as they are. Returns the moved.
+   */
+  async moveMany(db: Executor, ids: number[], to: ServiceStatus): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .updateTable('services')
+      .set({ status: to, updatedAt: isoNow(this.clock) })
+      .where('id', 'in', ids)
+      .where('status', 'in', serviceLifecycle.sourcesOf(to))
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** The playbook's last word on a new service: active, named, with its contract end (R8.1). */
   async activate(id: number, name: string): Promise<Service> {
     return transaction(this.db, async (trx) => {

@@ -276,7 +276,7 @@ describe('watching and acting on a batch (R11.4)', () => {
     }
   });
 
-  it('a row the queue lets through just as the batch is paused waits, unstarted, and goes on resume', async () => {
+  it('a run waiting to start when its batch is paused stays unstarted until resume (the claim reads the batch under its lock)', async () => {
     const agent = await t.as('agent');
     const admin = await t.as('admin');
     const db = t.app.database.db;
@@ -284,11 +284,11 @@ describe('watching and acting on a batch (R11.4)', () => {
     try {
       const batch = await commit(agent, `customer\n${rows(3, () => '100')}`, '?product=mobile-20gb&concurrency=1');
       const statuses = async () => (await sql<{ status: string }>`select status from provisions where batch_id = ${batch.id} order by created_at`.execute(db)).rows.map((p) => p.status);
-      // One row runs (slow OCS), the next waits on the batch's queue.
+      // One row runs (slow OCS), the next waits, queued.
       const until = Date.now() + 20_000;
       while (JSON.stringify(await statuses()) !== JSON.stringify(['running', 'queued']) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       expect(await statuses()).toEqual(['running', 'queued']);
-      // Paused as the queue has not heard yet: when the running row ends, the queue lets the next through.
+      // Paused by the row alone, as any process would see it: when the running row ends, the next must not start.
       await sql`update batches set status = 'paused' where id = ${batch.id}`.execute(db);
       while ((await statuses())[0] !== 'succeeded' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 2500));
@@ -304,10 +304,13 @@ describe('watching and acting on a batch (R11.4)', () => {
 
   it('counts what another batch will pick as not there: two files at once are not both told the stock suffices', async () => {
     const agent = await t.as('agent');
+    const admin = await t.as('admin');
     const available = async () => scalar(sql`select count(*)::int as n from inventory_items i join inventory_templates tt on tt.id = i.template_id where tt.name = 'CPE Modem' and i.status in ('new', 'in_stock')`);
-    // A first batch of fibre lines, paused at once: its rows not started will each pick a CPE modem.
+    // A first batch of fibre lines (a slow OCS), paused at once: its rows not started will each pick a CPE modem.
+    await setSimulator(admin, 'ocs', { latencyMs: 1000 });
     const first = await commit(agent, `customer,installation_date\n${rows(4, () => '100,2027-03-01')}`, '?product=fibre-100&concurrency=1');
     await agent.post(`/api/batches/${first.id}/pause`);
+    await setSimulator(admin, 'ocs', {});
     await new Promise((r) => setTimeout(r, 1500)); // what had started has picked its modem
     const pending = await scalar(sql`select count(*)::int as n from batch_rows where batch_id = ${first.id} and status = 'pending'`);
     expect(pending).toBeGreaterThan(0);

@@ -335,11 +335,16 @@ async function installChangeLog() {
   }
 }
 
-/** The tables watched: every table of the public schema but the migrations' own and the log. */
+/**
+ * The tables watched: every table of the public schema but the migrations' own, the log, and the
+ * engine's housekeeping, written by its heartbeat whatever the requests (workers, group leases,
+ * per-system limits).
+ */
 async function publicTables(): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
     select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not in ('fuzz_changes', 'switchboard_migrations', 'switchboard_migrations_lock')
+    where table_schema = 'public' and table_type = 'BASE TABLE'
+      and table_name not in ('fuzz_changes', 'switchboard_migrations', 'switchboard_migrations_lock', 'workers', 'provision_groups', 'system_slots', 'system_rates')
     order by 1`.execute(t.app.database.db);
   return rows.map((r) => r.name);
 }
@@ -367,7 +372,7 @@ const lastOf = (changes: Change[]) => changes.reduce((m, c) => Math.max(m, c.las
 /** Work that accepted requests leave going: runs, batches, DBOS workflows. */
 async function busy(): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    select ((select count(*) from provisions where status in ('queued', 'running'))
+    select ((select count(*) from provisions where status in ('queued', 'running') or undo_pending)
           + (select count(*) from batches where status in ('importing', 'running') or (status = 'cancelled' and finished_at is null))
           + (select count(*) from dbos.workflow_status where status in ('PENDING', 'ENQUEUED')))::int as n`.execute(t.app.database.db);
   return rows[0]!.n;

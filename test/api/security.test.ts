@@ -345,7 +345,8 @@ describe('9. every change is audited; sign-ins ended are refused at once', () =>
     const batch = body(commit).batch.id;
     const held = body(await admin.get(`/api/audit?entityType=inventory_item&entityId=${sim.id}`)).items;
     expect(held.some((e: any) => e.action === 'inventory.reserve' && e.after.holder.startsWith(`batch:${batch}:`))).toBe(true);
-    // Cancel: what was still held goes back, each item audited.
+    // Once the first row runs (its items picked from stock), cancel: what was still held goes back, each item audited.
+    for (const until = Date.now() + 20_000; body(await agent.get(`/api/batches/${batch}`)).counts.running === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     await agent.post(`/api/batches/${batch}/cancel`);
     const until = Date.now() + 20_000;
     let events: any[] = [];

@@ -9,6 +9,7 @@ import type { Tickets } from '../../integrations/tickets/tickets.js';
 import type { InventoryService } from '../../inventory/inventory.service.js';
 import type { ServicesService } from '../../services/services.service.js';
 import type { Clock } from '../../shared/clock.js';
+import type { Executor } from '../../db/schema.js';
 import type { RunVariables } from '../provisioning.schemas.js';
 
 /** What an action can reach: the domains it acts through and the external systems. */
@@ -38,6 +39,27 @@ export interface ActionContext {
   deps: ActionDeps;
 }
 
+/** One run of a group, at one task: what `runMany` works on. */
+export interface ActionRow<Args> {
+  provisionId: string;
+  attempt: number;
+  taskSeq: number;
+  idempotencyKey: string;
+  vars: RunVariables;
+  args: Args;
+  /** Fires when this row's task timeout or its run's deadline passes. */
+  signal: AbortSignal;
+  log(line: string): void;
+}
+
+/** What a group's task can reach: the domains, and the database (the recording transaction for an atomic action). */
+export interface GroupContext {
+  deps: ActionDeps;
+  db: Executor;
+}
+
+export type RowOutcome = { ok: true; result: ActionResult } | { ok: false; error: unknown };
+
 export interface ActionResult {
   /** Shown in the task's detail (R7.3). */
   output: Record<string, unknown>;
@@ -56,6 +78,16 @@ export interface ActionDefinition<A extends z.ZodObject = z.ZodObject> {
   /** Which kind of playbook may use it; both when left out. */
   kinds?: readonly ('service' | 'addon' | 'lifecycle')[];
   run(ctx: ActionContext, args: z.infer<A>): Promise<ActionResult>;
+  /**
+   * The task for many runs of a group at once: one outcome per row, in order. Actions done inside
+   * Switchboard do it with set-based SQL; without it, `run` is called for each row, concurrently.
+   */
+  runMany?(ctx: GroupContext, rows: ActionRow<z.infer<A>>[]): Promise<RowOutcome[]>;
+  /**
+   * Its work is Switchboard's own SQL on `ctx.db`: done in the very transaction that records the
+   * task's outcome, so it happens exactly once, or not at all, whatever crashes.
+   */
+  atomic?: boolean;
   undo?(ctx: ActionContext, undo: Record<string, unknown>): Promise<void>;
   /**
    * What an undo needs when the arguments alone tell it (an account, a user name): kept as soon as
@@ -66,3 +98,27 @@ export interface ActionDefinition<A extends z.ZodObject = z.ZodObject> {
 }
 
 export const defineAction = <A extends z.ZodObject>(a: ActionDefinition<A>): ActionDefinition<A> => a;
+
+/** The context `run` gets for one row of a group. */
+export const rowContext = (deps: ActionDeps, row: ActionRow<unknown>): ActionContext => ({
+  provisionId: row.provisionId,
+  attempt: row.attempt,
+  taskSeq: row.taskSeq,
+  idempotencyKey: row.idempotencyKey,
+  vars: row.vars,
+  signal: row.signal,
+  log: row.log,
+  deps,
+});
+
+/** `runMany` for an action that has none: `run` for each row, concurrently, each with its own outcome. */
+export async function runEach<A extends z.ZodObject>(action: ActionDefinition<A>, ctx: GroupContext, rows: ActionRow<z.infer<A>>[]): Promise<RowOutcome[]> {
+  return Promise.all(
+    rows.map((row) =>
+      action.run(rowContext(ctx.deps, row), row.args).then(
+        (result): RowOutcome => ({ ok: true, result }),
+        (error: unknown): RowOutcome => ({ ok: false, error }),
+      ),
+    ),
+  );
+}
