@@ -68,8 +68,8 @@ export function load(base: string, cookie: string, paths: string[], concurrency:
 
 /**
  * Counts the SQL statements this process sends from now until `stop()` (through every pool, both
- * databases), and how many of them are the workflow engine's (the `dbos` schema): the work behind
- * a figure, which a faster or slower machine does not change.
+ * databases), and how many of them are the engine's bookkeeping (claims, leases, heartbeats,
+ * DBOS): the work behind a figure, which a faster or slower machine does not change.
  */
 export function countStatements(): { stop(): { total: number; engine: number } } {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
@@ -80,7 +80,7 @@ export function countStatements(): { stop(): { total: number; engine: number } }
     total++;
     const q = args[0];
     const text = typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? '');
-    if (/\bdbos"?\./.test(text)) engine++;
+    if (/\bdbos"?\.|provision_groups|"workers"|\bworkers\b/.test(text)) engine++;
     return original.apply(this, args);
   };
   return {

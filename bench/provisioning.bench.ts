@@ -87,7 +87,7 @@ report(`provisioning, six-task mobile playbook, zero-latency simulators, ${onPos
   'confirmations (POST/s)': Math.round(runs / ((submitted - t0) / 1000)),
   'runs completed (per s)': Math.round(runs / ((finished - t0) / 1000)),
   'first POST to last done (s)': ((finished - t0) / 1000).toFixed(1),
-  'SQL statements per run': `${(sent.total / runs).toFixed(0)} (the POST and the run; ${(sent.engine / runs).toFixed(0)} of them on the workflow engine's tables)`,
+  'SQL statements per run': `${(sent.total / runs).toFixed(1)} (the POST and the run; ${(sent.engine / runs).toFixed(1)} of them the engine's claims, leases and heartbeats)`,
   'worker concurrency': `${app.config.workerConcurrency} per process, ${1 + workers.length} process(es)`,
   'process RSS (MB)': `${mb(rssBefore)} before, ${mb(peakRss)} peak`,
 });

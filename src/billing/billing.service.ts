@@ -149,6 +149,101 @@ export class BillingService {
     }
   }
 
+  /**
+   * One attempt at many charges at once (a group's new services): their default cards read in one
+   * query, their payments written before the gateway is asked (one statement), the gateway asked
+   * for all (the built-in one in one go, another once per charge, concurrently), and the outcomes
+   * written (two statements). Each charge ends as `collect` would end it alone.
+   */
+  async collectMany(chargeIds: number[], opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<Map<number, CollectResult>> {
+    const out = new Map<number, CollectResult>();
+    if (!chargeIds.length) return out;
+    const rows = await this.db
+      .selectFrom('charges as c')
+      .innerJoin('customers as cu', 'cu.id', 'c.customerId')
+      .leftJoin('paymentMethods as pm', (j) => j.onRef('pm.customerId', '=', 'c.customerId').on('pm.isDefault', '=', true))
+      .selectAll('c')
+      .select(['cu.paymentCustomerRef', 'pm.id as pmId', 'pm.brand as pmBrand', 'pm.last4 as pmLast4', 'pm.gatewayRef as pmGatewayRef'])
+      .where('c.id', 'in', chargeIds)
+      .execute();
+    const now = () => this.clock.now();
+    type Row = (typeof rows)[number];
+    const ended: { charge: Row; attempt: number; outcome: 'paid' | 'declined' | 'no_payment_method' | 'gateway_error'; message: string | null }[] = [];
+    const toAsk: { charge: Row; attempt: number; key: string }[] = [];
+    for (const c of rows) {
+      const { paymentCustomerRef: _r, pmId, pmBrand: _b, pmLast4: _l, pmGatewayRef: _g, ...charge } = c;
+      if (c.status === 'paid') out.set(c.id, { charge, outcome: 'already_paid', message: null, exhausted: false });
+      else if (c.status === 'void') continue;
+      else if (!pmId) ended.push({ charge: c, attempt: c.attempts + 1, outcome: 'no_payment_method', message: 'The customer has no default payment method.' });
+      else toAsk.push({ charge: c, attempt: c.attempts + 1, key: `${c.idempotencyKey}#${c.attempts + 1}` });
+    }
+    if (toAsk.length) {
+      // Each attempt's payment is written before the gateway is asked, under the attempt's key.
+      const payments = await this.db
+        .insertInto('payments')
+        .values(toAsk.map((a) => ({ idempotencyKey: a.key, chargeId: a.charge.id, customerId: a.charge.customerId, paymentMethodId: a.charge.pmId, card: `${a.charge.pmBrand} ${a.charge.pmLast4}`, gateway: this.gateway.kind, gatewayRef: null, amount: a.charge.amount, currency: a.charge.currency, status: 'pending' as const, declineCode: null, message: null, completedAt: null })))
+        .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
+        .returning(['id', 'idempotencyKey', 'status'])
+        .execute();
+      const paymentOf = new Map(payments.map((p) => [p.idempotencyKey, p]));
+      const ask = toAsk.filter((a) => paymentOf.get(a.key)?.status !== 'succeeded');
+      for (const a of toAsk) if (paymentOf.get(a.key)?.status === 'succeeded') ended.push({ ...a, outcome: 'paid', message: null });
+      const requests = ask.map((a) => ({
+        idempotencyKey: a.key,
+        amount: a.charge.amount,
+        currency: a.charge.currency,
+        description: a.charge.description,
+        card: { brand: a.charge.pmBrand!, last4: a.charge.pmLast4!, gatewayRef: a.charge.pmGatewayRef ?? null },
+        customerRef: a.charge.paymentCustomerRef,
+        metadata: { switchboard_charge: String(a.charge.id), customer: String(a.charge.customerId) },
+      }));
+      const answers = this.gateway.chargeMany
+        ? await this.gateway.chargeMany(requests, opts.signal)
+        : await Promise.all(requests.map((r) => this.gateway.charge(r, opts.signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+      const completed = isoNow(this.clock);
+      const updates = ask.map((a, i) => {
+        const r = answers[i]!;
+        if (r instanceof Error) {
+          ended.push({ ...a, outcome: 'gateway_error', message: r.message });
+          return { id: paymentOf.get(a.key)!.id, status: 'error', ref: null, code: null, message: r.message };
+        }
+        ended.push({ ...a, outcome: r.status === 'succeeded' ? 'paid' : 'declined', message: r.status === 'succeeded' ? null : `${r.message} (${r.declineCode})` });
+        return { id: paymentOf.get(a.key)!.id, status: r.status, ref: r.reference, code: r.status === 'declined' ? r.declineCode : null, message: r.status === 'declined' ? r.message : null };
+      });
+      if (updates.length) {
+        await sql`
+          update payments p set status = u.status, gateway_ref = u.ref, decline_code = u.code, message = u.message, completed_at = ${completed}
+          from unnest(${updates.map((u) => u.id)}::int[], ${updates.map((u) => u.status)}::text[], ${updates.map((u) => u.ref)}::text[], ${updates.map((u) => u.code)}::text[], ${updates.map((u) => u.message)}::text[]) as u(id, status, ref, code, message)
+          where p.id = u.id`.execute(this.db);
+      }
+    }
+    if (ended.length) {
+      const schedule = this.options.dunning;
+      const t = now();
+      const next = (e: (typeof ended)[number]) => {
+        if (e.outcome === 'paid') return null;
+        // An outage is not the customer's decline: try again within the hour, without using up the schedule.
+        if (e.outcome === 'gateway_error') return opts.dunning ? new Date(t.getTime() + 3_600_000).toISOString() : null;
+        const wait = e.attempt <= schedule.length ? schedule[e.attempt - 1]! : this.options.retryAfterSuspensionMs;
+        return opts.dunning ? new Date(t.getTime() + wait).toISOString() : null;
+      };
+      const updated = await sql<Charge>`
+        update charges c set status = u.status, attempts = case when u.counts then u.attempt else c.attempts end,
+               paid_at = case when u.status = 'paid' then ${t.toISOString()}::timestamptz else c.paid_at end,
+               next_attempt_at = u.next, last_error = u.error
+        from unnest(${ended.map((e) => e.charge.id)}::int[], ${ended.map((e) => (e.outcome === 'paid' ? 'paid' : 'failed'))}::text[], ${ended.map((e) => e.attempt)}::int[],
+                    ${ended.map((e) => e.outcome !== 'gateway_error')}::bool[], ${ended.map(next)}::timestamptz[], ${ended.map((e) => (e.outcome === 'paid' ? null : e.message))}::text[]) as u(id, status, attempt, counts, next, error)
+        where c.id = u.id and (u.status = 'paid' or c.status <> 'paid')
+        returning c.*`.execute(this.db);
+      const byId = new Map(updated.rows.map((c) => [c.id, c]));
+      for (const e of ended) {
+        const { paymentCustomerRef: _r, pmId: _p, pmBrand: _b, pmLast4: _l, pmGatewayRef: _g, ...charge } = e.charge;
+        out.set(e.charge.id, { charge: byId.get(e.charge.id) ?? charge, outcome: e.outcome, message: e.message, exhausted: opts.dunning && e.outcome === 'declined' && e.attempt > schedule.length });
+      }
+    }
+    return out;
+  }
+
   /** Writes what an attempt came to on the charge, with the next attempt when dunning. */
   private async record(charge: Charge, attempt: number, r: { outcome: 'paid' | 'declined' | 'no_payment_method'; message: string | null }, dunning: boolean): Promise<CollectResult> {
     const now = this.clock.now();
@@ -216,6 +311,71 @@ export class BillingService {
     });
     for (const c of charges) if (c.status !== 'paid') await this.collect(c.id, { dunning: true }).catch(() => undefined);
     return charges;
+  }
+
+  /**
+   * Billing starts for many new services at once (a group's runs): their first periods in one
+   * statement, their charges in another, then collected together (`collectMany`). The same for
+   * each service as `startService`.
+   */
+  async startServices(serviceIds: number[]): Promise<Map<number, Charge[]>> {
+    const out = new Map<number, Charge[]>();
+    if (!serviceIds.length) return out;
+    const services = await this.db.selectFrom('services').selectAll().where('id', 'in', serviceIds).execute();
+    const products = await this.catalog.getMany(services.map((s) => s.productId));
+    const today = dayOf(this.clock.now());
+    const periods = services.map((s) => {
+      const start = s.currentPeriodStart ?? today;
+      return { s, start, end: s.currentPeriodEnd ?? addMonths(new Date(`${start}T00:00:00Z`), 1) };
+    });
+    const wanted: (NewCharge & { serviceId: number })[] = [];
+    for (const { s, start, end } of periods) {
+      const product = products.get(s.productId)!;
+      const base = { customerId: s.customerId, serviceId: s.id, productId: product.id, currency: product.currency };
+      if (product.billing === 'one_off') {
+        if (product.setupFee > 0) wanted.push({ ...base, key: `service:${s.id}:one-off`, kind: 'one_off', amount: product.setupFee, description: `${product.name} (${s.name})`, periodStart: start, periodEnd: end });
+      } else {
+        if (product.setupFee > 0) wanted.push({ ...base, key: `service:${s.id}:setup`, kind: 'setup', amount: product.setupFee, description: `Setup fee: ${product.name} (${s.name})` });
+        if (product.recurringPrice > 0) {
+          wanted.push({ ...base, key: `service:${s.id}:period:${start}`, kind: 'recurring', amount: product.recurringPrice, description: `${product.name} (${s.name}), ${start} to ${end}`, periodStart: start, periodEnd: end });
+        }
+      }
+    }
+    const charges = await transaction(this.db, async (trx) => {
+      await sql`
+        update services s set current_period_start = p.start::date, current_period_end = p.end_::date
+        from unnest(${periods.map((p) => p.s.id)}::int[], ${periods.map((p) => p.start)}::text[], ${periods.map((p) => p.end)}::text[]) as p(id, start, end_)
+        where s.id = p.id`.execute(trx);
+      if (!wanted.length) return [];
+      return trx
+        .insertInto('charges')
+        .values(
+          wanted.map((c) => ({
+            idempotencyKey: c.key,
+            customerId: c.customerId,
+            serviceId: c.serviceId,
+            productId: c.productId,
+            kind: c.kind,
+            description: c.description,
+            amount: c.amount,
+            currency: c.currency,
+            periodStart: c.periodStart ?? null,
+            periodEnd: c.periodEnd ?? null,
+            status: 'pending' as const,
+            nextAttemptAt: null,
+            lastError: null,
+            paidAt: null,
+          })),
+        )
+        .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
+        .returningAll()
+        .execute();
+    });
+    // A decline does not undo the activation: the charge goes to the dunning schedule.
+    await this.collectMany(charges.filter((c) => c.status !== 'paid').map((c) => c.id), { dunning: true }).catch(() => undefined);
+    for (const id of serviceIds) out.set(id, []);
+    for (const c of charges) out.get(c.serviceId!)?.push(c);
+    return out;
   }
 
   private periodCharge(db: Executor, s: { id: number; customerId: number; name: string }, product: { id: number; name: string; recurringPrice: number; currency: string }, start: string, end: string) {

@@ -46,6 +46,13 @@ export class CatalogService {
     return row;
   }
 
+  /** Many products by ID at once (a group's runs). */
+  async getMany(ids: number[], db: Executor = this.db): Promise<Map<number, Product>> {
+    if (!ids.length) return new Map();
+    const rows = await db.selectFrom('products').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
   /** Product names by ID, for other domains that show them. */
   async names(ids: number[], db: Executor = this.db): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();

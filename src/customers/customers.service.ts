@@ -23,6 +23,13 @@ export class CustomersService {
     return row;
   }
 
+  /** Many customers' names and statuses at once (a group's runs). */
+  async statuses(db: Executor, ids: number[]): Promise<Map<number, { id: number; name: string; status: Customer['status'] }>> {
+    if (!ids.length) return new Map();
+    const rows = await db.selectFrom('customers').select(['id', 'name', 'status']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
   async detail(id: number) {
     const customer = await this.get(id);
     const [contacts, sites, paymentMethods] = await Promise.all([

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { DB } from '../db/schema.js';
+import type { DB, Executor } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { AppError } from '../shared/errors.js';
 import { type Ctx, systemCtx } from '../users/actor.js';
@@ -107,6 +107,7 @@ export class Simulators {
    * configured failure. Every call is recorded, with its outcome.
    */
   async call(system: string, operation: string, key: string | null, signal?: AbortSignal): Promise<void> {
+    const startedAt = new Date().toISOString();
     const s = await this.get(system);
     const l = this.load.get(system) ?? this.load.set(system, { inFlight: 0, peak: 0 }).get(system)!;
     l.inFlight++;
@@ -121,7 +122,7 @@ export class Simulators {
         await sleep(24 * 3_600_000, signal);
       }
     } catch (e) {
-      await this.record(system, operation, key, `failed: ${(e as Error).message}`);
+      await this.db.insertInto('simCalls').values({ system, operation, key, outcome: `failed: ${(e as Error).message}`, startedAt }).execute();
       throw e;
     } finally {
       l.inFlight--;
@@ -129,6 +130,42 @@ export class Simulators {
   }
 
   async record(system: string, operation: string, key: string | null, outcome: string): Promise<void> {
-    await this.db.insertInto('simCalls').values({ system, operation, key, outcome }).execute();
+    await this.db.insertInto('simCalls').values({ system, operation, key, outcome, startedAt: null }).execute();
+  }
+
+  /**
+   * `n` calls at once (a group's runs): each is a call the system sees, under way together for
+   * the configured latency, then the configured failure for all. Returns when they were made, for
+   * `recordMany`. Failures are recorded here.
+   */
+  async callMany(system: string, operation: string, keys: string[], signal?: AbortSignal): Promise<Date> {
+    const startedAt = new Date();
+    const s = await this.get(system);
+    const l = this.load.get(system) ?? this.load.set(system, { inFlight: 0, peak: 0 }).get(system)!;
+    l.inFlight += keys.length;
+    l.peak = Math.max(l.peak, l.inFlight);
+    try {
+      if (s.latencyMs) await sleep(s.latencyMs, signal);
+      if (s.failure === 'unreachable') throw unreachable(systemLabel(system), system.toUpperCase().replace(/-/g, '_'));
+      if (s.failure === 'error') {
+        throw new TaskError(`${system.toUpperCase().replace(/-/g, '_')}_ERROR`, `${systemLabel(system)} answered with an error`, `Look at ${systemLabel(system)}'s own logs, then retry.`, true);
+      }
+      if (s.failure === 'timeout') await sleep(24 * 3_600_000, signal);
+    } catch (e) {
+      await this.recordMany(system, operation, keys.map((key) => ({ key, outcome: `failed: ${(e as Error).message}` })), startedAt);
+      throw e;
+    } finally {
+      l.inFlight -= keys.length;
+    }
+    return startedAt;
+  }
+
+  /** What became of many calls, in one statement. */
+  async recordMany(system: string, operation: string, calls: { key: string | null; outcome: string }[], startedAt: Date | null = null, db: Executor = this.db): Promise<void> {
+    if (!calls.length) return;
+    await db
+      .insertInto('simCalls')
+      .values(calls.map((c) => ({ system, operation, key: c.key, outcome: c.outcome, startedAt: startedAt?.toISOString() ?? null })))
+      .execute();
   }
 }

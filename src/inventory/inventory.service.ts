@@ -290,6 +290,34 @@ export class InventoryService {
     return item;
   }
 
+  /**
+   * Held items become assigned to their customers and services, many at once (a group's runs), in
+   * the caller's transaction. Returns each item as it is now, or why it could not be assigned.
+   */
+  async assignHeldMany(db: Executor, rows: { provisionId: string; itemId: number; customerId: number; serviceId: number }[]): Promise<Map<number, { id: number; reference: string; status: ItemStatus; attributes: Record<string, string> } | AppError>> {
+    const out = new Map<number, { id: number; reference: string; status: ItemStatus; attributes: Record<string, string> } | AppError>();
+    if (!rows.length) return out;
+    const now = isoNow(this.clock);
+    const { rows: done } = await sql<{ id: number; reference: string; status: ItemStatus; attributes: Record<string, string> }>`
+      update inventory_items i set status = 'assigned', customer_id = r.customer_id, service_id = r.service_id, assigned_at = ${now},
+             reservation_holder = null, reserved_by = null, reservation_expires_at = null, updated_at = ${now}
+      from unnest(${rows.map((r) => r.itemId)}::int[], ${rows.map((r) => r.provisionId)}::uuid[], ${rows.map((r) => r.customerId)}::int[], ${rows.map((r) => r.serviceId)}::int[]) as r(item_id, provision_id, customer_id, service_id)
+      where i.id = r.item_id and i.provision_id = r.provision_id and i.status = 'reserved'
+      returning i.id, i.reference, i.status, i.attributes`.execute(db);
+    for (const d of done) out.set(d.id, d);
+    const missing = rows.filter((r) => !out.has(r.itemId));
+    if (missing.length) {
+      const now2 = await db.selectFrom('inventoryItems').select(['id', 'reference', 'status', 'serviceId', 'attributes']).where('id', 'in', missing.map((m) => m.itemId)).execute();
+      for (const m of missing) {
+        const item = now2.find((x) => x.id === m.itemId);
+        // Assigned to this very service already: a repeat changes nothing.
+        if (item && item.status === 'assigned' && item.serviceId === m.serviceId) out.set(m.itemId, item);
+        else out.set(m.itemId, new AppError('INVENTORY_UNAVAILABLE', `${item?.reference ?? `Item ${m.itemId}`} is not held for this provisioning (it is ${item ? statusLabel[item.status].toLowerCase() : 'gone'}).`, 'Cancel this provisioning and assign again with another item.'));
+      }
+    }
+    return out;
+  }
+
   /** How many items of a template can be picked now (new, in stock, or a lapsed hold). */
   async availableCount(templateId: number): Promise<number> {
     const now = isoNow(this.clock);

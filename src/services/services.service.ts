@@ -1,5 +1,5 @@
 import { transaction } from '../db/transaction.js';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { type DB, type Executor, json } from '../db/schema.js';
 import { type Clock, isoNow } from '../shared/clock.js';
@@ -110,6 +110,38 @@ export class ServicesService {
       .returning('id')
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Many new services become active at once (a group's runs), each named, with its contract end
+   * (R8.1): one statement. A service already active is left as it is (a repeat); one that cannot
+   * become active is said so.
+   */
+  async activateMany(rows: { id: number; name: string }[]): Promise<Map<number, Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'> | AppError>> {
+    const out = new Map<number, Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'> | AppError>();
+    if (!rows.length) return out;
+    const current = await this.db.selectFrom('services').select(['id', 'productId']).where('id', 'in', rows.map((r) => r.id)).execute();
+    const products = await this.catalog.getMany(current.map((c) => c.productId));
+    const now = this.clock.now();
+    const contractEnd = (id: number) => {
+      const months = products.get(current.find((c) => c.id === id)?.productId ?? -1)?.contractMonths ?? 0;
+      return months > 0 ? addMonths(now, months) : null;
+    };
+    const { rows: moved } = await sql<Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'>>`
+      update services s set status = 'active', name = r.name, activated_at = ${now.toISOString()}, contract_end = r.contract_end::date, updated_at = ${isoNow(this.clock)}
+      from unnest(${rows.map((r) => r.id)}::int[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => contractEnd(r.id))}::text[]) as r(id, name, contract_end)
+      where s.id = r.id and s.status = any(${serviceLifecycle.sourcesOf('active')}::text[])
+      returning s.id, s.name, s.status, s.contract_end`.execute(this.db);
+    const after = new Map(moved.map((m) => [m.id, m]));
+    const others = rows.filter((r) => !after.has(r.id)).map((r) => r.id);
+    if (others.length) for (const s of await this.db.selectFrom('services').select(['id', 'name', 'status', 'contractEnd']).where('id', 'in', others).execute()) after.set(s.id, s);
+    for (const r of rows) {
+      const s = after.get(r.id);
+      if (!s) out.set(r.id, notFound('Service', r.id));
+      else if (s.status !== 'active') out.set(r.id, new AppError('INVALID_TRANSITION', `Service ${s.id} is ${s.status}; it cannot become active.`, 'Look at the service page.'));
+      else out.set(r.id, s);
+    }
+    return out;
   }
 
   /** The playbook's last word on a new service: active, named, with its contract end (R8.1). */

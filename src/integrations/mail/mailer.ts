@@ -86,6 +86,55 @@ export class Mailer {
     return { id: row.id, sent: true, transport: this.kind };
   }
 
+  /**
+   * Many messages at once (a group's welcome e-mails). Over SMTP each is sent as `send` sends it,
+   * concurrently; into the outbox (no SMTP) they are written and delivered together: one
+   * statement to write them, one simulated call each, one statement to mark them sent. A key
+   * already sent is not sent again.
+   */
+  async sendMany(msgs: MailMessage[], signal?: AbortSignal): Promise<({ id: number; sent: boolean; transport: string } | Error)[]> {
+    if (this.transport) return Promise.all(msgs.map((m) => this.send(m, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    if (!msgs.length) return [];
+    const rows = await this.db
+      .insertInto('mailOutbox')
+      .values(
+        msgs.map((msg) => ({
+          idempotencyKey: msg.idempotencyKey,
+          toAddress: msg.to,
+          subject: msg.subject,
+          body: msg.body,
+          template: msg.template ?? null,
+          customerId: msg.customerId ?? null,
+          serviceId: msg.serviceId ?? null,
+          transport: this.kind,
+          status: 'queued' as const,
+          error: null,
+          sentAt: null,
+        })),
+      )
+      .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
+      .returning(['id', 'idempotencyKey', 'status'])
+      .execute();
+    const byKey = new Map(rows.map((r) => [r.idempotencyKey, r]));
+    const due = rows.filter((r) => r.status !== 'sent');
+    if (due.length) {
+      const keyed = new Map(msgs.map((m) => [m.idempotencyKey, m]));
+      let startedAt: Date;
+      try {
+        startedAt = await this.sim.callMany('mail', 'send', due.map((r) => keyed.get(r.idempotencyKey)!.to), signal);
+      } catch (e) {
+        await this.db.updateTable('mailOutbox').set({ status: 'failed', error: (e as Error).message }).where('id', 'in', due.map((r) => r.id)).execute();
+        return msgs.map((m) => (byKey.get(m.idempotencyKey)!.status === 'sent' ? { id: byKey.get(m.idempotencyKey)!.id, sent: false, transport: this.kind } : (e as Error)));
+      }
+      await this.db.updateTable('mailOutbox').set({ status: 'sent', error: null, sentAt: new Date().toISOString(), transport: this.kind }).where('id', 'in', due.map((r) => r.id)).execute();
+      await this.sim.recordMany('mail', 'send', due.map((r) => ({ key: keyed.get(r.idempotencyKey)!.to, outcome: 'sent' })), startedAt);
+    }
+    return msgs.map((m) => {
+      const r = byKey.get(m.idempotencyKey)!;
+      return { id: r.id, sent: r.status !== 'sent', transport: this.kind };
+    });
+  }
+
   private async deliver(msg: MailMessage, signal?: AbortSignal) {
     const sending = this.transport!.sendMail({
       from: this.options.from,

@@ -30,6 +30,8 @@ export interface OcsAccount {
 export interface OcsAdapter {
   readonly kind: 'simulator' | 'cgrates';
   createAccount(input: { account: string; plan: string | null; balances: BalanceInput[] }, signal?: AbortSignal): Promise<{ account: OcsAccount; created: boolean }>;
+  /** Many at once, when the OCS can (the built-in one); otherwise one call per account. */
+  createAccounts?(inputs: { account: string; plan: string | null; balances: BalanceInput[] }[], signal?: AbortSignal): Promise<{ account: OcsAccount; created: boolean }[]>;
   deleteAccount(account: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
   /** Enables or disables an account (suspension, expiry); a disabled account rates nothing. */
   setAccountState(account: string, state: 'active' | 'disabled', signal?: AbortSignal): Promise<{ changed: boolean }>;

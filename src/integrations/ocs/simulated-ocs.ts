@@ -35,6 +35,42 @@ export class SimulatedOcs implements OcsAdapter {
     return { account: (await this.getAccount(input.account))!, created };
   }
 
+  /**
+   * Many accounts at once (a group's runs): one simulated call each, under way together, and the
+   * accounts and balances written in one transaction. An account that exists is left as it is.
+   */
+  async createAccounts(inputs: { account: string; plan: string | null; balances: BalanceInput[] }[], signal?: AbortSignal): Promise<{ account: OcsAccount; created: boolean }[]> {
+    const startedAt = await this.sim.callMany('ocs', 'create_account', inputs.map((i) => i.account), signal);
+    const created = await transaction(this.db, async (trx) => {
+      const rows = await trx
+        .insertInto('simOcsAccounts')
+        .values(inputs.map((i) => ({ account: i.account, plan: i.plan })))
+        .onConflict((oc) => oc.column('account').doNothing())
+        .returning('account')
+        .execute();
+      const balances = inputs.flatMap((i) => i.balances.map((b, k) => ({ account: i.account, balanceId: `initial-${k}-${b.type}`, type: b.type, unit: b.unit, amount: b.amount })));
+      if (balances.length) await trx.insertInto('simOcsBalances').values(balances).onConflict((oc) => oc.columns(['account', 'balanceId']).doNothing()).execute();
+      await this.sim.recordMany('ocs', 'create_account', inputs.map((i) => ({ key: i.account, outcome: rows.some((r) => r.account === i.account) ? 'created' : 'already there' })), startedAt, trx);
+      return new Set(rows.map((r) => r.account));
+    });
+    const accounts = await this.getAccounts(inputs.map((i) => i.account));
+    return inputs.map((i) => ({ account: accounts.get(i.account)!, created: created.has(i.account) }));
+  }
+
+  /** Accounts with their balances, in two statements whatever their number. */
+  async getAccounts(names: string[]): Promise<Map<string, OcsAccount>> {
+    const [accs, rows] = await Promise.all([
+      this.db.selectFrom('simOcsAccounts').selectAll().where('account', 'in', names).execute(),
+      this.db.selectFrom('simOcsBalances').selectAll().where('account', 'in', names).orderBy('createdAt').execute(),
+    ]);
+    const out = new Map<string, OcsAccount>();
+    for (const acc of accs) {
+      const balances = rows.filter((r) => r.account === acc.account).map((r) => ({ id: r.balanceId, type: r.type as OcsAccount['balances'][number]['type'], unit: r.unit, amount: Number(r.amount) }));
+      out.set(acc.account, { account: acc.account, plan: acc.plan, state: acc.status === 'disabled' ? 'disabled' : 'active', balances, totals: totalsOf(balances) });
+    }
+    return out;
+  }
+
   async deleteAccount(account: string, signal?: AbortSignal) {
     await this.sim.call('ocs', 'delete_account', account, signal);
     const res = await this.db.deleteFrom('simOcsAccounts').where('account', '=', account).executeTakeFirst();

@@ -20,4 +20,6 @@ export type ChargeResult =
 export interface PaymentGateway {
   readonly kind: 'test' | 'stripe';
   charge(request: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult>;
+  /** Many charges at once, when the gateway can (the built-in one): one answer, or error, each. */
+  chargeMany?(requests: ChargeRequest[], signal?: AbortSignal): Promise<(ChargeResult | Error)[]>;
 }

@@ -112,7 +112,7 @@ export const rowContext = (deps: ActionDeps, row: ActionRow<unknown>): ActionCon
 });
 
 /** `runMany` for an action that has none: `run` for each row, concurrently, each with its own outcome. */
-export async function runEach<A extends z.ZodObject>(action: ActionDefinition<A>, ctx: GroupContext, rows: ActionRow<z.infer<A>>[]): Promise<RowOutcome[]> {
+export async function runEach<Args>(action: { run(ctx: ActionContext, args: Args): Promise<ActionResult> }, ctx: GroupContext, rows: ActionRow<Args>[]): Promise<RowOutcome[]> {
   return Promise.all(
     rows.map((row) =>
       action.run(rowContext(ctx.deps, row), row.args).then(

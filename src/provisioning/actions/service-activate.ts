@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineAction } from './action.js';
+import { defineAction, type RowOutcome } from './action.js';
 
-/** The service record becomes active, with its final name (R8.1, R13.3). */
+/** The service record becomes active, with its name (R8.1, R13.3). */
 export const serviceActivate = defineAction({
   name: 'service.activate',
   summary: 'Make the service record active, with its name',
@@ -14,5 +14,19 @@ export const serviceActivate = defineAction({
     const charges = await ctx.deps.billing.startService(service.id);
     for (const c of charges) ctx.log(`Charge ${c.id}: ${c.description}, ${(c.amount / 100).toFixed(2)} ${c.currency}.`);
     return { output: { serviceId: service.id, name: service.name, status: service.status, contractEnd: service.contractEnd, charges: charges.map((c) => c.id) } };
+  },
+  // A group's services become active in one statement; their billing starts together.
+  async runMany(ctx, rows) {
+    const activated = await ctx.deps.services.activateMany(rows.map((r) => ({ id: r.vars.service.id, name: r.args.name })));
+    const live = rows.filter((r) => !((activated.get(r.vars.service.id) ?? new Error()) instanceof Error));
+    const charges = await ctx.deps.billing.startServices(live.map((r) => r.vars.service.id));
+    return rows.map((r): RowOutcome => {
+      const service = activated.get(r.vars.service.id);
+      if (!service || service instanceof Error) return { ok: false, error: service ?? new Error(`Service ${r.vars.service.id} is gone.`) };
+      r.log(`Service ${service.id} "${service.name}" is ${service.status}.`);
+      const mine = charges.get(service.id) ?? [];
+      for (const c of mine) r.log(`Charge ${c.id}: ${c.description}, ${(c.amount / 100).toFixed(2)} ${c.currency}.`);
+      return { ok: true, result: { output: { serviceId: service.id, name: service.name, status: service.status, contractEnd: service.contractEnd, charges: mine.map((c) => c.id) } } };
+    });
   },
 });
