@@ -5,6 +5,7 @@ import { demoUsers } from '../src/demo/demo-data.js';
 import { createLogger } from '../src/logger.js';
 import pg from 'pg';
 import { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
 
 /** Shared by the benchmarks: where they run, how they time, how they print. */
 
@@ -87,6 +88,37 @@ export function countStatements(): { stop(): { total: number; engine: number } }
     stop() {
       proto.query = original;
       return { total, engine };
+    },
+  };
+}
+
+/**
+ * CPU time spent from now until `stop()`: this process (Node, and the embedded database, which
+ * runs inside it), and the PostgreSQL server's processes on this machine (read from /proc; 0
+ * where there are none to read).
+ */
+export function cpuMeter(): { stop(): { nodeMs: number; postgresMs: number } } {
+  const tick = 1000 / 100; // Linux reports CPU in clock ticks of 10 ms
+  const postgresTicks = () => {
+    let total = 0;
+    for (const pid of fs.existsSync('/proc') ? fs.readdirSync('/proc') : []) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (!fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        total += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return total;
+  };
+  const node0 = process.cpuUsage();
+  const pg0 = postgresTicks();
+  return {
+    stop() {
+      const n = process.cpuUsage(node0);
+      return { nodeMs: (n.user + n.system) / 1000, postgresMs: (postgresTicks() - pg0) * tick };
     },
   };
 }

@@ -192,8 +192,8 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
     await billingRunner.start();
     closers.push(() => billingRunner.stop());
-    const pump = new BatchPump({ db, catalog, inventory, provisioning, logger, owner: config.workerId, lanes: database.kind === 'embedded' ? 1 : 4 });
-    const bulk = new BulkService({ db, catalog, customers, inventory, provisioning, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
+    const pump = new BatchPump({ db, catalog, inventory, provisioning, logger, owner: config.workerId });
+    const bulk = new BulkService({ db, catalog, customers, inventory, services, provisioning, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
     if (config.runWorkflows) {
       pump.start();
       closers.push(() => pump.stop());

@@ -19,12 +19,12 @@ export interface PumpDeps {
   /** This process (WORKER_ID), for the lease on a batch: a restarted process takes its batches back at once. */
   owner: string;
   intervalMs?: number;
-  /** Rows a batch starts at once (1 on the embedded database, whose one connection serialises them anyway). */
-  lanes?: number;
 }
 
 /** An item picked for a row is held this long between its pick and its run being written. */
 const PICK_HOLD_SECONDS = 600;
+/** Rows started in one transaction at most. */
+const START_CHUNK = 200;
 const LEASE_SECONDS = 30;
 
 /**
@@ -112,7 +112,7 @@ export class BatchPump {
     return won.rows.length > 0;
   }
 
-  /** Starts rows until `concurrency` runs wait on the batch's queue. */
+  /** Starts rows, as a set, until about `concurrency` of the batch's runs wait to be claimed. */
   private async feed(b: { id: string; concurrency: number; createdBy: string | null; createdByLabel: string; name: string }) {
     const waiting = await this.d.db
       .selectFrom('provisions')
@@ -124,48 +124,76 @@ export class BatchPump {
     if (room <= 0) return;
     const rows = await this.d.db.selectFrom('batchRows').select(['line', 'input']).where('batchId', '=', b.id).where('status', '=', 'pending').orderBy('line').limit(room).execute();
     const ctx: Ctx = { actor: { id: b.createdBy, label: b.createdByLabel, role: 'system' } };
-    // A few rows at once: each is a handful of short queries, mostly waiting on the database.
-    let next = 0;
-    const lane = async () => {
-      while (next < rows.length && !this.stopped) {
-        const r = rows[next++]!;
-        // Paused or cancelled meanwhile: stop here.
-        const now = await this.d.db.selectFrom('batches').select('status').where('id', '=', b.id).executeTakeFirst();
-        if (now?.status !== 'running') return;
-        await this.startRow(ctx, b.id, r.line, r.input!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.d.lanes ?? 4, rows.length) }, lane));
-  }
-
-  /** One row: its items picked and held for it, then the same path as a confirmed assignment. */
-  private async startRow(ctx: Ctx, batchId: string, line: number, input: AssignmentInput) {
-    const holder = rowHolder(batchId, line);
-    try {
-      const product = await this.d.catalog.get(input.product);
-      const inventory: Record<string, number> = {};
-      for (const t of product.inventoryTemplates) inventory[t] = (await this.d.inventory.reserveFromStock(ctx, holder, t, input.inventory[t], PICK_HOLD_SECONDS)).id;
-      const started = (trx: Executor, provisionId: string, serviceId: number) => this.markStarted(trx, batchId, line, provisionId, serviceId);
-      const { progress } = await this.d.provisioning.start(ctx, holder, { ...input, inventory, reservation: holder }, { batch: { id: batchId, started } });
-      // Given back by its key (the process stopped after writing it): the row says so now.
-      await this.markStarted(this.d.db, batchId, line, progress.id, progress.service?.id ?? null);
-    } catch (e) {
-      const message = e instanceof AppError ? e.message : 'Switchboard could not start this row (see the server log).';
-      const errorCode = e instanceof AppError ? e.code : 'ROW_NOT_STARTED';
-      if (!(e instanceof AppError)) this.d.logger.error({ batchId, line, err: (e as Error).message }, 'a batch row failed to start');
-      await this.d.inventory.releaseHolders(ctx, [holder]);
-      await this.d.db.updateTable('batchRows').set({ status: 'failed', error: message, errorCode, updatedAt: new Date().toISOString() }).where('batchId', '=', batchId).where('line', '=', line).where('status', '=', 'pending').execute();
+    for (let i = 0; i < rows.length && !this.stopped; i += START_CHUNK) {
+      // Paused or cancelled meanwhile: stop here.
+      const now = await this.d.db.selectFrom('batches').select('status').where('id', '=', b.id).executeTakeFirst();
+      if (now?.status !== 'running') return;
+      await this.startRows(ctx, b.id, rows.slice(i, i + START_CHUNK).map((r) => ({ line: r.line, input: r.input! })));
     }
   }
 
-  private async markStarted(db: Executor, batchId: string, line: number, provisionId: string, serviceId: number | null) {
-    await db
-      .updateTable('batchRows')
-      .set({ status: 'started', provisionId, serviceId, error: null, updatedAt: new Date().toISOString() })
-      .where('batchId', '=', batchId)
-      .where('line', '=', line)
-      .where('status', '=', 'pending')
-      .execute();
+  /**
+   * Rows start together: their items held for them (the ones they name) or picked from stock (one
+   * statement per template for all), then the same path as a confirmed assignment
+   * (`ProvisioningService.startMany`: the same rules, one transaction). A row that cannot start
+   * (no stock left, its customer suspended since) fails with the reason; the others go on.
+   */
+  private async startRows(ctx: Ctx, batchId: string, rows: { line: number; input: AssignmentInput }[]) {
+    const failures = new Map<number, { message: string; code: string }>();
+    const holderOf = (line: number) => rowHolder(batchId, line);
+    const products = await this.d.catalog.getByKeys(rows.map((r) => String(r.input.product)));
+    // The items rows name were held for them at commit: held again now, for as long as a start takes.
+    const named = rows.flatMap((r) => Object.values(r.input.inventory).map((itemId) => ({ holder: holderOf(r.line), itemId, line: r.line })));
+    const lostNamed = new Set(await this.d.inventory.reserveForRows(ctx, named, PICK_HOLD_SECONDS));
+    for (const n of named) if (lostNamed.has(n.itemId)) failures.set(n.line, { message: `Item ${n.itemId} this row names is no longer held for it.`, code: 'INVENTORY_UNAVAILABLE' });
+    const inventory = new Map(rows.map((r) => [r.line, { ...r.input.inventory }]));
+    const templates = new Set(rows.flatMap((r) => products.get(String(r.input.product))?.inventoryTemplates ?? []));
+    for (const t of templates) {
+      const need = rows.filter((r) => !failures.has(r.line) && products.get(String(r.input.product))?.inventoryTemplates.includes(t) && r.input.inventory[t] === undefined);
+      const picked = await this.d.inventory.reserveFromStockMany(ctx, t, need.map((r) => holderOf(r.line)), PICK_HOLD_SECONDS);
+      for (const r of need) {
+        const id = picked.get(holderOf(r.line));
+        if (id === undefined) failures.set(r.line, { message: `No ${t} is left in stock.`, code: 'INVENTORY_UNAVAILABLE' });
+        else inventory.get(r.line)![t] = id;
+      }
+    }
+    const go = rows.filter((r) => !failures.has(r.line));
+    let outcomes: Awaited<ReturnType<ProvisioningService['startMany']>> = [];
+    try {
+      outcomes = await this.d.provisioning.startMany(
+        ctx,
+        go.map((r) => ({ key: holderOf(r.line), input: { ...r.input, inventory: inventory.get(r.line)!, reservation: holderOf(r.line) }, batch: { id: batchId, line: r.line } })),
+        { started: (trx, started) => this.markStarted(trx, started) },
+      );
+    } catch (e) {
+      this.d.logger.error({ batchId, rows: go.length, err: (e as Error).message }, 'batch rows failed to start');
+      outcomes = go.map(() => ({ ok: false, error: new AppError('CONFLICT', 'Switchboard could not start this row (see the server log).') }));
+    }
+    // Given back by their key (the process stopped after writing them): the rows say so now.
+    const replayed = go.flatMap((r, i) => {
+      const o = outcomes[i]!;
+      if (!o.ok) {
+        failures.set(r.line, { message: o.error.message, code: o.error.code === 'CONFLICT' ? 'ROW_NOT_STARTED' : o.error.code });
+        return [];
+      }
+      return o.created ? [] : [{ batchId, line: r.line, provisionId: o.progress.id, serviceId: o.progress.service?.id ?? null }];
+    });
+    if (replayed.length) await this.markStarted(this.d.db, replayed);
+    if (failures.size) {
+      await this.d.inventory.releaseHolders(ctx, [...failures.keys()].map(holderOf));
+      await sql`
+        update batch_rows r set status = 'failed', error = f.message, error_code = f.code, updated_at = now()
+        from unnest(${[...failures.keys()]}::int[], ${[...failures.values()].map((f) => f.message)}::text[], ${[...failures.values()].map((f) => f.code)}::text[]) as f(line, message, code)
+        where r.batch_id = ${batchId} and r.line = f.line and r.status = 'pending'`.execute(this.d.db);
+    }
+  }
+
+  private async markStarted(db: Executor, rows: { batchId: string; line: number; provisionId: string; serviceId: number | null }[]) {
+    if (!rows.length) return;
+    await sql`
+      update batch_rows r set status = 'started', provision_id = s.provision_id, service_id = s.service_id, error = null, updated_at = now()
+      from unnest(${rows.map((x) => x.line)}::int[], ${rows.map((x) => x.provisionId)}::uuid[], ${rows.map((x) => x.serviceId)}::int[]) as s(line, provision_id, service_id)
+      where r.batch_id = ${rows[0]!.batchId} and r.line = s.line and r.status = 'pending'`.execute(db);
   }
 
   /** A batch with nothing waiting and nothing running is completed (or, cancelled, done); its queue goes. */

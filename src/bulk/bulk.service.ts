@@ -17,6 +17,7 @@ import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
 import type { Batch, BatchParams, BatchRow, DryRunReport, RowError } from './bulk.schemas.js';
+import type { ServicesService } from '../services/services.service.js';
 import type { BatchStatus } from './bulk.tables.js';
 import { BatchValidator, type CheckedRow } from './bulk.validator.js';
 
@@ -25,6 +26,7 @@ export interface BulkDeps {
   catalog: CatalogService;
   customers: CustomersService;
   inventory: InventoryService;
+  services: ServicesService;
   provisioning: ProvisioningService;
   playbooks: ReadonlyMap<string, LoadedPlaybook>;
   clock: Clock;

@@ -4,7 +4,8 @@ import type { Product } from '../catalog/catalog.schemas.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
-import { type LoadedPlaybook, productProblems } from '../provisioning/playbooks/playbooks.js';
+import type { LoadedPlaybook } from '../provisioning/playbooks/playbooks.js';
+import { checkAssignment, loadRules, type PreflightDeps, type Problem } from '../provisioning/rulebook.js';
 import type { AssignmentInput } from '../provisioning/provisioning.schemas.js';
 import { englishClause, type Said, say } from '../provisioning/preflight-texts.js';
 import type { Clock } from '../shared/clock.js';
@@ -26,7 +27,7 @@ export interface CheckedRow {
   errors: RowError[];
 }
 
-export interface ValidatorDeps {
+export interface ValidatorDeps extends PreflightDeps {
   catalog: CatalogService;
   customers: CustomersService;
   inventory: InventoryService;
@@ -34,6 +35,15 @@ export interface ValidatorDeps {
   clock: Clock;
   /** How many items of a template the rows of other batches, not started yet, will pick. */
   promisedStock(template: string): Promise<number>;
+}
+
+/** The column of a file a rule's problem is about. */
+function columnOf(p: Problem): string {
+  if (p.field.startsWith('customFields.')) return p.field.slice('customFields.'.length);
+  if (p.field.startsWith('inventory.')) return p.field.slice('inventory.'.length);
+  if (p.field === 'siteId' || p.field.endsWith('ContactId')) return 'site';
+  if (p.check === 'customer' || p.check === 'payment_method') return 'customer';
+  return 'product';
 }
 
 const norm = (h: string) =>
@@ -174,8 +184,6 @@ export class BatchValidator {
       if (kind === 'phone') phones.add(ref.replace(/\D/g, ''));
     }
     const found = await this.d.customers.resolveMany({ ids: [...ids], emails: [...emails], phones: [...phones] });
-    const customerIds = [...new Set([...found.byId, ...found.byEmail, ...found.byPhone].map((c) => c.id))];
-    const accounts = await this.d.customers.accountsOf(customerIds);
 
     // Inventory the rows name, per template, in one query each.
     const named = new Map<string, Set<string>>();
@@ -188,8 +196,10 @@ export class BatchValidator {
     const items = new Map<string, Map<string, { id: number; available: boolean }>>();
     for (const [template, refs] of named) items.set(template, await this.d.inventory.byReferences(this.templates.get(template)!.id, [...refs]));
 
-    const now = this.d.clock.now();
-    const out: CheckedRow[] = [];
+    // First what only a file can get wrong (who, which product, yes or no, which item), then the
+    // rulebook every assignment obeys (src/provisioning/rulebook.ts), for all rows at once.
+    type Draft = { line: number; ref: string; rec: Rec; errors: RowError[]; customerId: number | null; product: Product | null; input: AssignmentInput | null };
+    const drafts: Draft[] = [];
     for (const { line, rec } of chunk) {
       const errors: RowError[] = [];
       const fail = (column: string, text: Said) => errors.push({ line, column, message: englishClause(text), text });
@@ -197,39 +207,24 @@ export class BatchValidator {
       const kind = kindOf(rec, ref);
 
       // Customer
-      let customer: (typeof found.byId)[number] | undefined;
+      let customerId: number | null = null;
       if (!ref) fail('customer', say('row.noCustomer', {}));
       else if (!kind) fail('customer', say('row.badCustomerRef', { ref }));
       else {
         const matches = kind === 'id' ? found.byId.filter((c) => c.id === Number(ref)) : kind === 'email' ? found.byEmail.filter((c) => c.email?.toLowerCase() === ref.toLowerCase()) : found.byPhone.filter((c) => c.phoneDigits === ref.replace(/\D/g, ''));
         if (matches.length === 0) fail('customer', say('row.customerNotFound', { by: kind, ref }));
         else if (matches.length > 1) fail('customer', say('row.customerAmbiguous', { ref, count: matches.length, ids: matches.map((m) => m.id).join(', ') }));
-        else {
-          customer = matches[0]!;
-          if (customer.status !== 'active') fail('customer', say('customer.inactive', { name: customer.name, id: customer.id, status: customer.status }));
-        }
+        else customerId = matches[0]!.id;
       }
 
-      // Product
+      // Product: a file assigns plans
       const slug = (rec.product || this.params.product || '').trim();
       const product = slug ? await this.product(slug) : null;
       if (!slug) fail('product', say('row.noProduct', {}));
       else if (!product) fail('product', say('row.noSuchProduct', { product: slug }));
       else {
         this.productRows.set(slug, (this.productRows.get(slug) ?? 0) + 1);
-        if (!product.enabled) fail('product', say('product.disabled', { product: product.name }));
-        else if (product.category !== 'plan') fail('product', say('row.addon', { product: product.name }));
-        else if (customer && !product.customerTypes.includes(customer.type)) fail('product', say('product.notOffered', { product: product.name, customerType: customer.type }));
-        const pb = this.d.playbooks.get(product.playbook);
-        const problems = pb ? productProblems(product, pb) : [`its playbook ${product.playbook} is not loaded`];
-        if (problems.length) fail('product', say('row.cannotProvision', { product: product.name, problem: problems[0]! }));
-      }
-
-      // Payment method, for what is charged
-      if (customer && product && product.setupFee + product.recurringPrice > 0) {
-        const pm = accounts.paymentMethods.find((m) => m.customerId === customer!.id);
-        if (!pm) fail('customer', say('payment.missing', { name: customer.name }));
-        else if (pm.expYear < now.getUTCFullYear() || (pm.expYear === now.getUTCFullYear() && pm.expMonth < now.getUTCMonth() + 1)) fail('customer', say('row.cardExpired', { name: customer.name, month: pm.expMonth, year: pm.expYear }));
+        if (product.category !== 'plan') fail('product', say('row.addon', { product: product.name }));
       }
 
       // Auto-renew
@@ -241,80 +236,85 @@ export class BatchValidator {
         else fail('auto_renew', say('row.autoRenew', { value: rec.auto_renew }));
       }
 
-      // Custom fields: the row's value, else the default for the batch
-      const customFields: Record<string, string> = {};
-      if (product && customer) {
-        for (const f of product.customFields.filter((x) => !x.customerTypes || x.customerTypes.includes(customer!.type))) {
-          const v = (rec[norm(f.name)] || this.params.fields[f.name] || '').trim();
-          if (!v) {
-            if (f.required) fail(f.name, say('field.required', { label: f.label }));
-            continue;
-          }
-          if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) fail(f.name, say('field.notDate', { label: f.label }));
-          else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) fail(f.name, f.help ? say('field.formatHelp', { label: f.label, value: v, help: f.help }) : say('field.format', { label: f.label, value: v }));
-          customFields[f.name] = v;
+      // The items the row names, each once in the file
+      const inventory: Record<string, number> = {};
+      for (const template of product?.inventoryTemplates ?? []) {
+        const given = rec[norm(template)];
+        if (!given) continue;
+        const item = items.get(template)?.get(given);
+        if (!item) fail(template, say('row.noSuchItem', { template, ref: given }));
+        else if (this.usedRefs.has(`${template}|${given}`)) fail(template, say('row.itemUsedTwice', { template, ref: given }));
+        else {
+          this.usedRefs.add(`${template}|${given}`);
+          inventory[template] = item.id;
         }
       }
 
-      // Site and contacts
-      let siteId: number | undefined;
-      let billingContactId: number | undefined;
-      let technicalContactId: number | undefined;
-      if (customer && product) {
-        const sites = accounts.sites.filter((s) => s.customerId === customer!.id);
-        if (rec.site) {
-          const s = sites.find((x) => String(x.id) === rec.site || x.name.toLowerCase() === rec.site!.toLowerCase());
-          if (!s) fail('site', say('row.siteNotTheirs', { site: rec.site, name: customer.name }));
-          else siteId = s.id;
+      // Custom fields: the row's value, else the default for the batch (the rulebook checks them)
+      const customFields: Record<string, string> = {};
+      if (product) {
+        for (const f of product.customFields) {
+          const v = (rec[norm(f.name)] || this.params.fields[f.name] || '').trim();
+          if (v) customFields[f.name] = v;
+        }
+      }
+      drafts.push({
+        line,
+        ref,
+        rec,
+        errors,
+        customerId,
+        product,
+        input: customerId !== null && product ? { customerId, product: product.slug, inventory, customFields, ...(autoRenew !== undefined && { autoRenew }) } : null,
+      });
+    }
+
+    const loaded = await loadRules(this.d, drafts.flatMap((d) => (d.input ? [d.input] : [])));
+    const out: CheckedRow[] = [];
+    for (const d of drafts) {
+      const fail = (column: string, text: Said) => d.errors.push({ line: d.line, column, message: englishClause(text), text });
+      const customer = d.customerId !== null ? loaded.customers.get(d.customerId) : undefined;
+      const product = d.product;
+      const input = d.input;
+      if (input && customer && product) {
+        // Custom fields that do not apply to this customer's type are not theirs to give.
+        const applicable = new Set(product.customFields.filter((f) => !f.customerTypes || f.customerTypes.includes(customer.type)).map((f) => f.name));
+        for (const k of Object.keys(input.customFields)) if (!applicable.has(k)) delete input.customFields[k];
+        // Site: the one the row names, else the customer's only one when the playbook needs one
+        if (d.rec.site) {
+          const s = customer.sites.find((x) => String(x.id) === d.rec.site || x.name.toLowerCase() === d.rec.site!.toLowerCase());
+          if (!s) fail('site', say('row.siteNotTheirs', { site: d.rec.site, name: customer.name }));
+          else input.siteId = s.id;
         } else if (this.d.playbooks.get(product.playbook)?.references.site) {
-          if (sites.length === 1) siteId = sites[0]!.id;
-          else fail('site', sites.length ? say('row.siteWhich', { product: product.name, name: customer.name, count: sites.length }) : say('row.siteNone', { product: product.name, name: customer.name }));
+          if (customer.sites.length === 1) input.siteId = customer.sites[0]!.id;
+          else fail('site', customer.sites.length ? say('row.siteWhich', { product: product.name, name: customer.name, count: customer.sites.length }) : say('row.siteNone', { product: product.name, name: customer.name }));
         }
         if (customer.type === 'business') {
-          const contacts = accounts.contacts.filter((c) => c.customerId === customer!.id);
-          billingContactId = contacts.find((c) => c.role === 'billing')?.id;
-          technicalContactId = contacts.find((c) => c.role === 'technical')?.id;
+          const billing = customer.contacts.find((c) => c.role === 'billing')?.id;
+          const technical = customer.contacts.find((c) => c.role === 'technical')?.id;
+          if (billing) input.billingContactId = billing;
+          if (technical) input.technicalContactId = technical;
+        }
+        if (!d.errors.length) {
+          // The same rules as the review screen and the start of the row, items picked later.
+          const { problems } = checkAssignment(this.d, loaded, input, 'available');
+          for (const p of problems) fail(columnOf(p), p.said);
         }
       }
 
-      // Inventory: the item the row names, or one picked from stock
-      const inventory: Record<string, number> = {};
-      if (product && errors.length === 0) {
+      // Inventory not named: picked from stock as the row starts; counted against it now.
+      if (input && product && d.errors.length === 0) {
         for (const template of product.inventoryTemplates) {
-          const col = norm(template);
-          const given = rec[col];
+          if (input.inventory[template] !== undefined) continue;
           const stock = await this.stock(template);
-          if (given) {
-            const item = items.get(template)?.get(given);
-            if (!item) fail(template, say('row.noSuchItem', { template, ref: given }));
-            else if (!item.available) fail(template, say('row.itemUnavailable', { template, ref: given }));
-            else if (this.usedRefs.has(`${template}|${given}`)) fail(template, say('row.itemUsedTwice', { template, ref: given }));
-            else {
-              this.usedRefs.add(`${template}|${given}`);
-              inventory[template] = item.id;
-            }
-          } else if (stock.available - stock.needed <= 0) {
+          if (stock.available - stock.needed <= 0) {
             stock.short++;
             fail(template, say('row.outOfStock', { template }));
           }
         }
-        if (errors.length === 0) for (const template of product.inventoryTemplates) this.templates.get(template)!.needed++;
+        if (d.errors.length === 0) for (const template of product.inventoryTemplates) this.templates.get(template)!.needed++;
       }
-
-      const input: AssignmentInput | null =
-        errors.length === 0 && customer && product
-          ? {
-              customerId: customer.id,
-              product: product.slug,
-              inventory,
-              customFields,
-              ...(autoRenew !== undefined && { autoRenew }),
-              ...(siteId && { siteId }),
-              ...(billingContactId && { billingContactId }),
-              ...(technicalContactId && { technicalContactId }),
-            }
-          : null;
-      out.push({ line, customerRef: ref, customerId: customer?.id ?? null, input, errors });
+      out.push({ line: d.line, customerRef: d.ref, customerId: d.customerId, input: d.errors.length === 0 ? input : null, errors: d.errors });
     }
     return out;
   }

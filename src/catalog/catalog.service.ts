@@ -46,6 +46,25 @@ export class CatalogService {
     return row;
   }
 
+  /** Products by how assignments name them (a slug, or an ID as text): one query for any number. */
+  async getByKeys(keys: string[], db: Executor = this.db): Promise<Map<string, Product>> {
+    const wanted = [...new Set(keys)];
+    const ids = wanted.filter((k) => /^[0-9]+$/.test(k) && Number(k) <= 2_147_483_647).map(Number);
+    const slugs = wanted.filter((k) => !/^[0-9]+$/.test(k));
+    if (!ids.length && !slugs.length) return new Map();
+    const rows = await db
+      .selectFrom('products')
+      .selectAll()
+      .where((eb) => eb.or([...(ids.length ? [eb('id', 'in', ids)] : []), ...(slugs.length ? [eb('slug', 'in', slugs)] : [])]))
+      .execute();
+    const out = new Map<string, Product>();
+    for (const r of rows) {
+      out.set(String(r.id), r);
+      out.set(r.slug, r);
+    }
+    return new Map(wanted.filter((k) => out.has(k)).map((k) => [k, out.get(k)!]));
+  }
+
   /** Many products by ID at once (a group's runs). */
   async getMany(ids: number[], db: Executor = this.db): Promise<Map<number, Product>> {
     if (!ids.length) return new Map();

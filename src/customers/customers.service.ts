@@ -23,6 +23,28 @@ export class CustomersService {
     return row;
   }
 
+  /** Many customers with their contacts, sites and payment methods (the checks of many assignments). */
+  async detailMany(ids: number[]): Promise<Map<number, Awaited<ReturnType<CustomersService['detail']>>>> {
+    const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id));
+    if (!wanted.length) return new Map();
+    const [customers, contacts, sites, paymentMethods] = await Promise.all([
+      this.db
+        .selectFrom('customers')
+        .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'createdAt', 'updatedAt'])
+        .where('id', 'in', wanted)
+        .execute(),
+      this.db.selectFrom('contacts').selectAll().where('customerId', 'in', wanted).orderBy('id').execute(),
+      this.db.selectFrom('sites').selectAll().where('customerId', 'in', wanted).orderBy('id').execute(),
+      this.db.selectFrom('paymentMethods').selectAll().where('customerId', 'in', wanted).orderBy('isDefault', 'desc').orderBy('id').execute(),
+    ]);
+    return new Map(
+      customers.map((c) => [
+        c.id,
+        { ...c, contacts: contacts.filter((x) => x.customerId === c.id), sites: sites.filter((x) => x.customerId === c.id), paymentMethods: paymentMethods.filter((x) => x.customerId === c.id) },
+      ]),
+    );
+  }
+
   /** Many customers' names and statuses at once (a group's runs). */
   async statuses(db: Executor, ids: number[]): Promise<Map<number, { id: number; name: string; status: Customer['status'] }>> {
     if (!ids.length) return new Map();

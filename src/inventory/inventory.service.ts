@@ -112,6 +112,14 @@ export class InventoryService {
     };
   }
 
+  /** Many items at once (the checks of many assignments). */
+  async getItems(ids: number[], db: Executor = this.db): Promise<Map<number, Item>> {
+    const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
+    if (!wanted.length) return new Map();
+    const rows = await this.items(db).where('inventoryItems.id', 'in', wanted).execute();
+    return new Map(rows.map((r) => [r.id, this.toItem(r)]));
+  }
+
   async getItem(id: number, db: Executor = this.db): Promise<Item> {
     const row = await this.items(db).where('inventoryItems.id', '=', id).executeTakeFirst();
     if (!row) throw notFound('Inventory item', id);
@@ -272,6 +280,23 @@ export class InventoryService {
     }
   }
 
+  /**
+   * Moves many items from their assignments' timed reservations to holds by their provisions (no
+   * expiry), in the caller's transaction: one statement. Returns the items that were no longer
+   * reserved by their holder (nothing is held for those; the caller decides).
+   */
+  async holdForProvisions(trx: Executor, holds: { itemId: number; holder: string; provisionId: string }[]): Promise<Set<number>> {
+    if (!holds.length) return new Set();
+    const now = isoNow(this.clock);
+    const { rows } = await sql<{ id: number }>`
+      update inventory_items i set provision_id = h.provision_id, reservation_expires_at = null, updated_at = ${now}
+      from unnest(${holds.map((h) => h.itemId)}::int[], ${holds.map((h) => h.holder)}::text[], ${holds.map((h) => h.provisionId)}::uuid[]) as h(item_id, holder, provision_id)
+      where i.id = h.item_id and i.status = 'reserved' and i.reservation_holder = h.holder and i.provision_id is null and i.reservation_expires_at > ${now}
+      returning i.id`.execute(trx);
+    const held = new Set(rows.map((r) => r.id));
+    return new Set(holds.filter((h) => !held.has(h.itemId)).map((h) => h.itemId));
+  }
+
   /** A held item becomes assigned to the customer and the service. Repeating it changes nothing. */
   async assignHeld(input: { provisionId: string; itemId: number; customerId: number; serviceId: number }): Promise<Item> {
     const now = isoNow(this.clock);
@@ -378,6 +403,54 @@ export class InventoryService {
   }
 
   /**
+   * Picks one available item of a template for each of many holders (a batch's rows as they
+   * start, R11.3), in one statement: concurrent takers skip items another has locked, so two
+   * batches never get the same item; a holder that already holds one (a crash between picking and
+   * starting) keeps it. Returns the item each holder got; a holder missing from it found none.
+   */
+  async reserveFromStockMany(ctx: Ctx, templateName: string, holders: string[], ttlSeconds: number): Promise<Map<string, number>> {
+    const got = new Map<string, number>();
+    if (!holders.length) return got;
+    const template = await this.templateByName(templateName);
+    const now = isoNow(this.clock);
+    const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
+    const mine = await this.db
+      .selectFrom('inventoryItems')
+      .select(['id', 'reservationHolder'])
+      .where('templateId', '=', template.id)
+      .where('reservationHolder', 'in', holders)
+      .where('status', '=', 'reserved')
+      .where('provisionId', 'is', null)
+      .where('reservationExpiresAt', '>', now)
+      .execute();
+    for (const m of mine) got.set(m.reservationHolder!, m.id);
+    const want = holders.filter((h) => !got.has(h));
+    if (!want.length) return got;
+    await transaction(this.db, async (trx) => {
+      const { rows } = await sql<{ id: number; holder: string }>`
+        with locked as (
+          select i.id from inventory_items i
+          where i.template_id = ${template.id}
+            and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
+          order by i.id limit ${want.length} for update skip locked
+        ), picked as (
+          select id, row_number() over (order by id) as n from locked
+        ), h as (
+          select holder, n from unnest(${want}::text[]) with ordinality as h(holder, n)
+        )
+        update inventory_items i
+        set stock_status = case when i.status in ('new', 'in_stock') then i.status else i.stock_status end,
+            status = 'reserved', reservation_holder = h.holder, reserved_by = ${ctx.actor.id}, reservation_expires_at = ${expiresAt}, updated_at = ${now}
+        from picked join h using (n)
+        where i.id = picked.id
+        returning i.id, h.holder`.execute(trx);
+      for (const r of rows) got.set(r.holder, r.id);
+      await recordAuditMany(trx, ctx, rows.map((r) => ({ action: 'inventory.reserve', entityType: 'inventory_item', entityId: r.id, after: { holder: r.holder, expiresAt } })));
+    });
+    return got;
+  }
+
+  /**
    * Holds the items a batch's rows name, each for its row, until the row starts (R11.3): auto-picks
    * of other rows and batches cannot take them meanwhile. Returns the IDs it could not hold.
    */
@@ -421,16 +494,19 @@ export class InventoryService {
     });
   }
 
-  /** Returns everything provisions held or assigned to stock (their services were cancelled). */
-  async releaseForProvision(trx: Executor, provisionId: string | string[]): Promise<number> {
+  /** Returns everything provisions held or assigned to stock (their services were cancelled); each item audited. */
+  async releaseForProvision(ctx: Ctx, trx: Executor, provisionId: string | string[]): Promise<number> {
     const ids = [provisionId].flat();
     if (!ids.length) return 0;
-    const res = await trx
+    // The holds as they were (the update clears the holder), locked, then released.
+    const released = await trx
+      .with('held', (db) => db.selectFrom('inventoryItems').select(['id', 'reservationHolder']).where('provisionId', 'in', ids).where('status', 'in', ['reserved', 'assigned']).forUpdate())
       .updateTable('inventoryItems')
+      .from('held')
       .set({
         // A held item returns to the stock status it had; one already assigned (never used:
         // the service was cancelled) goes back in stock, as the lifecycle allows.
-        status: sql`case when status = 'assigned' then 'in_stock' else coalesce(stock_status, 'in_stock') end`,
+        status: sql`case when inventory_items.status = 'assigned' then 'in_stock' else coalesce(inventory_items.stock_status, 'in_stock') end`,
         stockStatus: null,
         reservationHolder: null,
         reservedBy: null,
@@ -441,10 +517,11 @@ export class InventoryService {
         assignedAt: null,
         updatedAt: isoNow(this.clock),
       })
-      .where('provisionId', 'in', ids)
-      .where('status', 'in', ['reserved', 'assigned'])
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
+      .whereRef('inventoryItems.id', '=', 'held.id')
+      .returning(['inventoryItems.id', 'inventoryItems.status', 'held.reservationHolder as holder'])
+      .execute();
+    await recordAuditMany(trx, ctx, released.map((r) => ({ action: 'inventory.release', entityType: 'inventory_item', entityId: r.id, before: { holder: r.holder }, after: { status: r.status, why: 'provisioning cancelled' } })));
+    return released.length;
   }
 
   /**

@@ -6,9 +6,9 @@ import type { ServicesService } from '../services/services.service.js';
 import { type DB, type Executor, json } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
-import { recordAudit } from '../users/audit.service.js';
+import { recordAudit, recordAuditMany } from '../users/audit.service.js';
 import type { RunLedger } from './ledger.js';
-import { preflight, type PreflightDeps, variablesFor } from './preflight.js';
+import { checkAssignment, loadRules, type Plan, preflight, type PreflightDeps, variablesFor } from './rulebook.js';
 import { ProgressCache } from './progress-cache.js';
 import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
@@ -33,9 +33,47 @@ function fingerprint(input: AssignmentInput): string {
   return createHash('sha256').update(JSON.stringify(canon(input))).digest('hex');
 }
 
+/** An assignment to start; a bulk batch's row says which. */
+export interface StartRow {
+  key: string;
+  input: AssignmentInput;
+  batch?: { id: string; line: number };
+}
+
+export type StartOutcome = { ok: true; progress: Progress; created: boolean } | { ok: false; error: AppError };
+
 export interface StartOptions {
-  /** A row of a bulk assignment: its batch, and what marks the row started. */
-  batch?: { id: string; started: (trx: Executor, provisionId: string, serviceId: number) => Promise<void> };
+  /** Marks bulk rows started, in the transaction that writes their runs. */
+  started?: (trx: Executor, rows: { batchId: string; line: number; provisionId: string; serviceId: number }[]) => Promise<void>;
+}
+
+/** Thrown inside the writing transaction to write it again without the rows that lost their items. */
+class Rewrite extends Error {}
+
+const ocsAccountOf = (serviceId: number) => `SB${String(serviceId).padStart(8, '0')}`;
+
+/** What the progress view shows of a run just queued, without reading it back. */
+function queuedProgress(b: { id: string; plan: Plan; service: { id: number; name: string }; vars: RunVariables }, ctx: Ctx, now: string): Progress {
+  const tasks = pendingTasks(b.id, b.plan.playbook, b.vars).map((t) => ({ seq: t.seq, name: t.name, action: t.action, status: t.status, attempts: 0 }));
+  return {
+    id: b.id,
+    kind: b.plan.kind,
+    status: 'queued',
+    attempt: 1,
+    customer: { id: b.plan.customer.id, name: b.plan.customer.name },
+    product: { id: b.plan.product.id, name: b.plan.product.name },
+    service: { id: b.service.id, name: b.service.name, status: b.plan.kind === 'new_service' ? 'provisioning' : (b.plan.target?.status ?? 'active') },
+    tasks,
+    completed: 0,
+    total: tasks.length,
+    summary: `0 of ${tasks.length} tasks completed`,
+    error: null,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    deadlineAt: null,
+    requestedBy: ctx.actor.label,
+  };
 }
 
 /** Runs of one playbook as it was confirmed share a key: the dispatcher groups them by it. */
@@ -61,113 +99,196 @@ export class ProvisioningService {
   /**
    * Confirms an assignment (R6): checks everything, then in one transaction writes the service
    * (for a plan), the provision and its tasks, moves the inventory from the wizard's timed
-   * reservation to a hold by the provision, and enqueues its workflow. The same Idempotency-Key
-   * gives back the same provision, also when both requests arrive at once (R6.2).
+   * reservation to a hold by the provision, and queues the run. The same Idempotency-Key gives
+   * back the same provision, also when both requests arrive at once (R6.2).
    */
-  async start(ctx: Ctx, idempotencyKey: string, input: AssignmentInput, opts: StartOptions = {}): Promise<{ progress: Progress; created: boolean }> {
-    const hash = fingerprint(input);
-    const replay = await this.byKey(idempotencyKey, hash);
-    if (replay) return { progress: replay, created: false };
-
-    const { result, plan } = await preflight(this.d, input);
-    if (!plan) {
-      // The same confirmation may have won meanwhile (its hold is why the checks now fail).
-      const winner = await this.byKey(idempotencyKey, hash);
-      if (winner) return { progress: winner, created: false };
-      const failed = result.checks.filter((c) => !c.ok);
-      throw new AppError('PRECONDITION_FAILED', failed.map((c) => c.message).join(' '), failed[0]?.hint, { checks: result.checks, field: failed[0]?.field });
-    }
-
-    const id = randomUUID();
-    const snapshot = stripRefs(plan.playbook);
-    const created = await this.d.ledger.write(async (w) => {
-      const trx = w.trx;
-      const claimed = await trx
-        .insertInto('provisions')
-        .values({
-          id,
-          idempotencyKey,
-          requestHash: hash,
-          kind: plan.kind,
-          status: 'queued',
-          customerId: plan.customer.id,
-          productId: plan.product.id,
-          serviceId: plan.target?.id ?? null,
-          playbook: plan.playbook.name,
-          playbookSnapshot: json(snapshot),
-          playbookKey: playbookKey(plan.playbook.name, snapshot),
-          variables: json({}),
-          timeoutSeconds: Math.ceil(plan.playbook.timeout / 1000),
-          deadlineAt: null,
-          failedTask: null,
-          errorCode: null,
-          error: null,
-          errorHint: null,
-          requestedBy: ctx.actor.id,
-          requestedByLabel: ctx.actor.label,
-          batchId: opts.batch?.id ?? null,
-          startedAt: null,
-          finishedAt: null,
-        })
-        .onConflict((oc) => oc.column('idempotencyKey').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!claimed) return false; // the same key won in another request
-
-      let service = plan.target ? { id: plan.target.id, name: plan.target.name, ocsAccount: plan.target.ocsAccount } : null;
-      if (plan.kind === 'new_service') {
-        const s = await this.d.services.createProvisioning(trx, {
-          customerId: plan.customer.id,
-          productId: plan.product.id,
-          serviceType: plan.product.serviceType,
-          siteId: plan.site?.id ?? null,
-          billingContactId: plan.billingContact?.id ?? null,
-          technicalContactId: plan.technicalContact?.id ?? null,
-          autoRenew: plan.autoRenew,
-          customFields: Object.fromEntries(Object.entries(plan.customFields).filter(([, v]) => v !== '')),
-        });
-        service = { id: s.id, name: plan.product.name, ocsAccount: s.ocsAccount };
-      }
-      let vars = variablesFor(plan, id, service!);
-      if (plan.kind === 'new_service') {
-        // The service is named from the start as its playbook will name it ("Mobile - +44 7700 900123").
-        const activate = plan.playbook.tasks.find((t) => t.action === 'service.activate');
-        const name = activate ? String(renderString(String(activate.args.name), vars)) : plan.product.name;
-        await this.d.services.rename(trx, service!.id, name);
-        service = { ...service!, name };
-        vars = variablesFor(plan, id, service);
-      }
-      await trx.updateTable('provisions').set({ variables: json(vars), serviceId: service!.id }).where('id', '=', id).execute();
-      await trx
-        .insertInto('provisionTasks')
-        .values(pendingTasks(id, plan.playbook, vars))
-        .execute();
-      await this.d.inventory.holdForProvision(trx, input.reservation ?? '', plan.items.map((i) => i.id), id);
-      await opts.batch?.started(trx, id, service!.id);
-      await w.enqueued([{ id, attempt: 1, message: `${plan.product.name} for ${plan.customer.name}` }]);
-      await recordAudit(trx, ctx, {
-        action: 'provision.create',
-        entityType: 'provision',
-        entityId: id,
-        after: { kind: plan.kind, customerId: plan.customer.id, product: plan.product.slug, serviceId: service!.id, inventory: plan.items.map((i) => i.reference), autoRenew: plan.autoRenew },
-      });
-      return true;
-    });
-    if (!created) {
-      const winner = await this.byKey(idempotencyKey, hash);
-      if (!winner) throw new Error('idempotency key claimed but not readable');
-      return { progress: winner, created: false };
-    }
-    return { progress: await this.progress(id), created: true };
+  async start(ctx: Ctx, idempotencyKey: string, input: AssignmentInput): Promise<{ progress: Progress; created: boolean }> {
+    const [out] = await this.startMany(ctx, [{ key: idempotencyKey, input }]);
+    if (!out!.ok) throw out!.error;
+    return { progress: out!.progress, created: out!.created };
   }
 
-  private async byKey(key: string, hash: string): Promise<Progress | null> {
-    const row = await this.d.db.selectFrom('provisions').select(['id', 'requestHash']).where('idempotencyKey', '=', key).executeTakeFirst();
-    if (!row) return null;
-    if (row.requestHash !== hash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different assignment.', 'Use a new key for a new assignment (one key per confirmation).', { provisionId: row.id });
+  /**
+   * Confirms many assignments at once (a bulk batch's rows, or one confirmation): the checks of
+   * all with one query per kind of thing (the rulebook), then one transaction for all that pass,
+   * one statement per kind of row written. Each gets its outcome: its run (new, or the one its key
+   * already made), or why not.
+   */
+  async startMany(ctx: Ctx, rows: StartRow[], opts: StartOptions = {}): Promise<StartOutcome[]> {
+    const out: (StartOutcome | undefined)[] = rows.map(() => undefined);
+    const hashes = rows.map((r) => fingerprint(r.input));
+    const loaded = await loadRules(this.d, rows.map((r) => r.input));
+    let ready: { i: number; plan: Plan }[] = [];
+    const failed: { i: number; result: PreflightResult }[] = [];
+    rows.forEach((r, i) => {
+      const { result, plan } = checkAssignment(this.d, loaded, r.input, 'held');
+      if (plan) ready.push({ i, plan });
+      else failed.push({ i, result });
+    });
+    // A check that fails may be the same confirmation having won meanwhile (its hold is why).
+    const replays = new Set<number>();
+    if (failed.length) {
+      const known = await this.byKeys(failed.map((f) => rows[f.i]!.key));
+      for (const f of failed) {
+        const row = known.get(rows[f.i]!.key);
+        if (row) {
+          replays.add(f.i);
+          continue;
+        }
+        const bad = f.result.checks.filter((c) => !c.ok);
+        out[f.i] = { ok: false, error: new AppError('PRECONDITION_FAILED', bad.map((c) => c.message).join(' '), bad[0]?.hint, { checks: f.result.checks, field: bad[0]?.field }) };
+      }
     }
-    return this.progress(row.id);
+    // Written together; a row whose items were taken meanwhile leaves, and the others are written again.
+    for (let round = 0; ready.length && round < 3; round++) {
+      const written = await this.writeRuns(ctx, ready.map((x) => ({ ...x, row: rows[x.i]!, hash: hashes[x.i]! })), opts);
+      for (const [i, progress] of written.created) out[i] = { ok: true, progress, created: true };
+      for (const i of written.conflicts) replays.add(i);
+      for (const [i, error] of written.lost) out[i] = { ok: false, error };
+      if (!written.retry) break;
+      ready = ready.filter((x) => !written.lost.has(x.i) && !written.created.has(x.i) && !written.conflicts.has(x.i));
+    }
+    if (replays.size) {
+      const known = await this.byKeys([...replays].map((i) => rows[i]!.key));
+      for (const i of replays) {
+        const row = known.get(rows[i]!.key)!;
+        if (row.requestHash !== hashes[i]) {
+          out[i] = { ok: false, error: new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different assignment.', 'Use a new key for a new assignment (one key per confirmation).', { provisionId: row.id }) };
+        } else out[i] = { ok: true, progress: await this.progress(row.id), created: false };
+      }
+    }
+    return out.map((o) => o ?? { ok: false, error: new AppError('CONFLICT', 'This assignment could not be written.', 'Try again.') });
+  }
+
+  /**
+   * One transaction for many checked assignments: their services (IDs drawn first, so each run's
+   * variables and names are complete before anything is written), provisions, tasks, inventory
+   * holds, events and audit, one statement each. Rows whose key was claimed meanwhile are
+   * conflicts (given back by their key); rows whose items are no longer held are lost, and the
+   * transaction is written again without them (`retry`).
+   */
+  private async writeRuns(ctx: Ctx, plans: { i: number; plan: Plan; row: StartRow; hash: string }[], opts: StartOptions) {
+    const created = new Map<number, Progress>();
+    const conflicts = new Set<number>();
+    const lost = new Map<number, AppError>();
+    let retry = false;
+    const now = new Date().toISOString();
+    try {
+      await this.d.ledger.write(async (w) => {
+        const trx = w.trx;
+        const fresh = plans.filter((p) => p.plan.kind === 'new_service');
+        const ids = fresh.length ? (await sql<{ id: number }>`select nextval(pg_get_serial_sequence('services', 'id'))::int as id from generate_series(1, ${fresh.length})`.execute(trx)).rows.map((r) => r.id) : [];
+        const built = plans.map((p) => {
+          const id = randomUUID();
+          const snapshot = stripRefs(p.plan.playbook);
+          let service = p.plan.target ? { id: p.plan.target.id, name: p.plan.target.name, ocsAccount: p.plan.target.ocsAccount } : null;
+          if (p.plan.kind === 'new_service') {
+            const serviceId = ids[fresh.indexOf(p)]!;
+            service = { id: serviceId, name: p.plan.product.name, ocsAccount: ocsAccountOf(serviceId) };
+            // The service is named from the start as its playbook will name it ("Mobile - +44 7700 900123").
+            const activate = p.plan.playbook.tasks.find((t) => t.action === 'service.activate');
+            if (activate) service.name = String(renderString(String(activate.args.name), variablesFor(p.plan, id, service)));
+          }
+          const vars = variablesFor(p.plan, id, service!);
+          return { ...p, id, snapshot, service: service!, vars };
+        });
+        if (fresh.length) {
+          await this.d.services.createMany(
+            trx,
+            built
+              .filter((b) => b.plan.kind === 'new_service')
+              .map((b) => ({
+                id: b.service.id,
+                name: b.service.name,
+                ocsAccount: b.service.ocsAccount!,
+                customerId: b.plan.customer.id,
+                productId: b.plan.product.id,
+                serviceType: b.plan.product.serviceType,
+                siteId: b.plan.site?.id ?? null,
+                billingContactId: b.plan.billingContact?.id ?? null,
+                technicalContactId: b.plan.technicalContact?.id ?? null,
+                autoRenew: b.plan.autoRenew,
+                customFields: Object.fromEntries(Object.entries(b.plan.customFields).filter(([, v]) => v !== '')),
+              })),
+          );
+        }
+        const claimed = await trx
+          .insertInto('provisions')
+          .values(
+            built.map((b) => ({
+              id: b.id,
+              idempotencyKey: b.row.key,
+              requestHash: b.hash,
+              kind: b.plan.kind,
+              status: 'queued' as const,
+              customerId: b.plan.customer.id,
+              productId: b.plan.product.id,
+              serviceId: b.service.id,
+              playbook: b.plan.playbook.name,
+              playbookSnapshot: json(b.snapshot),
+              playbookKey: playbookKey(b.plan.playbook.name, b.snapshot),
+              variables: json(b.vars),
+              timeoutSeconds: Math.ceil(b.plan.playbook.timeout / 1000),
+              deadlineAt: null,
+              failedTask: null,
+              errorCode: null,
+              error: null,
+              errorHint: null,
+              requestedBy: ctx.actor.id,
+              requestedByLabel: ctx.actor.label,
+              batchId: b.row.batch?.id ?? null,
+              startedAt: null,
+              finishedAt: null,
+            })),
+          )
+          .onConflict((oc) => oc.column('idempotencyKey').doNothing())
+          .returning('id')
+          .execute();
+        const won = new Set(claimed.map((c) => c.id));
+        const mine = built.filter((b) => won.has(b.id));
+        for (const b of built) if (!won.has(b.id)) conflicts.add(b.i);
+        // The same key won in another request: its service was not to be.
+        const orphans = built.filter((b) => !won.has(b.id) && b.plan.kind === 'new_service').map((b) => b.service.id);
+        if (orphans.length) await trx.deleteFrom('services').where('id', 'in', orphans).execute();
+        if (!mine.length) return;
+        await trx.insertInto('provisionTasks').values(mine.flatMap((b) => pendingTasks(b.id, b.plan.playbook, b.vars))).execute();
+        const notHeld = await this.d.inventory.holdForProvisions(trx, mine.flatMap((b) => b.plan.items.map((item) => ({ itemId: item.id, holder: b.row.input.reservation ?? '', provisionId: b.id }))));
+        if (notHeld.size) {
+          for (const b of mine) {
+            const gone = b.plan.items.filter((item) => notHeld.has(item.id));
+            if (gone.length) {
+              lost.set(b.i, new AppError('INVENTORY_UNAVAILABLE', `${gone.length === 1 ? 'An item' : `${gone.length} items`} of this assignment ${gone.length === 1 ? 'is' : 'are'} no longer reserved for it (item ${gone.map((g) => g.id).join(', ')}): the reservation expired or another assignment took it.`, 'Pick the inventory again; the selectors show what is available now.', { itemIds: gone.map((g) => g.id) }));
+            }
+          }
+          retry = true;
+          throw new Rewrite();
+        }
+        await opts.started?.(trx, mine.filter((b) => b.row.batch).map((b) => ({ batchId: b.row.batch!.id, line: b.row.batch!.line, provisionId: b.id, serviceId: b.service.id })));
+        await w.enqueued(mine.map((b) => ({ id: b.id, attempt: 1, message: `${b.plan.product.name} for ${b.plan.customer.name}` })));
+        await recordAuditMany(
+          trx,
+          ctx,
+          mine.map((b) => ({
+            action: 'provision.create',
+            entityType: 'provision',
+            entityId: b.id,
+            after: { kind: b.plan.kind, customerId: b.plan.customer.id, product: b.plan.product.slug, serviceId: b.service.id, inventory: b.plan.items.map((i) => i.reference), autoRenew: b.plan.autoRenew, ...(b.row.batch && { batch: b.row.batch.id, line: b.row.batch.line }) },
+          })),
+        );
+        for (const b of mine) created.set(b.i, queuedProgress(b, ctx, now));
+      });
+    } catch (e) {
+      if (!(e instanceof Rewrite)) throw e;
+      created.clear();
+      conflicts.clear();
+    }
+    return { created, conflicts, lost, retry };
+  }
+
+  private async byKeys(keys: string[]): Promise<Map<string, { id: string; requestHash: string }>> {
+    if (!keys.length) return new Map();
+    const rows = await this.d.db.selectFrom('provisions').select(['id', 'idempotencyKey', 'requestHash']).where('idempotencyKey', 'in', keys).execute();
+    return new Map(rows.map((r) => [r.idempotencyKey, r]));
   }
 
   /** What the progress view shows (R7.1): one indexed query, cheap enough to poll every 0.2 s (R7.2). */
@@ -299,7 +420,7 @@ export class ProvisioningService {
     return this.d.ledger.write(async (w) => {
       const queued = await w.trx.selectFrom('provisions').select('id').where('batchId', '=', which.batchId).where('status', '=', 'queued').forUpdate().skipLocked().execute();
       const ids = queued.map((q) => q.id);
-      await this.d.inventory.releaseForProvision(w.trx, ids);
+      await this.d.inventory.releaseForProvision(ctx, w.trx, ids);
       const cancelled = await w.cancel(ids, message);
       if (cancelled.length) await recordAudit(w.trx, ctx, { action: 'provision.cancel', entityType: 'batch', entityId: which.batchId, after: { provisions: cancelled.length } });
       return cancelled.length;
@@ -329,7 +450,7 @@ export class ProvisioningService {
           );
         }
       }
-      const released = await this.d.inventory.releaseForProvision(trx, id);
+      const released = await this.d.inventory.releaseForProvision(ctx, trx, id);
       await w.cancel([id], `Cancelled by ${ctx.actor.label}; ${released} inventory item(s) back in stock`);
       await recordAudit(trx, ctx, { action: 'provision.cancel', entityType: 'provision', entityId: id, before: { status: p.status }, after: { status: 'cancelled', inventoryReleased: released } });
     });

@@ -42,6 +42,14 @@ export class ServicesService {
     return (await this.present([row], db))[0]!;
   }
 
+  /** Many services at once (the add-ons of many assignments). */
+  async getMany(ids: number[], db: Executor = this.db): Promise<Map<number, Service>> {
+    const wanted = [...new Set(ids)];
+    if (!wanted.length) return new Map();
+    const rows = await db.selectFrom('services').selectAll().where('id', 'in', wanted).execute();
+    return new Map((await this.present(rows, db)).map((s) => [s.id, s]));
+  }
+
   /** A customer's services, newest first; by service type for add-ons (R9.1). */
   async forCustomer(customerId: number, filter: { serviceType?: Service['serviceType'] | undefined; status?: ServiceStatus | undefined } = {}) {
     let q = this.db.selectFrom('services').selectAll().where('customerId', '=', customerId);
@@ -69,6 +77,23 @@ export class ServicesService {
     const ocsAccount = `SB${String(row.id).padStart(8, '0')}`;
     await trx.updateTable('services').set({ ocsAccount }).where('id', '=', row.id).execute();
     return { id: row.id, ocsAccount };
+  }
+
+  /**
+   * The records of many services being provisioned, in the caller's transaction, with the IDs
+   * drawn for them beforehand (so their runs' variables and names were complete first): one statement.
+   */
+  async createMany(trx: Executor, rows: (NewService & { id: number; name: string; ocsAccount: string })[]): Promise<void> {
+    if (!rows.length) return;
+    const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+    await sql`
+      insert into services (id, customer_id, product_id, service_type, site_id, billing_contact_id, technical_contact_id, auto_renew, custom_fields, name, status, ocs_account)
+      overriding system value
+      select r.id, r.customer_id, r.product_id, r.service_type, r.site_id, r.billing_contact_id, r.technical_contact_id, r.auto_renew, r.custom_fields, r.name, 'provisioning', r.ocs_account
+      from unnest(${col((r) => r.id)}::int[], ${col((r) => r.customerId)}::int[], ${col((r) => r.productId)}::int[], ${col((r) => r.serviceType)}::text[],
+                  ${col((r) => r.siteId)}::int[], ${col((r) => r.billingContactId)}::int[], ${col((r) => r.technicalContactId)}::int[], ${col((r) => r.autoRenew)}::bool[],
+                  ${col((r) => json(r.customFields))}::jsonb[], ${col((r) => r.name)}::text[], ${col((r) => r.ocsAccount)}::text[])
+        as r(id, customer_id, product_id, service_type, site_id, billing_contact_id, technical_contact_id, auto_renew, custom_fields, name, ocs_account)`.execute(trx);
   }
 
   async rename(trx: Executor, id: number, name: string): Promise<void> {

@@ -84,6 +84,40 @@ describe('the dry run of a file (R11.2)', () => {
     expect(await footprint()).toEqual(before);
   });
 
+  it('obeys the one rulebook: an impossible date and a number field that is not a number are refused, as the review screen refuses them (issue 10)', async () => {
+    const admin = await t.as('admin');
+    const agent = await t.as('agent');
+    const created = await admin.post('/api/products', {
+      slug: 'mobile-fleet',
+      name: 'Mobile - fleet plan',
+      category: 'plan',
+      serviceType: 'mobile',
+      customerTypes: ['individual', 'business'],
+      billing: 'recurring',
+      setupFee: 0,
+      recurringPrice: 900,
+      currency: 'GBP',
+      inventoryTemplates: ['SIM Card', 'Mobile Number'],
+      playbook: 'mobile-new',
+      playbookVars: { plan_code: 'MOB-FLEET', data_mb: 5120 },
+      customFields: [
+        { name: 'start_date', label: 'Start date', type: 'date', required: false },
+        { name: 'vehicles', label: 'Vehicles', type: 'number', required: false },
+      ],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const csv = ['customer,start_date,vehicles', '100,2027-02-30,', '100,,twelve', '100,2027-02-28,12'].join('\n');
+    const r = body(await agent.upload('/api/batches/dry-run?product=mobile-fleet', csv));
+    const why = (line: number) => r.errors.filter((e: any) => e.line === line).map((e: any) => `${e.column}: ${e.message}`);
+    expect(why(2)).toEqual(['start_date: Start date must be a date (YYYY-MM-DD)']);
+    expect(why(3)).toEqual(['vehicles: Vehicles must be a number']);
+    expect(why(4)).toEqual([]);
+    expect(r.good).toBe(1);
+    // The review screen says the same of the same values.
+    const review = body(await agent.post('/api/provisions/preflight', { customerId: 100, product: 'mobile-fleet', inventory: {}, customFields: { start_date: '2027-02-30', vehicles: 'twelve' } }));
+    expect(review.checks.find((c: any) => c.id === 'custom_fields').message).toBe('Start date must be a date (YYYY-MM-DD); Vehicles must be a number.');
+  });
+
   it('says how many items are missing when the stock is short', async () => {
     const agent = await t.as('agent');
     const available = await scalar(sql`select count(*)::int as n from inventory_items i join inventory_templates tt on tt.id = i.template_id where tt.name = 'CPE Modem' and i.status in ('new', 'in_stock')`);

@@ -15,8 +15,12 @@ import { renderDeep, renderString } from './playbooks/templating.js';
 import type { AssignmentInput, Check, CheckId, PreflightResult, RunVariables } from './provisioning.schemas.js';
 
 /**
- * The checks of R6.3, run before anything is written: the review screen shows them, and
- * confirming runs them again. Each says what it found and, when it fails, what to do.
+ * The one rulebook of an assignment (R6.3, issue 10): the checks the review screen shows, that
+ * confirming runs again, that a bulk file's dry run runs for each row, and that the bulk pump runs
+ * as its rows start. What they need is loaded for many assignments at once, with one query per
+ * kind of thing (`loadRules`); the checks themselves read only what was loaded
+ * (`checkAssignment`), so a file of 100,000 rows and a single confirmation obey the same rules.
+ * Each check says what it found and, when it fails, what to do.
  */
 export interface PreflightDeps {
   catalog: CatalogService;
@@ -28,6 +32,34 @@ export interface PreflightDeps {
 }
 
 type Detail = Awaited<ReturnType<CustomersService['detail']>>;
+
+/** Everything the checks of many assignments read, loaded at once. */
+export interface Loaded {
+  customers: Map<number, Detail>;
+  /** By the product as each assignment names it (a slug, or an ID as text). */
+  products: Map<string, Product>;
+  items: Map<number, Item>;
+  /** The services add-ons go onto. */
+  targets: Map<number, Service>;
+  /** An add-on without its service: the customer's active services of its type, to name them. */
+  candidates: Map<string, Service[]>;
+  now: Date;
+}
+
+/**
+ * How the inventory is checked: `held`, every item the product needs chosen and reserved for this
+ * assignment (the wizard, and a bulk row as it starts, its items picked under its holder);
+ * `available`, the items the assignment names are available now and the others will be picked
+ * from stock (a bulk file's dry run and commit).
+ */
+export type InventoryRule = 'held' | 'available';
+
+/** One thing that stops an assignment, and the field it is about (for a bulk row, its column). */
+export interface Problem {
+  check: CheckId;
+  said: Said;
+  field: string;
+}
 
 /** Everything a confirmed assignment needs, once every check passed. */
 export interface Plan {
@@ -57,33 +89,56 @@ const labels: Record<CheckId, string> = {
 
 const money = (minor: number, currency: string) => new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(minor / 100);
 
+/** Loads what the checks of `inputs` read: one query per kind of thing, whatever their number. */
+export async function loadRules(deps: PreflightDeps, inputs: AssignmentInput[]): Promise<Loaded> {
+  const [customers, products, items, targets] = await Promise.all([
+    deps.customers.detailMany(inputs.map((i) => i.customerId)),
+    deps.catalog.getByKeys(inputs.map((i) => String(i.product))),
+    deps.inventory.getItems(inputs.flatMap((i) => Object.values(i.inventory))),
+    deps.services.getMany(inputs.flatMap((i) => (i.serviceId === undefined ? [] : [i.serviceId]))),
+  ]);
+  // An add-on without its service (rare: the review names the candidates).
+  const candidates = new Map<string, Service[]>();
+  for (const i of inputs) {
+    const product = products.get(String(i.product));
+    if (i.serviceId !== undefined || !product || product.category !== 'addon' || !customers.has(i.customerId)) continue;
+    const key = `${i.customerId}:${product.serviceType}`;
+    if (!candidates.has(key)) candidates.set(key, await deps.services.forCustomer(i.customerId, { serviceType: product.serviceType, status: 'active' }));
+  }
+  return { customers, products, items, targets, candidates, now: deps.clock.now() };
+}
+
+/** The checks of R6.3 for one assignment (the review screen's, a confirmation's, a bulk row's). */
 export async function preflight(deps: PreflightDeps, input: AssignmentInput): Promise<{ result: PreflightResult; plan: Plan | null }> {
+  return checkAssignment(deps, await loadRules(deps, [input]), input, 'held');
+}
+
+/** The checks of one assignment against what was loaded: what each found, and the plan when all pass. */
+export function checkAssignment(deps: Pick<PreflightDeps, 'playbooks'>, loaded: Loaded, input: AssignmentInput, rule: InventoryRule): { result: PreflightResult; plan: Plan | null; problems: Problem[] } {
   const checks = new Map<CheckId, Check>();
+  const problems: Problem[] = [];
   const clauses = (text: Said | Said[]) => (Array.isArray(text) ? text : [text]);
   const pass = (id: CheckId, text: Said | Said[]) => checks.set(id, { id, label: labels[id], ok: true, message: englishText(clauses(text)), text: clauses(text) });
-  const fail = (id: CheckId, text: Said | Said[], hint?: Said, field?: string) =>
-    checks.set(id, { id, label: labels[id], ok: false, message: englishText(clauses(text)), text: clauses(text), ...(hint && { hint: englishHint(hint), hintText: hint }), ...(field && { field }) });
-  const notChecked = (id: CheckId, why: Said) => checks.has(id) || fail(id, why);
+  /** A failed check; each clause is a problem about its own field (a list: `{ said, field }`). */
+  const fail = (id: CheckId, text: Said | Said[] | { said: Said; field: string }[], hint?: Said, field?: string) => {
+    const list = (Array.isArray(text) ? text : [text]).map((t) => ('said' in t ? t : { said: t, field: field ?? id }));
+    for (const p of list) problems.push({ check: id, said: p.said, field: p.field });
+    checks.set(id, { id, label: labels[id], ok: false, message: englishText(list.map((p) => p.said)), text: list.map((p) => p.said), ...(hint && { hint: englishHint(hint), hintText: hint }), ...((field ?? list[0]?.field) && { field: field ?? list[0]!.field }) });
+  };
+  const notChecked = (id: CheckId, why: Said) => {
+    if (checks.has(id)) return;
+    checks.set(id, { id, label: labels[id], ok: false, message: englishText([why]), text: [why] });
+  };
 
   // --- customer ------------------------------------------------------------------------------
-  let customer: Detail | null = null;
-  try {
-    customer = await deps.customers.detail(input.customerId);
-    if (customer.status === 'active') pass('customer', say('customer.active', { name: customer.name, id: customer.id }));
-    else fail('customer', say('customer.inactive', { name: customer.name, id: customer.id, status: customer.status }), advise('customer.reactivate', {}), 'customerId');
-  } catch (e) {
-    if (!(e instanceof AppError)) throw e;
-    fail('customer', say('customer.missing', { id: input.customerId }), advise('customer.searchAgain', {}), 'customerId');
-  }
+  const customer: Detail | null = loaded.customers.get(input.customerId) ?? null;
+  if (!customer) fail('customer', say('customer.missing', { id: input.customerId }), advise('customer.searchAgain', {}), 'customerId');
+  else if (customer.status === 'active') pass('customer', say('customer.active', { name: customer.name, id: customer.id }));
+  else fail('customer', say('customer.inactive', { name: customer.name, id: customer.id, status: customer.status }), advise('customer.reactivate', {}), 'customerId');
 
   // --- product and eligibility (R2.4) ---------------------------------------------------------
-  let product: Product | null = null;
-  try {
-    product = await deps.catalog.get(input.product);
-  } catch (e) {
-    if (!(e instanceof AppError)) throw e;
-    fail('eligibility', say('product.missing', { product: String(input.product) }), advise('product.pickAgain', {}), 'product');
-  }
+  const product: Product | null = loaded.products.get(String(input.product)) ?? null;
+  if (!product) fail('eligibility', say('product.missing', { product: String(input.product) }), advise('product.pickAgain', {}), 'product');
   if (product && customer) {
     if (!product.enabled) fail('eligibility', say('product.disabled', { product: product.name }), advise('product.pickAnother', {}), 'product');
     else if (!product.customerTypes.includes(customer.type)) {
@@ -97,7 +152,7 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
     const pm = customer.paymentMethods.find((m) => m.isDefault) ?? null;
     if (!charged) pass('payment_method', say('payment.nothingToCharge', {}));
     else if (!pm) fail('payment_method', say('payment.missing', { name: customer.name }), advise('payment.addCard', {}), 'payment');
-    else if (expired(pm, deps.clock.now())) {
+    else if (expired(pm, loaded.now)) {
       fail('payment_method', say('payment.expired', { brand: pm.brand, last4: pm.last4, month: pm.expMonth, year: pm.expYear }), advise('payment.validCard', {}), 'payment');
     } else pass('payment_method', say('payment.valid', { brand: cap(pm.brand), last4: pm.last4, month: String(pm.expMonth).padStart(2, '0'), year: pm.expYear }));
   } else notChecked('payment_method', say('notChecked.noCustomerOrProduct', {}));
@@ -109,7 +164,7 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
       if (input.serviceId !== undefined) fail('addon_target', say('target.isPlan', { product: product.name, serviceId: input.serviceId }), advise('target.leaveOut', {}), 'serviceId');
       else pass('addon_target', say('target.newService', {}));
     } else if (input.serviceId === undefined) {
-      const candidates = await deps.services.forCustomer(customer.id, { serviceType: product.serviceType, status: 'active' });
+      const candidates = loaded.candidates.get(`${customer.id}:${product.serviceType}`) ?? [];
       fail(
         'addon_target',
         candidates.length ? say('target.choose', { product: product.name, serviceType: product.serviceType }) : say('target.noneActive', { name: customer.name, product: product.name, serviceType: product.serviceType }),
@@ -117,19 +172,15 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
         'serviceId',
       );
     } else {
-      try {
-        const s = await deps.services.get(input.serviceId);
-        if (s.customerId !== customer.id) fail('addon_target', say('target.otherCustomer', { serviceId: s.id }), advise('target.pickTheirs', {}), 'serviceId');
-        else if (s.serviceType !== product.serviceType) {
-          fail('addon_target', say('target.wrongType', { product: product.name, serviceType: product.serviceType, service: s.name, targetType: s.serviceType }), advise('target.pickType', { serviceType: product.serviceType }), 'serviceId');
-        } else if (s.status !== 'active') fail('addon_target', say('target.notActive', { service: s.name, status: s.status }), advise('target.waitActive', {}), 'serviceId');
-        else {
-          target = s;
-          pass('addon_target', say('target.ok', { product: product.name, service: s.name, serviceId: s.id }));
-        }
-      } catch (e) {
-        if (!(e instanceof AppError)) throw e;
-        fail('addon_target', say('target.missing', { serviceId: input.serviceId }), advise('target.pickTheirs', {}), 'serviceId');
+      const s = loaded.targets.get(input.serviceId);
+      if (!s) fail('addon_target', say('target.missing', { serviceId: input.serviceId }), advise('target.pickTheirs', {}), 'serviceId');
+      else if (s.customerId !== customer.id) fail('addon_target', say('target.otherCustomer', { serviceId: s.id }), advise('target.pickTheirs', {}), 'serviceId');
+      else if (s.serviceType !== product.serviceType) {
+        fail('addon_target', say('target.wrongType', { product: product.name, serviceType: product.serviceType, service: s.name, targetType: s.serviceType }), advise('target.pickType', { serviceType: product.serviceType }), 'serviceId');
+      } else if (s.status !== 'active') fail('addon_target', say('target.notActive', { service: s.name, status: s.status }), advise('target.waitActive', {}), 'serviceId');
+      else {
+        target = s;
+        pass('addon_target', say('target.ok', { product: product.name, service: s.name, serviceId: s.id }));
       }
     }
   } else notChecked('addon_target', say('notChecked.noCustomerOrProduct', {}));
@@ -137,29 +188,29 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
   // --- inventory (R4) -------------------------------------------------------------------------
   const items: Item[] = [];
   if (product) {
-    const problems: Said[] = [];
+    const problems: { said: Said; field: string }[] = [];
     let hint = advise('inventory.pickAgain', {});
     for (const t of product.inventoryTemplates) {
       const id = input.inventory[t];
+      const field = `inventory.${t}`;
       if (id === undefined) {
-        problems.push(say('inventory.choose', { template: t }));
+        // A bulk row's items not named are picked from stock as it starts.
+        if (rule === 'held') problems.push({ said: say('inventory.choose', { template: t }), field });
         continue;
       }
-      let item: Item;
-      try {
-        item = await deps.inventory.getItem(id);
-      } catch {
-        problems.push(say('inventory.noSuchItem', { template: t, itemId: id }));
-        continue;
-      }
-      if (item.templateName !== t) problems.push(say('inventory.wrongTemplate', { reference: item.reference, actual: item.templateName, template: t }));
-      else if (item.status !== 'reserved' || !input.reservation || item.reservation?.holder !== input.reservation || item.reservation.provisionId) {
-        problems.push(item.status === 'reserved' ? say('inventory.heldElsewhere', { reference: item.reference }) : say('inventory.notReserved', { reference: item.reference, status: item.status }));
+      const item = loaded.items.get(id);
+      if (!item) problems.push({ said: say('inventory.noSuchItem', { template: t, itemId: id }), field });
+      else if (item.templateName !== t) problems.push({ said: say('inventory.wrongTemplate', { reference: item.reference, actual: item.templateName, template: t }), field });
+      else if (rule === 'available') {
+        if (item.status === 'new' || item.status === 'in_stock') items.push(item);
+        else problems.push({ said: say('row.itemUnavailable', { template: t, ref: item.reference }), field });
+      } else if (item.status !== 'reserved' || !input.reservation || item.reservation?.holder !== input.reservation || item.reservation.provisionId) {
+        problems.push({ said: item.status === 'reserved' ? say('inventory.heldElsewhere', { reference: item.reference }) : say('inventory.notReserved', { reference: item.reference, status: item.status }), field });
         if (item.status === 'new' || item.status === 'in_stock') hint = advise('inventory.expired', {});
       } else items.push(item);
     }
-    for (const t of Object.keys(input.inventory)) if (!product.inventoryTemplates.includes(t)) problems.push(say('inventory.notNeeded', { product: product.name, template: t }));
-    if (problems.length) fail('inventory', problems, hint, 'inventory');
+    for (const t of Object.keys(input.inventory)) if (!product.inventoryTemplates.includes(t)) problems.push({ said: say('inventory.notNeeded', { product: product.name, template: t }), field: `inventory.${t}` });
+    if (problems.length) fail('inventory', problems, hint);
     else if (items.length === 0) pass('inventory', say('inventory.noneNeeded', {}));
     else {
       const until = items.map((i) => i.reservation?.expiresAt).filter((x): x is string => Boolean(x)).sort()[0];
@@ -189,7 +240,7 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
       }
     }
     for (const k of Object.keys(input.customFields)) if (!known.has(k)) problems.push({ said: say('field.unknown', { product: product.name, field: k, customerType: customer.type }), field: k });
-    if (problems.length) fail('custom_fields', problems.map((p) => p.said), advise('field.correct', {}), `customFields.${problems[0]!.field}`);
+    if (problems.length) fail('custom_fields', problems.map((p) => ({ said: p.said, field: `customFields.${p.field}` })), advise('field.correct', {}));
     else {
       const filled = applicable.filter((f) => customFields[f.name]).map((f) => `${f.label}: ${customFields[f.name]}`);
       pass('custom_fields', !applicable.length ? say('fields.noneAsked', {}) : filled.length ? say('fields.values', { values: filled.join(', ') }) : say('fields.noneFilled', {}));
@@ -222,7 +273,7 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
       else if (role === 'billing') billingContact = c;
       else technicalContact = c;
     }
-    if (problems.length) fail('site_contacts', problems.map((p) => p.said), problems[0]!.hint, problems[0]!.field);
+    if (problems.length) fail('site_contacts', problems.map((p) => ({ said: p.said, field: p.field })), problems[0]!.hint);
     else {
       const parts = [
         site && say('site.installedAt', { site: site.name, address: site.addressLine1 }),
@@ -242,7 +293,12 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
   else if (product && playbook) {
     const problems = productProblems(product, playbook);
     if (problems.length) fail('playbook', say('playbook.productProblems', { product: product.name, problems: problems.join('; ') }), advise('playbook.fix', {}));
-    else if (customer && [...checks.values()].every((c) => c.ok)) {
+    else if (rule === 'available') {
+      // A file's items are picked as its rows start: the tasks are rendered then (the pump checks
+      // each row again, 'held'), not in the dry run.
+      pass('playbook', say('playbook.ready', { count: playbook.tasks.length, playbook: playbook.name }));
+      taskNames = playbook.tasks.map((t) => t.name);
+    } else if (customer && [...checks.values()].every((c) => c.ok)) {
       // Render every task now, with the real values, so that no template fails half-way (R13).
       const vars = variablesFor({ customer, product, playbook, kind: product.category === 'plan' ? 'new_service' : 'addon', items, target, site, billingContact, technicalContact, customFields, autoRenew: autoRenew ?? false }, '00000000-0000-0000-0000-000000000000', target ?? { id: 0, name: '(new service)', ocsAccount: 'SB00000000' });
       const renderProblems: string[] = [];
@@ -281,7 +337,7 @@ export async function preflight(deps: PreflightDeps, input: AssignmentInput): Pr
     ok && customer && product && playbook
       ? { customer, product, playbook, kind: product.category === 'plan' ? 'new_service' : 'addon', items, target, site, billingContact, technicalContact, customFields, autoRenew: autoRenew ?? false }
       : null;
-  return { result, plan };
+  return { result, plan, problems };
 }
 
 /** The variables a run's templates see (RunVariables), from a checked plan. */
