@@ -1,107 +1,195 @@
 /**
- * Provisioning throughput (R7): six-task mobile runs per second with zero-latency simulators,
- * and the progress route under 200 clients polling, on the embedded database or PostgreSQL.
+ * Provisioning (R7, issue 10), six-task mobile runs with zero-latency simulators, on the embedded
+ * database or PostgreSQL:
+ *   - confirm-to-Active when idle: one confirmation at a time, from the POST to the service active;
+ *   - single confirmations from 50 clients at once: completed runs a second, and the SQL statements
+ *     and CPU (Node, PostgreSQL) each costs;
+ *   - the progress route, 200 clients each polling a run every 0.2 s while runs are in flight;
+ *   - the event stream: how long after its commit a task's change reaches the client.
  *
  *   npm run bench -- provisioning
  *   DATABASE_URL=postgres://... npm run bench -- provisioning
- *   BENCH_PROVISIONS=1000 ...           # how many runs (default 300 embedded, 2000 PostgreSQL)
+ *   BENCH_PROVISIONS=2000 BENCH_CLIENTS=50 ...
  */
-import { spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { systemCtx } from '../src/users/actor.js';
-import { countStatements, load, mb, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
+import { countStatements, cpuMeter, mb, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
 
-const runs = Number(process.env.BENCH_PROVISIONS ?? (onPostgres() ? 2000 : 300));
-const extraWorkers = Number(process.env.BENCH_WORKERS ?? 0);
+const runs = Number(process.env.BENCH_PROVISIONS ?? (onPostgres() ? 2000 : 500));
+const clients = Number(process.env.BENCH_CLIENTS ?? 50);
+const idleRuns = 50;
+const flowRuns = 600;
 const { app, base } = await startBenchApp();
-// Optional extra worker processes (PostgreSQL): `switchboard worker`, each with its own WORKER_ID.
-const workers = Array.from({ length: onPostgres() ? extraWorkers : 0 }, (_, i) =>
-  spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker'], { env: { ...process.env, DATABASE_URL: app.config.databaseUrl, WORKER_ID: `bench-worker-${i + 1}`, LOG_LEVEL: 'warn' }, stdio: 'inherit' }),
-);
-if (workers.length) await new Promise((r) => setTimeout(r, 8000));
 const { inventory, users } = app.services;
 const db = app.database.db;
 for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(systemCtx, s.system, { latencyMs: 0, failure: null });
 
-// Stock for every run: one SIM card and one number each.
+// Stock and the wizards' reservations for every run (the wizard's part is not timed here).
+const total = idleRuns + runs + flowRuns;
 const stamp = Date.now().toString(36);
-await inventory.addItems(systemCtx, {
-  template: 'SIM Card',
-  items: Array.from({ length: runs }, (_, i) => ({ reference: `BSIM-${stamp}-${i}`, attributes: { iccid: `8944${String(Date.now() % 1e8).padStart(8, '0')}${String(i).padStart(8, '0')}`, imsi: `23415${String(i).padStart(10, '0')}` }, status: 'new' as const })),
-});
-await inventory.addItems(systemCtx, {
-  template: 'Mobile Number',
-  items: Array.from({ length: runs }, (_, i) => ({ reference: `+44 7${stamp}${i}`, attributes: { msisdn: `447${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(5, '0')}` }, status: 'new' as const })),
-});
-const sims = await db.selectFrom('inventoryItems').select('id').where('reference', 'like', `BSIM-${stamp}-%`).orderBy('id').execute();
-const numbers = await db.selectFrom('inventoryItems').select('id').where('reference', 'like', `+44 7${stamp}%`).orderBy('id').execute();
+const templates = Object.fromEntries((await db.selectFrom('inventoryTemplates').select(['id', 'name']).execute()).map((t) => [t.name, t.id]));
 const agent = (await users.list()).find((u) => u.role === 'agent')!;
-const ctx = { actor: { id: agent.id, label: agent.email, role: agent.role } };
-
-// Reservations first (the wizard's part), so the timing is of Confirm & Provision and the runs.
-const holders: string[] = [];
-for (let i = 0; i < runs; i++) {
-  const holder = `bench-${randomUUID()}`;
-  await inventory.reserve(ctx, sims[i]!.id, holder, 3600);
-  await inventory.reserve(ctx, numbers[i]!.id, holder, 3600);
-  holders.push(holder);
-}
+const holders = Array.from({ length: total }, () => `bench-${randomUUID()}`);
+const expires = new Date(Date.now() + 3_600_000).toISOString();
+const sims = (
+  await sql<{ id: number }>`
+    insert into inventory_items (template_id, reference, attributes, status, stock_status, reservation_holder, reserved_by, reservation_expires_at)
+    select ${templates['SIM Card']}, 'BSIM-' || ${stamp} || '-' || g, jsonb_build_object('iccid', '8944' || lpad(g::text, 16, '0'), 'imsi', '23415' || lpad(g::text, 10, '0')),
+           'reserved', 'new', (${holders}::text[])[g], ${agent.id}, ${expires}
+    from generate_series(1, ${total}::int) g order by g returning id`.execute(db)
+).rows;
+const numbers = (
+  await sql<{ id: number }>`
+    insert into inventory_items (template_id, reference, attributes, status, stock_status, reservation_holder, reserved_by, reservation_expires_at)
+    select ${templates['Mobile Number']}, '+44 7' || ${stamp} || g, jsonb_build_object('msisdn', '447' || lpad(g::text, 9, '0')),
+           'reserved', 'new', (${holders}::text[])[g], ${agent.id}, ${expires}
+    from generate_series(1, ${total}::int) g order by g returning id`.execute(db)
+).rows;
+await sql`analyze`.execute(db);
+void inventory;
 
 const cookie = await signIn(base);
+let next = 0;
+const confirm = async (): Promise<{ id: string; at: number }> => {
+  const i = next++;
+  const at = performance.now();
+  const res = await fetch(`${base}/api/provisions`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json', 'idempotency-key': holders[i]! },
+    body: JSON.stringify({ customerId: 100, product: 'mobile-20gb', reservation: holders[i], inventory: { 'SIM Card': sims[i]!.id, 'Mobile Number': numbers[i]!.id } }),
+  });
+  const p = (await res.json()) as { id: string };
+  if (res.status !== 201) throw new Error(`POST /api/provisions: ${res.status} ${JSON.stringify(p)}`);
+  return { id: p.id, at };
+};
+const statusOf = async (ids: string[]) =>
+  (await sql<{ done: number; failed: number }>`select count(*) filter (where status = 'succeeded')::int as done, count(*) filter (where status in ('failed', 'timed_out'))::int as failed from provisions where id = any(${ids}::uuid[])`.execute(db)).rows[0]!;
+
+// --- confirm to Active, idle ---------------------------------------------------------------------
+// The end is heard from the progress hub, as the event stream hears it (no polling).
+const ended = (id: string) =>
+  new Promise<void>((resolve, reject) => {
+    const check = async () => {
+      const s = await db.selectFrom('provisions').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      if (s.status === 'succeeded') done();
+      else if (s.status === 'failed' || s.status === 'timed_out') done(new Error(`run ${id} ${s.status}`));
+    };
+    const off = app.hub.subscribe(id, () => void check());
+    const done = (e?: Error) => {
+      off();
+      if (e) reject(e);
+      else resolve();
+    };
+    void check();
+  });
+const idle: number[] = [];
+for (let k = 0; k < idleRuns; k++) {
+  const { id, at } = await confirm();
+  await ended(id);
+  idle.push(performance.now() - at);
+  await new Promise((r) => setTimeout(r, 100));
+}
+report(`confirm to Active, one at a time (idle), ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, { 'latency (ms)': summarise(idle) });
+
+// --- many single confirmations at once -----------------------------------------------------------
 const rssBefore = process.memoryUsage().rss;
 const statements = countStatements();
+const cpu = cpuMeter();
+// The clients run in a process of their own: the CPU figures are the server's (and PostgreSQL's).
+const jobs = Array.from({ length: runs }, (_, k) => ({ holder: holders[next + k]!, sim: sims[next + k]!.id, number: numbers[next + k]!.id }));
+next += runs;
+const client = fork(new URL('./confirm-client.mjs', import.meta.url), [], { stdio: 'inherit' });
 const t0 = performance.now();
-const ids: string[] = [];
-let next = 0;
-await Promise.all(
-  Array.from({ length: 16 }, async () => {
-    while (next < runs) {
-      const i = next++;
-      const res = await fetch(`${base}/api/provisions`, {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/json', 'idempotency-key': holders[i]! },
-        body: JSON.stringify({ customerId: 100, product: 'mobile-20gb', reservation: holders[i], inventory: { 'SIM Card': sims[i]!.id, 'Mobile Number': numbers[i]!.id } }),
-      });
-      const p = (await res.json()) as { id: string };
-      if (res.status !== 201) throw new Error(`POST /api/provisions: ${res.status} ${JSON.stringify(p)}`);
-      ids.push(p.id);
-    }
-  }),
-);
+const answer = new Promise<{ ids?: string[]; seconds?: number; error?: string }>((resolve) => client.once('message', resolve as never));
+client.send({ base, cookie, jobs, concurrency: clients });
+const sentBack = await answer;
+if (sentBack.error) throw new Error(sentBack.error);
+const ids = sentBack.ids!;
 const submitted = performance.now();
 let peakRss = process.memoryUsage().rss;
 for (;;) {
-  const r = await sql<{ done: number; failed: number }>`select count(*) filter (where status = 'succeeded')::int as done, count(*) filter (where status in ('failed', 'timed_out'))::int as failed from provisions where id = any(${ids}::uuid[])`.execute(db);
-  const { done, failed } = r.rows[0]!;
+  const { done, failed } = await statusOf(ids);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   if (failed) throw new Error(`${failed} runs failed`);
-  if (done === runs) break;
-  await new Promise((res) => setTimeout(res, 50));
+  if (done === ids.length) break;
+  await new Promise((res) => setTimeout(res, 20));
 }
 const finished = performance.now();
 const sent = statements.stop();
-
-report(`provisioning, six-task mobile playbook, zero-latency simulators, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
-  runs,
-  'confirmations (POST/s)': Math.round(runs / ((submitted - t0) / 1000)),
-  'runs completed (per s)': Math.round(runs / ((finished - t0) / 1000)),
+const used = cpu.stop();
+report(`single confirmations, ${clients} clients at once, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
+  runs: ids.length,
+  'confirmations (POST/s)': Math.round(ids.length / ((submitted - t0) / 1000)),
+  'runs completed (per s)': Math.round(ids.length / ((finished - t0) / 1000)),
   'first POST to last done (s)': ((finished - t0) / 1000).toFixed(1),
-  'SQL statements per run': `${(sent.total / runs).toFixed(1)} (the POST and the run; ${(sent.engine / runs).toFixed(1)} of them the engine's claims, leases and heartbeats)`,
-  'worker concurrency': `${app.config.workerConcurrency} per process, ${1 + workers.length} process(es)`,
+  'SQL statements per run': `${(sent.total / ids.length).toFixed(1)} (the POST and the run; ${(sent.engine / ids.length).toFixed(2)} of them the engine's claims, leases and heartbeats)`,
+  'CPU ms per run': `${((used.nodeMs + used.postgresMs) / ids.length).toFixed(2)} (Node ${(used.nodeMs / ids.length).toFixed(2)}, PostgreSQL ${(used.postgresMs / ids.length).toFixed(2)})`,
+  'worker concurrency': `${app.config.workerConcurrency}, groups of up to ${app.config.groupSize}`,
   'process RSS (MB)': `${mb(rssBefore)} before, ${mb(peakRss)} peak`,
 });
 
-// The progress view: 200 clients polling a run's progress.
-const paths = ids.slice(0, 200).map((id) => `/api/provisions/${id}`);
-await load(base, cookie, paths, 50, 2000); // warm-up
-const poll = await load(base, cookie, paths, 200, onPostgres() ? 20_000 : 10_000);
-if (poll.failures) throw new Error(`${poll.failures} progress requests failed`);
-report(`progress route, 200 concurrent clients, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
+// --- the progress route and the event stream while runs are in flight ----------------------------
+// Runs keep coming (10 staff confirming), 200 consoles each follow one of the latest every 0.2 s,
+// and an event stream is opened for some: when does each task's change reach it after its commit?
+const recent: string[] = ids.slice(-200);
+const pollers = new Worker(new URL('./poll-worker.mjs', import.meta.url), { workerData: { base, cookie, clients: 200, intervalMs: 200, seconds: onPostgres() ? 20 : 15, paths: recent.map((id) => `/api/provisions/${id}`) } });
+const polled = new Promise<{ latencies: number[]; failures: number; seconds: number }>((resolve, reject) => {
+  pollers.once('message', resolve);
+  pollers.once('error', reject);
+});
+const delays: number[] = [];
+const streams: Promise<void>[] = [];
+let flowing = true;
+const flow = Promise.all(
+  Array.from({ length: 10 }, async () => {
+    while (flowing && next < total) {
+      const { id } = await confirm();
+      recent.push(id);
+      if (recent.length > 200) recent.shift();
+      pollers.postMessage({ paths: recent.map((r) => `/api/provisions/${r}`) });
+      if (streams.length < 100) streams.push(follow(id));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }),
+);
+async function follow(id: string): Promise<void> {
+  const res = await fetch(`${base}/api/provisions/${id}/events`, { headers: { cookie } });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (\w+)/m.exec(frame)?.[1];
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (event === 'task' && data) delays.push(Date.now() - Date.parse((JSON.parse(data) as { occurredAt: string }).occurredAt));
+      if (event === 'provision' && data && ['succeeded', 'failed', 'timed_out'].includes((JSON.parse(data) as { status: string }).status)) {
+        await reader.cancel();
+        return;
+      }
+    }
+  }
+  await reader.cancel();
+}
+const poll = await polled;
+await pollers.terminate();
+flowing = false;
+await flow;
+await Promise.all(streams);
+report(`progress route, 200 clients each polling a run every 0.2 s while runs are in flight, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
   requests: poll.latencies.length,
   'requests per second': Math.round(poll.latencies.length / poll.seconds),
+  failures: poll.failures,
   'latency (ms)': summarise(poll.latencies),
 });
+report('event stream: a task change reaches the client after its transaction began (ms)', { 'delay (ms)': summarise(delays), streams: streams.length });
 
-for (const w of workers) w.kill('SIGTERM');
 await app.close();

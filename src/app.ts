@@ -95,6 +95,8 @@ export interface SwitchboardApp {
   services: Services;
   integrations: Integrations;
   engine: ProvisioningEngine;
+  /** Hears every change of every run (from any process on PostgreSQL). */
+  hub: ProgressHub;
   http: ZodApp;
   demoLoaded: boolean;
   /** SIGTERM: stop taking work and let the runs under way end (up to `graceMs`). */
@@ -235,7 +237,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       await pump.stop();
       await engine.drain(graceMs);
     };
-    return { config, database, services: all, integrations, engine, http, demoLoaded, drain, close };
+    return { config, database, services: all, integrations, engine, hub, http, demoLoaded, drain, close };
   } catch (e) {
     await close();
     throw e;

@@ -156,16 +156,25 @@ export class BillingService {
    * written (two statements). Each charge ends as `collect` would end it alone.
    */
   async collectMany(chargeIds: number[], opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<Map<number, CollectResult>> {
+    if (!chargeIds.length) return new Map();
+    return this.collectCharges(await this.db.selectFrom('charges').selectAll().where('id', 'in', chargeIds).execute(), opts);
+  }
+
+  /** `collectMany` for charges in hand (just written): their customers' default cards read in one query. */
+  async collectCharges(charges: Charge[], opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<Map<number, CollectResult>> {
     const out = new Map<number, CollectResult>();
-    if (!chargeIds.length) return out;
-    const rows = await this.db
-      .selectFrom('charges as c')
-      .innerJoin('customers as cu', 'cu.id', 'c.customerId')
-      .leftJoin('paymentMethods as pm', (j) => j.onRef('pm.customerId', '=', 'c.customerId').on('pm.isDefault', '=', true))
-      .selectAll('c')
-      .select(['cu.paymentCustomerRef', 'pm.id as pmId', 'pm.brand as pmBrand', 'pm.last4 as pmLast4', 'pm.gatewayRef as pmGatewayRef'])
-      .where('c.id', 'in', chargeIds)
+    if (!charges.length) return out;
+    const cards = await this.db
+      .selectFrom('customers as cu')
+      .leftJoin('paymentMethods as pm', (j) => j.onRef('pm.customerId', '=', 'cu.id').on('pm.isDefault', '=', true))
+      .select(['cu.id as customerId', 'cu.paymentCustomerRef', 'pm.id as pmId', 'pm.brand as pmBrand', 'pm.last4 as pmLast4', 'pm.gatewayRef as pmGatewayRef'])
+      .where('cu.id', 'in', [...new Set(charges.map((c) => c.customerId))])
       .execute();
+    const cardOf = new Map(cards.map((c) => [c.customerId, c]));
+    const rows = charges.map((c) => {
+      const card = cardOf.get(c.customerId);
+      return { ...c, paymentCustomerRef: card?.paymentCustomerRef ?? null, pmId: card?.pmId ?? null, pmBrand: card?.pmBrand ?? null, pmLast4: card?.pmLast4 ?? null, pmGatewayRef: card?.pmGatewayRef ?? null };
+    });
     const now = () => this.clock.now();
     type Row = (typeof rows)[number];
     const ended: { charge: Row; attempt: number; outcome: 'paid' | 'declined' | 'no_payment_method' | 'gateway_error'; message: string | null }[] = [];
@@ -177,6 +186,7 @@ export class BillingService {
       else if (!pmId) ended.push({ charge: c, attempt: c.attempts + 1, outcome: 'no_payment_method', message: 'The customer has no default payment method.' });
       else toAsk.push({ charge: c, attempt: c.attempts + 1, key: `${c.idempotencyKey}#${c.attempts + 1}` });
     }
+    let paymentsDone = sql``;
     if (toAsk.length) {
       // Each attempt's payment is written before the gateway is asked, under the attempt's key.
       const payments = await this.db
@@ -210,12 +220,12 @@ export class BillingService {
         ended.push({ ...a, outcome: r.status === 'succeeded' ? 'paid' : 'declined', message: r.status === 'succeeded' ? null : `${r.message} (${r.declineCode})` });
         return { id: paymentOf.get(a.key)!.id, status: r.status, ref: r.reference, code: r.status === 'declined' ? r.declineCode : null, message: r.status === 'declined' ? r.message : null };
       });
-      if (updates.length) {
-        await sql`
-          update payments p set status = u.status, gateway_ref = u.ref, decline_code = u.code, message = u.message, completed_at = ${completed}
-          from unnest(${updates.map((u) => u.id)}::int[], ${updates.map((u) => u.status)}::text[], ${updates.map((u) => u.ref)}::text[], ${updates.map((u) => u.code)}::text[], ${updates.map((u) => u.message)}::text[]) as u(id, status, ref, code, message)
-          where p.id = u.id`.execute(this.db);
-      }
+      paymentsDone = updates.length
+        ? sql`, p as (
+            update payments p set status = u.status, gateway_ref = u.ref, decline_code = u.code, message = u.message, completed_at = ${completed}
+            from unnest(${updates.map((u) => u.id)}::int[], ${updates.map((u) => u.status)}::text[], ${updates.map((u) => u.ref)}::text[], ${updates.map((u) => u.code)}::text[], ${updates.map((u) => u.message)}::text[]) as u(id, status, ref, code, message)
+            where p.id = u.id)`
+        : sql``;
     }
     if (ended.length) {
       const schedule = this.options.dunning;
@@ -227,12 +237,17 @@ export class BillingService {
         const wait = e.attempt <= schedule.length ? schedule[e.attempt - 1]! : this.options.retryAfterSuspensionMs;
         return opts.dunning ? new Date(t.getTime() + wait).toISOString() : null;
       };
+      // The payments' answers and the charges' outcomes in one statement.
       const updated = await sql<Charge>`
+        with u as (
+          select * from unnest(${ended.map((e) => e.charge.id)}::int[], ${ended.map((e) => (e.outcome === 'paid' ? 'paid' : 'failed'))}::text[], ${ended.map((e) => e.attempt)}::int[],
+                               ${ended.map((e) => e.outcome !== 'gateway_error')}::bool[], ${ended.map(next)}::timestamptz[], ${ended.map((e) => (e.outcome === 'paid' ? null : e.message))}::text[])
+            as u(id, status, attempt, counts, next, error)
+        )${paymentsDone}
         update charges c set status = u.status, attempts = case when u.counts then u.attempt else c.attempts end,
                paid_at = case when u.status = 'paid' then ${t.toISOString()}::timestamptz else c.paid_at end,
                next_attempt_at = u.next, last_error = u.error
-        from unnest(${ended.map((e) => e.charge.id)}::int[], ${ended.map((e) => (e.outcome === 'paid' ? 'paid' : 'failed'))}::text[], ${ended.map((e) => e.attempt)}::int[],
-                    ${ended.map((e) => e.outcome !== 'gateway_error')}::bool[], ${ended.map(next)}::timestamptz[], ${ended.map((e) => (e.outcome === 'paid' ? null : e.message))}::text[]) as u(id, status, attempt, counts, next, error)
+        from u
         where c.id = u.id and (u.status = 'paid' or c.status <> 'paid')
         returning c.*`.execute(this.db);
       const byId = new Map(updated.rows.map((c) => [c.id, c]));
@@ -314,66 +329,41 @@ export class BillingService {
   }
 
   /**
-   * Billing starts for many new services at once (a group's runs): their first periods in one
-   * statement, their charges in another, then collected together (`collectMany`). The same for
-   * each service as `startService`.
+   * Billing starts for many new services at once (a group's runs), with the prices their
+   * customers confirmed: their first periods set and their charges written in one statement, then
+   * collected together (`collectCharges`). The same for each service as `startService`; repeating
+   * it changes nothing (the period stays, the charges are keyed).
    */
-  async startServices(serviceIds: number[]): Promise<Map<number, Charge[]>> {
-    const out = new Map<number, Charge[]>();
-    if (!serviceIds.length) return out;
-    const services = await this.db.selectFrom('services').selectAll().where('id', 'in', serviceIds).execute();
-    const products = await this.catalog.getMany(services.map((s) => s.productId));
-    const today = dayOf(this.clock.now());
-    const periods = services.map((s) => {
-      const start = s.currentPeriodStart ?? today;
-      return { s, start, end: s.currentPeriodEnd ?? addMonths(new Date(`${start}T00:00:00Z`), 1) };
-    });
-    const wanted: (NewCharge & { serviceId: number })[] = [];
-    for (const { s, start, end } of periods) {
-      const product = products.get(s.productId)!;
-      const base = { customerId: s.customerId, serviceId: s.id, productId: product.id, currency: product.currency };
-      if (product.billing === 'one_off') {
-        if (product.setupFee > 0) wanted.push({ ...base, key: `service:${s.id}:one-off`, kind: 'one_off', amount: product.setupFee, description: `${product.name} (${s.name})`, periodStart: start, periodEnd: end });
-      } else {
-        if (product.setupFee > 0) wanted.push({ ...base, key: `service:${s.id}:setup`, kind: 'setup', amount: product.setupFee, description: `Setup fee: ${product.name} (${s.name})` });
-        if (product.recurringPrice > 0) {
-          wanted.push({ ...base, key: `service:${s.id}:period:${start}`, kind: 'recurring', amount: product.recurringPrice, description: `${product.name} (${s.name}), ${start} to ${end}`, periodStart: start, periodEnd: end });
-        }
-      }
-    }
-    const charges = await transaction(this.db, async (trx) => {
-      await sql`
-        update services s set current_period_start = p.start::date, current_period_end = p.end_::date
-        from unnest(${periods.map((p) => p.s.id)}::int[], ${periods.map((p) => p.start)}::text[], ${periods.map((p) => p.end)}::text[]) as p(id, start, end_)
-        where s.id = p.id`.execute(trx);
-      if (!wanted.length) return [];
-      return trx
-        .insertInto('charges')
-        .values(
-          wanted.map((c) => ({
-            idempotencyKey: c.key,
-            customerId: c.customerId,
-            serviceId: c.serviceId,
-            productId: c.productId,
-            kind: c.kind,
-            description: c.description,
-            amount: c.amount,
-            currency: c.currency,
-            periodStart: c.periodStart ?? null,
-            periodEnd: c.periodEnd ?? null,
-            status: 'pending' as const,
-            nextAttemptAt: null,
-            lastError: null,
-            paidAt: null,
-          })),
-        )
-        .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
-        .returningAll()
-        .execute();
-    });
+  async startServices(items: { serviceId: number; customerId: number; productId: number; productName: string; serviceName: string; billing: string; setupFee: number; recurringPrice: number; currency: string }[]): Promise<Map<number, Charge[]>> {
+    const out = new Map<number, Charge[]>(items.map((i) => [i.serviceId, []]));
+    if (!items.length) return out;
+    const col = <T>(f: (i: (typeof items)[number]) => T) => items.map(f);
+    const { rows: charges } = await sql<Charge>`
+      with r as (
+        select * from unnest(${col((i) => i.serviceId)}::int[], ${col((i) => i.customerId)}::int[], ${col((i) => i.productId)}::int[], ${col((i) => i.productName)}::text[],
+                             ${col((i) => i.serviceName)}::text[], ${col((i) => i.billing)}::text[], ${col((i) => i.setupFee)}::int[], ${col((i) => i.recurringPrice)}::int[], ${col((i) => i.currency)}::text[])
+          as r(service_id, customer_id, product_id, product_name, service_name, billing, setup_fee, recurring_price, currency)
+      ), s as (
+        update services s set current_period_start = coalesce(s.current_period_start, ${dayOf(this.clock.now())}::date),
+                              current_period_end = coalesce(s.current_period_end, (coalesce(s.current_period_start, ${dayOf(this.clock.now())}::date) + interval '1 month')::date)
+        from r where s.id = r.service_id
+        returning s.id, s.current_period_start::text as start, s.current_period_end::text as end_
+      ), c as (
+        select 'service:' || r.service_id || ':one-off' as key, 'one_off' as kind, r.setup_fee as amount, r.product_name || ' (' || r.service_name || ')' as description, s.start, s.end_, r.*
+          from r join s on s.id = r.service_id where r.billing = 'one_off' and r.setup_fee > 0
+        union all
+        select 'service:' || r.service_id || ':setup', 'setup', r.setup_fee, 'Setup fee: ' || r.product_name || ' (' || r.service_name || ')', null, null, r.*
+          from r join s on s.id = r.service_id where r.billing <> 'one_off' and r.setup_fee > 0
+        union all
+        select 'service:' || r.service_id || ':period:' || s.start, 'recurring', r.recurring_price, r.product_name || ' (' || r.service_name || '), ' || s.start || ' to ' || s.end_, s.start, s.end_, r.*
+          from r join s on s.id = r.service_id where r.billing <> 'one_off' and r.recurring_price > 0
+      )
+      insert into charges (idempotency_key, customer_id, service_id, product_id, kind, description, amount, currency, period_start, period_end, status)
+      select key, customer_id, service_id, product_id, kind, description, amount, currency, start::date, end_::date, 'pending' from c
+      on conflict (idempotency_key) do update set idempotency_key = excluded.idempotency_key
+      returning *`.execute(this.db);
     // A decline does not undo the activation: the charge goes to the dunning schedule.
-    await this.collectMany(charges.filter((c) => c.status !== 'paid').map((c) => c.id), { dunning: true }).catch(() => undefined);
-    for (const id of serviceIds) out.set(id, []);
+    await this.collectCharges(charges.filter((c) => c.status !== 'paid'), { dunning: true }).catch(() => undefined);
     for (const c of charges) out.get(c.serviceId!)?.push(c);
     return out;
   }

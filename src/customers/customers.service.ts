@@ -5,7 +5,7 @@ import type { DB, Executor } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
-import type { Customer, CustomerInput, CustomerUpdate, PaymentMethod, SearchHit } from './customers.schemas.js';
+import type { Contact, Customer, CustomerInput, CustomerUpdate, PaymentMethod, SearchHit, Site } from './customers.schemas.js';
 
 type Match = SearchHit['matchedOn'];
 const hitColumns = ['id', 'type', 'name', 'status', 'email', 'phone'] as const;
@@ -23,24 +23,34 @@ export class CustomersService {
     return row;
   }
 
-  /** Many customers with their contacts, sites and payment methods (the checks of many assignments). */
+  /**
+   * Many customers with their contacts, sites and payment methods (the checks of many
+   * assignments): one statement, the lists aggregated as JSON beside each customer.
+   */
   async detailMany(ids: number[]): Promise<Map<number, Awaited<ReturnType<CustomersService['detail']>>>> {
-    const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id));
+    const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
     if (!wanted.length) return new Map();
-    const [customers, contacts, sites, paymentMethods] = await Promise.all([
-      this.db
-        .selectFrom('customers')
-        .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'createdAt', 'updatedAt'])
-        .where('id', 'in', wanted)
-        .execute(),
-      this.db.selectFrom('contacts').selectAll().where('customerId', 'in', wanted).orderBy('id').execute(),
-      this.db.selectFrom('sites').selectAll().where('customerId', 'in', wanted).orderBy('id').execute(),
-      this.db.selectFrom('paymentMethods').selectAll().where('customerId', 'in', wanted).orderBy('isDefault', 'desc').orderBy('id').execute(),
-    ]);
+    const iso = (v: string) => new Date(v).toISOString();
+    const { rows } = await sql<Customer & { contacts: Record<string, unknown>[]; sites: Record<string, unknown>[]; paymentMethods: Record<string, unknown>[] }>`
+      select c.id, c.type, c.name, c.status, c.email, c.phone, c.payment_type, c.company_number, c.payment_customer_ref, c.created_at, c.updated_at,
+        coalesce((select json_agg(json_build_object('id', x.id, 'customerId', x.customer_id, 'role', x.role, 'name', x.name, 'email', x.email, 'phone', x.phone, 'createdAt', x.created_at) order by x.id)
+                  from contacts x where x.customer_id = c.id), '[]') as contacts,
+        coalesce((select json_agg(json_build_object('id', s.id, 'customerId', s.customer_id, 'name', s.name, 'addressLine1', s.address_line1, 'addressLine2', s.address_line2,
+                                                    'city', s.city, 'postcode', s.postcode, 'country', s.country, 'createdAt', s.created_at) order by s.id)
+                  from sites s where s.customer_id = c.id), '[]') as sites,
+        coalesce((select json_agg(json_build_object('id', m.id, 'customerId', m.customer_id, 'brand', m.brand, 'last4', m.last4, 'expMonth', m.exp_month, 'expYear', m.exp_year,
+                                                    'holderName', m.holder_name, 'gatewayRef', m.gateway_ref, 'isDefault', m.is_default, 'createdAt', m.created_at) order by m.is_default desc, m.id)
+                  from payment_methods m where m.customer_id = c.id), '[]') as payment_methods
+      from customers c where c.id = any(${wanted}::int[])`.execute(this.db);
     return new Map(
-      customers.map((c) => [
+      rows.map((c) => [
         c.id,
-        { ...c, contacts: contacts.filter((x) => x.customerId === c.id), sites: sites.filter((x) => x.customerId === c.id), paymentMethods: paymentMethods.filter((x) => x.customerId === c.id) },
+        {
+          ...c,
+          contacts: c.contacts.map((x) => ({ ...x, createdAt: iso(x.createdAt as string) })) as unknown as Contact[],
+          sites: c.sites.map((x) => ({ ...x, createdAt: iso(x.createdAt as string) })) as unknown as Site[],
+          paymentMethods: c.paymentMethods.map((x) => ({ ...x, createdAt: iso(x.createdAt as string) })) as unknown as PaymentMethod[],
+        },
       ]),
     );
   }

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DbNotifier } from '../db/notifier.js';
-import type { DB } from '../db/schema.js';
+import type { DB, Executor } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import type { ServicesService } from '../services/services.service.js';
 import type { Lifecycle } from '../shared/lifecycle.js';
@@ -48,7 +48,7 @@ function sourcesCase<S extends string>(lifecycle: Lifecycle<S>, target: RawBuild
  */
 export class RunLedger {
   private readonly observers = new Set<(moves: Move[]) => void>();
-  private readonly wakers = new Set<() => void>();
+  private readonly wakers = new Set<(what: 'queued' | 'undo') => void>();
 
   constructor(
     private readonly d: { db: Kysely<DB>; hub: ProgressHub; notifier: DbNotifier; services: ServicesService },
@@ -61,7 +61,7 @@ export class RunLedger {
   }
 
   /** Called when runs were queued in this process (the dispatcher wakes; others hear NOTIFY). */
-  onQueued(fn: () => void): () => void {
+  onQueued(fn: (what: 'queued' | 'undo') => void): () => void {
     this.wakers.add(fn);
     return () => this.wakers.delete(fn);
   }
@@ -74,6 +74,17 @@ export class RunLedger {
     return result;
   }
 
+  /**
+   * Moves that are each one statement on their own (a group's tasks recorded running, their
+   * outcomes): each commits by itself, without a transaction around them; told after.
+   */
+  async autocommit<T>(fn: (w: LedgerWriter) => Promise<T>): Promise<T> {
+    const w = new LedgerWriter(this.d.services, this.d.notifier).bind(this.d.db);
+    const result = await fn(w);
+    this.publish(w);
+    return result;
+  }
+
   /** The same, on a transaction the caller already holds; the caller calls `publish` after its commit. */
   writer(trx: Transaction<DB>): LedgerWriter {
     return new LedgerWriter(this.d.services, this.d.notifier).bind(trx);
@@ -81,28 +92,30 @@ export class RunLedger {
 
   publish(w: LedgerWriter): void {
     for (const id of w.touched) this.d.hub.changed(id);
-    if (w.queued) for (const fn of this.wakers) fn();
+    if (w.queued) for (const fn of this.wakers) fn(w.queued);
     if (w.moves.length) for (const fn of this.observers) fn(w.moves);
   }
 }
 
 export class LedgerWriter {
-  private t: Transaction<DB> | null = null;
+  private t: Executor | null = null;
   readonly touched = new Set<string>();
   readonly moves: Move[] = [];
-  queued = false;
+  /** Work was made claimable: runs queued, or an undo due. */
+  queued: false | 'queued' | 'undo' = false;
 
   constructor(
     private readonly services: ServicesService,
     private readonly notifier: DbNotifier,
   ) {}
 
-  bind(trx: Transaction<DB>): this {
+  bind(trx: Executor): this {
     this.t = trx;
     return this;
   }
 
-  get trx(): Transaction<DB> {
+  /** The transaction the moves are written in (or the database itself, for `autocommit`). */
+  get trx(): Executor {
     if (!this.t) throw new Error('ledger writer used outside its transaction');
     return this.t;
   }
@@ -117,22 +130,23 @@ export class LedgerWriter {
   async enqueued(runs: { id: string; attempt: number; message: string }[]): Promise<void> {
     if (!runs.length) return;
     await sql`
-      insert into provision_events (provision_id, attempt, task_seq, status, message)
-      select r.id, r.attempt, null, 'queued', r.message
+      insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
+      select r.id, r.attempt, null, 'queued', r.message, clock_timestamp()
       from unnest(${runs.map((r) => r.id)}::uuid[], ${runs.map((r) => r.attempt)}::int[], ${runs.map((r) => r.message)}::text[]) as r(id, attempt, message)`.execute(this.trx);
-    await this.wakeDispatchers();
+    await this.wakeDispatchers('queued');
     this.touch(runs.map((r) => r.id));
     this.moves.push({ kind: 'run', to: 'queued', runs: runs.map((r) => ({ id: r.id, attempt: r.attempt })) });
   }
 
   /** Nothing moved, but work may be claimable now (a batch resumed): dispatchers look. */
   async nudge(): Promise<void> {
-    await this.wakeDispatchers();
+    await this.wakeDispatchers('queued');
   }
 
-  private async wakeDispatchers(): Promise<void> {
-    if (!this.queued) await this.notifier.notify(this.trx, RUNS_CHANNEL, 'queued');
-    this.queued = true;
+  private async wakeDispatchers(what: 'queued' | 'undo'): Promise<void> {
+    if (this.queued === what || this.queued === 'undo') return;
+    await this.notifier.notify(this.trx, RUNS_CHANNEL, what);
+    this.queued = what;
   }
 
   /** Queued runs start in a group: running, with their deadline. Returns those that moved. */
@@ -146,8 +160,8 @@ export class LedgerWriter {
         where id = any(${ids}::uuid[]) and status = any(${provisionLifecycle.sourcesOf('running')}::text[])
         returning id, attempt, deadline_at, playbook
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message)
-        select id, attempt, null, 'running', case when attempt > 1 then 'Attempt ' || attempt || ' started' else 'Started' end from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
+        select id, attempt, null, 'running', case when attempt > 1 then 'Attempt ' || attempt || ' started' else 'Started' end, clock_timestamp() from moved
       )
       select id, attempt, deadline_at, playbook from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
@@ -178,8 +192,8 @@ export class LedgerWriter {
         where p.id = r.id and p.attempt = r.attempt and p.status = any(${sourcesCase(provisionLifecycle, sql`r."to"`)})
         returning p.id, p.attempt, p.kind, p.service_id, r."to", r.message, p.playbook
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message)
-        select id, attempt, null, "to", case when "to" = 'succeeded' then 'Completed' else message end from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
+        select id, attempt, null, "to", case when "to" = 'succeeded' then 'Completed' else message end, clock_timestamp() from moved
       )
       select id, attempt, kind, service_id, "to", playbook from moved`.execute(this.trx);
     const failedServices = moved.filter((m) => m.to !== 'succeeded' && m.kind === 'new_service' && m.serviceId).map((m) => m.serviceId!);
@@ -241,11 +255,11 @@ export class LedgerWriter {
         where id = any(${ids}::uuid[]) and status = any(${provisionLifecycle.sourcesOf('cancelled')}::text[])
         returning id, attempt, kind, service_id, undo_pending
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message) select id, attempt, null, 'cancelled', ${message} from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, null, 'cancelled', ${message}, clock_timestamp() from moved
       )
       select id, attempt, kind, service_id, undo_pending from moved`.execute(this.trx);
     await this.services.moveMany(this.trx, rows.filter((r) => r.kind === 'new_service' && r.serviceId).map((r) => r.serviceId!), 'cancelled');
-    if (rows.some((r) => r.undoPending)) await this.wakeDispatchers();
+    if (rows.some((r) => r.undoPending)) await this.wakeDispatchers('undo');
     this.touch(rows.map((r) => r.id));
     this.moves.push({ kind: 'run', to: 'cancelled', runs: rows.map((r) => ({ id: r.id, attempt: r.attempt })) });
     return rows;
@@ -272,8 +286,8 @@ export class LedgerWriter {
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${[...taskLifecycle.sourcesOf('running'), 'running']}::text[])
         returning t.provision_id as id, r.attempt, t.attempts, t.action
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message)
-        select id, attempt, ${seq}, 'running', case when attempts > 1 then 'Attempt ' || attempts end from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
+        select id, attempt, ${seq}, 'running', case when attempts > 1 then 'Attempt ' || attempts end, clock_timestamp() from moved
       )
       select id, attempts from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
@@ -295,7 +309,7 @@ export class LedgerWriter {
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf('succeeded')}::text[])
         returning t.provision_id as id, r.attempt
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message) select id, attempt, ${seq}, 'succeeded', null from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, 'succeeded', null, clock_timestamp() from moved
       )
       select id from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
@@ -336,7 +350,7 @@ export class LedgerWriter {
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf(to)}::text[])
         returning t.provision_id as id, r.attempt, r.message
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message) select id, attempt, ${seq}, ${to}, message from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, ${to}, message, clock_timestamp() from moved
       )
       select id from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
@@ -357,7 +371,7 @@ export class LedgerWriter {
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf('skipped')}::text[])
         returning t.provision_id as id, r.attempt
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message) select id, attempt, ${seq}, 'skipped', null from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, 'skipped', null, clock_timestamp() from moved
       )
       select id from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
@@ -373,7 +387,7 @@ export class LedgerWriter {
         where provision_id = ${id} and seq = ${seq} and status = any(${taskLifecycle.sourcesOf('rolled_back')}::text[])
         returning provision_id as id
       ), e as (
-        insert into provision_events (provision_id, attempt, task_seq, status, message) select id, ${attempt}, ${seq}, 'rolled_back', null from moved
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, ${attempt}, ${seq}, 'rolled_back', null, clock_timestamp() from moved
       )
       select id from moved`.execute(this.trx);
     this.touch([id]);
@@ -387,7 +401,7 @@ export class LedgerWriter {
       with t as (
         update provision_tasks set log = log || ${jsonb([{ at: at(), line: message }])}::jsonb where provision_id = ${id} and seq = ${seq} returning provision_id
       )
-      insert into provision_events (provision_id, attempt, task_seq, status, message) select provision_id, ${attempt}, ${seq}, 'undo_failed', ${message} from t`.execute(this.trx);
+      insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select provision_id, ${attempt}, ${seq}, 'undo_failed', ${message}, clock_timestamp() from t`.execute(this.trx);
     this.touch([id]);
     this.moves.push({ kind: 'task', to: 'attempt_failed', seq, action: 'undo', runs: [{ id, errorCode: 'UNDO_FAILED' }] });
   }

@@ -142,19 +142,13 @@ export class ServicesService {
    * (R8.1): one statement. A service already active is left as it is (a repeat); one that cannot
    * become active is said so.
    */
-  async activateMany(rows: { id: number; name: string }[]): Promise<Map<number, Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'> | AppError>> {
+  async activateMany(rows: { id: number; name: string; contractMonths: number }[]): Promise<Map<number, Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'> | AppError>> {
     const out = new Map<number, Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'> | AppError>();
     if (!rows.length) return out;
-    const current = await this.db.selectFrom('services').select(['id', 'productId']).where('id', 'in', rows.map((r) => r.id)).execute();
-    const products = await this.catalog.getMany(current.map((c) => c.productId));
     const now = this.clock.now();
-    const contractEnd = (id: number) => {
-      const months = products.get(current.find((c) => c.id === id)?.productId ?? -1)?.contractMonths ?? 0;
-      return months > 0 ? addMonths(now, months) : null;
-    };
     const { rows: moved } = await sql<Pick<ServiceRow, 'id' | 'name' | 'status' | 'contractEnd'>>`
       update services s set status = 'active', name = r.name, activated_at = ${now.toISOString()}, contract_end = r.contract_end::date, updated_at = ${isoNow(this.clock)}
-      from unnest(${rows.map((r) => r.id)}::int[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => contractEnd(r.id))}::text[]) as r(id, name, contract_end)
+      from unnest(${rows.map((r) => r.id)}::int[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => (r.contractMonths > 0 ? addMonths(now, r.contractMonths) : null))}::text[]) as r(id, name, contract_end)
       where s.id = r.id and s.status = any(${serviceLifecycle.sourcesOf('active')}::text[])
       returning s.id, s.name, s.status, s.contract_end`.execute(this.db);
     const after = new Map(moved.map((m) => [m.id, m]));

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { DB } from '../../db/schema.js';
 import { TaskError, unreachable } from '../errors.js';
@@ -95,6 +95,16 @@ export class Mailer {
   async sendMany(msgs: MailMessage[], signal?: AbortSignal): Promise<({ id: number; sent: boolean; transport: string } | Error)[]> {
     if (this.transport) return Promise.all(msgs.map((m) => this.send(m, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     if (!msgs.length) return [];
+    // The outbox is where they go: the simulated call first, then each written as it ended (one
+    // statement); a key already sent keeps its message and is not sent again.
+    let failure: Error | null = null;
+    let startedAt: Date | null = null;
+    try {
+      startedAt = await this.sim.callMany('mail', 'send', msgs.map((m) => m.to), signal);
+    } catch (e) {
+      failure = e as Error;
+    }
+    const now = new Date().toISOString();
     const rows = await this.db
       .insertInto('mailOutbox')
       .values(
@@ -107,31 +117,27 @@ export class Mailer {
           customerId: msg.customerId ?? null,
           serviceId: msg.serviceId ?? null,
           transport: this.kind,
-          status: 'queued' as const,
-          error: null,
-          sentAt: null,
+          status: failure ? ('failed' as const) : ('sent' as const),
+          error: failure?.message ?? null,
+          sentAt: failure ? null : now,
         })),
       )
-      .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
-      .returning(['id', 'idempotencyKey', 'status'])
+      .onConflict((oc) =>
+        oc.column('idempotencyKey').doUpdateSet((eb) => ({
+          status: sql`case when mail_outbox.status = 'sent' then mail_outbox.status else ${eb.ref('excluded.status')} end`,
+          error: sql`case when mail_outbox.status = 'sent' then null else ${eb.ref('excluded.error')} end`,
+          sentAt: sql`coalesce(mail_outbox.sent_at, ${eb.ref('excluded.sentAt')})`,
+        })),
+      )
+      .returning(['id', 'idempotencyKey', 'status', 'sentAt'])
       .execute();
+    if (startedAt) await this.sim.recordMany('mail', 'send', msgs.map((m) => ({ key: m.to, outcome: 'sent' })), startedAt);
     const byKey = new Map(rows.map((r) => [r.idempotencyKey, r]));
-    const due = rows.filter((r) => r.status !== 'sent');
-    if (due.length) {
-      const keyed = new Map(msgs.map((m) => [m.idempotencyKey, m]));
-      let startedAt: Date;
-      try {
-        startedAt = await this.sim.callMany('mail', 'send', due.map((r) => keyed.get(r.idempotencyKey)!.to), signal);
-      } catch (e) {
-        await this.db.updateTable('mailOutbox').set({ status: 'failed', error: (e as Error).message }).where('id', 'in', due.map((r) => r.id)).execute();
-        return msgs.map((m) => (byKey.get(m.idempotencyKey)!.status === 'sent' ? { id: byKey.get(m.idempotencyKey)!.id, sent: false, transport: this.kind } : (e as Error)));
-      }
-      await this.db.updateTable('mailOutbox').set({ status: 'sent', error: null, sentAt: new Date().toISOString(), transport: this.kind }).where('id', 'in', due.map((r) => r.id)).execute();
-      await this.sim.recordMany('mail', 'send', due.map((r) => ({ key: keyed.get(r.idempotencyKey)!.to, outcome: 'sent' })), startedAt);
-    }
     return msgs.map((m) => {
       const r = byKey.get(m.idempotencyKey)!;
-      return { id: r.id, sent: r.status !== 'sent', transport: this.kind };
+      if (r.status !== 'sent') return failure ?? new Error('The message was not sent.');
+      // Sent now (its sending time is this attempt's), or already before.
+      return { id: r.id, sent: Date.parse(r.sentAt ?? '') === Date.parse(now), transport: this.kind };
     });
   }
 

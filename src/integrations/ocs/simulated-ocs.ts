@@ -1,5 +1,5 @@
 import { transaction } from '../../db/transaction.js';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { TaskError } from '../errors.js';
 import type { Simulators } from '../simulators.js';
@@ -41,20 +41,30 @@ export class SimulatedOcs implements OcsAdapter {
    */
   async createAccounts(inputs: { account: string; plan: string | null; balances: BalanceInput[] }[], signal?: AbortSignal): Promise<{ account: OcsAccount; created: boolean }[]> {
     const startedAt = await this.sim.callMany('ocs', 'create_account', inputs.map((i) => i.account), signal);
-    const created = await transaction(this.db, async (trx) => {
-      const rows = await trx
-        .insertInto('simOcsAccounts')
-        .values(inputs.map((i) => ({ account: i.account, plan: i.plan })))
-        .onConflict((oc) => oc.column('account').doNothing())
-        .returning('account')
-        .execute();
-      const balances = inputs.flatMap((i) => i.balances.map((b, k) => ({ account: i.account, balanceId: `initial-${k}-${b.type}`, type: b.type, unit: b.unit, amount: b.amount })));
-      if (balances.length) await trx.insertInto('simOcsBalances').values(balances).onConflict((oc) => oc.columns(['account', 'balanceId']).doNothing()).execute();
-      await this.sim.recordMany('ocs', 'create_account', inputs.map((i) => ({ key: i.account, outcome: rows.some((r) => r.account === i.account) ? 'created' : 'already there' })), startedAt, trx);
-      return new Set(rows.map((r) => r.account));
+    const balances = inputs.flatMap((i) => i.balances.map((b, k) => ({ account: i.account, id: `initial-${k}-${b.type}`, type: b.type, unit: b.unit, amount: b.amount })));
+    // The accounts and their starting balances in one statement; an account that exists keeps its own.
+    const { rows } = await sql<{ account: string }>`
+      with a as (
+        insert into sim_ocs_accounts (account, plan)
+        select * from unnest(${inputs.map((i) => i.account)}::text[], ${inputs.map((i) => i.plan)}::text[])
+        on conflict (account) do nothing returning account
+      ), b as (
+        insert into sim_ocs_balances (account, balance_id, type, unit, amount)
+        select r.* from unnest(${balances.map((b) => b.account)}::text[], ${balances.map((b) => b.id)}::text[], ${balances.map((b) => b.type)}::text[], ${balances.map((b) => b.unit)}::text[], ${balances.map((b) => b.amount)}::numeric[]) as r(account, balance_id, type, unit, amount)
+        where r.account in (select account from a)
+        on conflict (account, balance_id) do nothing
+      )
+      select account from a`.execute(this.db);
+    const created = new Set(rows.map((r) => r.account));
+    await this.sim.recordMany('ocs', 'create_account', inputs.map((i) => ({ key: i.account, outcome: created.has(i.account) ? 'created' : 'already there' })), startedAt);
+    // A new account is what was asked for; one that was there is read.
+    const there = inputs.filter((i) => !created.has(i.account)).map((i) => i.account);
+    const existing = there.length ? await this.getAccounts(there) : new Map<string, OcsAccount>();
+    return inputs.map((i) => {
+      if (!created.has(i.account)) return { account: existing.get(i.account)!, created: false };
+      const bs = i.balances.map((b, k) => ({ id: `initial-${k}-${b.type}`, type: b.type, unit: b.unit, amount: b.amount }));
+      return { account: { account: i.account, plan: i.plan, state: 'active' as const, balances: bs, totals: totalsOf(bs) }, created: true };
     });
-    const accounts = await this.getAccounts(inputs.map((i) => i.account));
-    return inputs.map((i) => ({ account: accounts.get(i.account)!, created: created.has(i.account) }));
   }
 
   /** Accounts with their balances, in two statements whatever their number. */

@@ -47,39 +47,36 @@ export class TestGateway implements PaymentGateway {
     return this.answer(stored.outcome, stored.reference);
   }
 
-  /** A group's charges at once: the answers it gave before, then one simulated call each for the others. */
+  /**
+   * A group's charges at once: one simulated call each, then their answers written in one
+   * statement; a key answered before keeps its first answer (the statement gives it back).
+   */
   async chargeMany(reqs: ChargeRequest[], signal?: AbortSignal): Promise<(ChargeResult | Error)[]> {
     if (!reqs.length) return [];
-    const earlier = new Map((await this.db.selectFrom('testGatewayCharges').selectAll().where('idempotencyKey', 'in', reqs.map((r) => r.idempotencyKey)).execute()).map((r) => [r.idempotencyKey, r]));
-    const fresh = reqs.filter((r) => !earlier.has(r.idempotencyKey));
-    const answers = new Map<string, ChargeResult | Error>();
-    for (const [key, row] of earlier) answers.set(key, this.answer(row.outcome, row.reference));
-    if (fresh.length) {
-      let startedAt: Date;
-      try {
-        startedAt = await this.sim.callMany('payments', 'charge', fresh.map((r) => r.idempotencyKey), signal);
-      } catch (e) {
-        for (const r of fresh) answers.set(r.idempotencyKey, e as Error);
-        return reqs.map((r) => answers.get(r.idempotencyKey)!);
-      }
-      const decided = fresh.map((r) => {
-        const rule = testCards[r.card.last4];
-        if (rule === 'error') return { r, error: new TaskError('PAYMENT_GATEWAY_ERROR', 'The payment gateway had a processing error.', 'Nothing was charged; try again in a moment.', true) };
-        return { r, outcome: rule ? `declined:${rule.declineCode}` : 'succeeded', reference: `${rule ? 'dec' : 'ch'}_test_${randomBytes(8).toString('hex')}` };
-      });
-      const stored = decided.filter((d) => !d.error);
-      const rows = stored.length
-        ? await this.db
-            .insertInto('testGatewayCharges')
-            .values(stored.map((d) => ({ idempotencyKey: d.r.idempotencyKey, card: `${d.r.card.brand} ${d.r.card.last4}`, amount: d.r.amount, currency: d.r.currency, outcome: d.outcome!, reference: d.reference! })))
-            .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
-            .returning(['idempotencyKey', 'outcome', 'reference'])
-            .execute()
-        : [];
-      for (const row of rows) answers.set(row.idempotencyKey, this.answer(row.outcome, row.reference));
-      for (const d of decided) if (d.error) answers.set(d.r.idempotencyKey, d.error);
-      await this.sim.recordMany('payments', 'charge', decided.map((d) => ({ key: d.r.idempotencyKey, outcome: d.error ? 'processing error' : (rows.find((x) => x.idempotencyKey === d.r.idempotencyKey)?.outcome ?? d.outcome!) })), startedAt);
+    let startedAt: Date;
+    try {
+      startedAt = await this.sim.callMany('payments', 'charge', reqs.map((r) => r.idempotencyKey), signal);
+    } catch (e) {
+      return reqs.map(() => e as Error);
     }
+    const decided = reqs.map((r) => {
+      const rule = testCards[r.card.last4];
+      if (rule === 'error') return { r, error: new TaskError('PAYMENT_GATEWAY_ERROR', 'The payment gateway had a processing error.', 'Nothing was charged; try again in a moment.', true) };
+      return { r, outcome: rule ? `declined:${rule.declineCode}` : 'succeeded', reference: `${rule ? 'dec' : 'ch'}_test_${randomBytes(8).toString('hex')}` };
+    });
+    const stored = decided.filter((d) => !d.error);
+    const rows = stored.length
+      ? await this.db
+          .insertInto('testGatewayCharges')
+          .values(stored.map((d) => ({ idempotencyKey: d.r.idempotencyKey, card: `${d.r.card.brand} ${d.r.card.last4}`, amount: d.r.amount, currency: d.r.currency, outcome: d.outcome!, reference: d.reference! })))
+          .onConflict((oc) => oc.column('idempotencyKey').doUpdateSet((eb) => ({ idempotencyKey: eb.ref('excluded.idempotencyKey') })))
+          .returning(['idempotencyKey', 'outcome', 'reference'])
+          .execute()
+      : [];
+    const answers = new Map<string, ChargeResult | Error>();
+    for (const row of rows) answers.set(row.idempotencyKey, this.answer(row.outcome, row.reference));
+    for (const d of decided) if (d.error) answers.set(d.r.idempotencyKey, d.error);
+    await this.sim.recordMany('payments', 'charge', decided.map((d) => ({ key: d.r.idempotencyKey, outcome: d.error ? 'processing error' : (rows.find((x) => x.idempotencyKey === d.r.idempotencyKey)?.outcome ?? d.outcome!) })), startedAt);
     return reqs.map((r) => answers.get(r.idempotencyKey)!);
   }
 

@@ -15,11 +15,24 @@ export const serviceActivate = defineAction({
     for (const c of charges) ctx.log(`Charge ${c.id}: ${c.description}, ${(c.amount / 100).toFixed(2)} ${c.currency}.`);
     return { output: { serviceId: service.id, name: service.name, status: service.status, contractEnd: service.contractEnd, charges: charges.map((c) => c.id) } };
   },
-  // A group's services become active in one statement; their billing starts together.
+  // A group's services become active in one statement; their billing starts together, at the
+  // prices the customers confirmed (the run's variables).
   async runMany(ctx, rows) {
-    const activated = await ctx.deps.services.activateMany(rows.map((r) => ({ id: r.vars.service.id, name: r.args.name })));
+    const activated = await ctx.deps.services.activateMany(rows.map((r) => ({ id: r.vars.service.id, name: r.args.name, contractMonths: r.vars.product.contract_months })));
     const live = rows.filter((r) => !((activated.get(r.vars.service.id) ?? new Error()) instanceof Error));
-    const charges = await ctx.deps.billing.startServices(live.map((r) => r.vars.service.id));
+    const charges = await ctx.deps.billing.startServices(
+      live.map((r) => ({
+        serviceId: r.vars.service.id,
+        customerId: r.vars.customer.id,
+        productId: r.vars.product.id,
+        productName: r.vars.product.name,
+        serviceName: r.args.name,
+        billing: r.vars.product.billing,
+        setupFee: r.vars.product.setup_fee,
+        recurringPrice: r.vars.product.recurring_price,
+        currency: r.vars.product.currency,
+      })),
+    );
     return rows.map((r): RowOutcome => {
       const service = activated.get(r.vars.service.id);
       if (!service || service instanceof Error) return { ok: false, error: service ?? new Error(`Service ${r.vars.service.id} is gone.`) };

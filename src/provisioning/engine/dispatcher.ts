@@ -73,6 +73,8 @@ export class Dispatcher {
   private poll: NodeJS.Timeout | null = null;
   private passing: Promise<void> | null = null;
   private again = false;
+  /** The next pass also looks for groups to take over and undos due (the periodic look). */
+  private sweepNext = true;
   private draining = false;
   private stopped = false;
   private readonly playbooks = new Map<string, Playbook>();
@@ -90,14 +92,22 @@ export class Dispatcher {
       .values({ id: this.o.workerId, pid: process.pid, host: os.hostname(), concurrency: this.o.capacity })
       .onConflict((oc) => oc.column('id').doUpdateSet({ pid: process.pid, host: os.hostname(), concurrency: this.o.capacity, startedAt: sql`now()`, heartbeatAt: sql`now()`, draining: false }))
       .execute();
-    this.unlisten.push(await this.o.notifier.on(RUNS_CHANNEL, () => this.wake()));
-    this.unlisten.push(this.o.ledger.onQueued(() => this.wake()));
+    const heard = (what: string) => {
+      if (what === 'undo') this.sweepNext = true;
+      this.wake();
+    };
+    this.unlisten.push(await this.o.notifier.on(RUNS_CHANNEL, heard));
+    this.unlisten.push(this.o.ledger.onQueued(heard));
     // What this worker held before it restarted is taken back at once (no need to wait its lease).
     await this.o.db.updateTable('provisionGroups').set({ leaseUntil: new Date(0).toISOString() }).where('owner', '=', this.o.workerId).where('finishedAt', 'is', null).execute();
     const beat = Math.max(200, Math.floor(this.o.leaseMs / 4));
     this.heartbeat = setInterval(() => void this.beat().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'heartbeat failed')), beat);
     this.heartbeat.unref();
-    this.poll = setInterval(() => this.wake(), 1000);
+    // Once a second: what NOTIFY may not say (a lease that ran out, an undo due, room freed elsewhere).
+    this.poll = setInterval(() => {
+      this.sweepNext = true;
+      this.wake();
+    }, 1000);
     this.poll.unref();
     this.wake();
   }
@@ -123,12 +133,17 @@ export class Dispatcher {
     }, this.o.gatherMs);
   }
 
-  /** Claims groups while there is room and work. */
+  /**
+   * Claims groups while there is room and work. A wake-up (runs queued) looks for queued runs
+   * only; the periodic look also takes over groups whose lease ran out and claims undos due.
+   */
   private async pass(): Promise<void> {
+    const full = this.sweepNext;
+    this.sweepNext = false;
     while (!this.stopped && !this.draining) {
       const free = this.o.capacity - this.inFlight;
       if (free <= 0) return;
-      const claimed = (await this.takeOver()) || (await this.claimUndo(Math.min(free, this.o.groupSize))) || (await this.claimRuns(Math.min(free, this.o.groupSize)));
+      const claimed = (full && ((await this.takeOver()) || (await this.claimUndo(Math.min(free, this.o.groupSize))))) || (await this.claimRuns(Math.min(free, this.o.groupSize)));
       if (!claimed) return;
     }
   }
@@ -143,17 +158,20 @@ export class Dispatcher {
   private async claimRuns(limit: number): Promise<boolean> {
     const groupId = randomUUID();
     const members = await transaction(this.o.db, async (trx) => {
-      let picked = await trx
+      // Staff at the counter first: runs of no batch before a batch's, oldest first.
+      const candidates = await trx
         .selectFrom('provisions')
         .select(['id', 'batchId', 'playbookKey'])
         .where('status', '=', 'queued')
-        .where('batchId', 'is', null)
+        .orderBy(sql`batch_id is not null`)
         .orderBy('createdAt')
-        .limit(limit)
+        .limit(limit * 2)
         .forUpdate()
         .skipLocked()
         .execute();
-      if (!picked.length) picked = await this.pickFromBatches(trx, limit);
+      if (!candidates.length) return null;
+      const free = candidates.filter((c) => c.batchId === null);
+      const picked = free.length ? free.slice(0, limit) : await this.withinBatches(trx, candidates, limit);
       if (!picked.length) return null;
       const key = picked[0]!.playbookKey;
       const ids = picked.filter((p) => p.playbookKey === key).map((p) => p.id);
@@ -170,18 +188,7 @@ export class Dispatcher {
   }
 
   /** Queued runs of bulk batches, no more per batch than its concurrency allows, none of a paused one. */
-  private async pickFromBatches(trx: Transaction<DB>, limit: number) {
-    const candidates = await trx
-      .selectFrom('provisions')
-      .select(['id', 'batchId', 'playbookKey'])
-      .where('status', '=', 'queued')
-      .where('batchId', 'is not', null)
-      .orderBy('createdAt')
-      .limit(limit * 4)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (!candidates.length) return [];
+  private async withinBatches(trx: Transaction<DB>, candidates: { id: string; batchId: string | null; playbookKey: string }[], limit: number) {
     const batchIds = [...new Set(candidates.map((c) => c.batchId!))];
     const limits = await this.o.gate.limits(trx, batchIds);
     const running = await trx

@@ -101,7 +101,7 @@ export class GroupRunner {
       active = await this.step(group, active, seq);
     }
     if (!active.length || group.signal.aborted) return;
-    await this.o.ledger.write((w) => w.finish(active.map((m) => ({ id: m.id, attempt: m.attempt, to: 'succeeded' as const }))));
+    await this.o.ledger.autocommit((w) => w.finish(active.map((m) => ({ id: m.id, attempt: m.attempt, to: 'succeeded' as const }))));
     for (const m of active) this.o.logger.debug({ provisionId: m.id, attempt: m.attempt }, 'provisioning finished');
     group.ended(active.map((m) => m.id));
   }
@@ -249,14 +249,15 @@ export class GroupRunner {
         });
       }
     } else {
-      started = await this.o.ledger.write((w) => w.tasksRunning(seq, plan));
+      // Each record is one statement for the whole group: no transaction is needed around it.
+      started = await this.o.ledger.autocommit((w) => w.tasksRunning(seq, plan));
       const moving = prepared.filter((p) => started.has(p.m.id));
       try {
         await work({ deps: this.o.deps, db: this.o.db }, moving);
       } catch (e) {
         for (const p of moving) outcomes.set(p.m.id, { ok: false, error: e });
       }
-      await this.o.ledger.write((w) => record(w, moving));
+      await this.o.ledger.autocommit((w) => record(w, moving));
     }
 
     const gone = prepared.filter((p) => !started.has(p.m.id)).map((p) => p.m);

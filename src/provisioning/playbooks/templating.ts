@@ -1,4 +1,4 @@
-import { Liquid } from 'liquidjs';
+import { Context, Liquid, type Template, toValueSync, Value } from 'liquidjs';
 
 /**
  * Playbook templates are Liquid (`{{ customer.email }}`, `{{ inventory['SIM Card'].reference }}`),
@@ -24,11 +24,32 @@ export function variablesOf(s: string): string[][] {
   return liquid.globalVariableSegmentsSync(s).map((segs) => segs.map(String));
 }
 
+/**
+ * Parsed templates and expressions, kept: a playbook's few dozen strings are rendered for every
+ * run of every group, and parsing them each time cost more than rendering them.
+ */
+const parsedTemplates = new Map<string, Template[]>();
+const parsedValues = new Map<string, Value>();
+const kept = <K, V>(cache: Map<K, V>, key: K, make: () => V): V => {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size > 5000) cache.clear();
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+};
+
+function evalExpression(expr: string, scope: object): unknown {
+  const value = kept(parsedValues, expr, () => new Value(expr, liquid));
+  return toValueSync(value.value(new Context(scope, liquid.options, {}, { liquid })));
+}
+
 export function renderString(s: string, scope: object): unknown {
   if (!isTemplate(s)) return s;
   const m = single.exec(s);
-  if (m) return liquid.evalValueSync(m[1]!, scope);
-  return liquid.parseAndRenderSync(s, scope);
+  if (m) return evalExpression(m[1]!, scope);
+  return liquid.renderSync(kept(parsedTemplates, s, () => liquid.parse(s)), scope);
 }
 
 /** Renders every string inside a value (objects and arrays included). */
@@ -49,6 +70,6 @@ export function stringsIn(value: unknown, path = ''): { path: string; text: stri
 
 /** Evaluates a `when:` condition: a Liquid expression, true when truthy. */
 export function evaluateCondition(expr: string, scope: object): boolean {
-  const v = liquid.evalValueSync(expr, scope);
+  const v = evalExpression(expr, scope);
   return !(v === false || v === null || v === undefined || v === '' || v === 0);
 }
