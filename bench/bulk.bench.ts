@@ -14,7 +14,7 @@
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { systemCtx } from '../src/users/actor.js';
-import { countStatements, cpuMeter, mb, onPostgres, report, signIn, startBenchApp } from './lib.js';
+import { countStatements, cpuMeter, mb, onPostgres, report, seedCustomersAndStock, signIn, startBenchApp } from './lib.js';
 
 const rows = Number(process.env.BENCH_BULK_ROWS ?? 10_000);
 const bigRows = Number(process.env.BENCH_BULK_BIG_ROWS ?? 100_000);
@@ -25,33 +25,7 @@ const { app, base } = await startBenchApp();
 const db = app.database.db;
 for (const s of await app.integrations.simulators.list()) await app.integrations.simulators.set(systemCtx, s.system, { latencyMs: 0, failure: null });
 
-// --- the customers and the stock of this run ---------------------------------------------------
-const stamp = Date.now().toString(36);
-const t0 = performance.now();
-const ids = (
-  await sql<{ id: number }>`
-    insert into customers (type, name, email, phone, payment_type)
-    select 'individual', 'Bulk ' || ${stamp} || ' ' || g, 'bulk-' || ${stamp} || '-' || g || '@example.net', '+44 7' || lpad((abs(hashint4(g + ${Date.now() % 100000})) % 1000000000)::text, 9, '0'), 'card'
-    from generate_series(1, ${rows}::int) g
-    returning id`.execute(db)
-).rows.map((r) => r.id);
-await sql`
-  insert into payment_methods (customer_id, brand, last4, exp_month, exp_year, is_default)
-  select id, 'visa', '4242', 12, 2035, true from unnest(${ids}::int[]) as id`.execute(db);
-const templates = Object.fromEntries((await db.selectFrom('inventoryTemplates').select(['id', 'name']).execute()).map((t) => [t.name, t.id]));
-const stock = rows + 100;
-await sql`
-  insert into inventory_items (template_id, reference, attributes, status)
-  select ${templates['SIM Card']}, 'BULK-' || ${stamp} || '-' || lpad(g::text, 7, '0'),
-         jsonb_build_object('iccid', '8944' || lpad((abs(hashint4(g)) % 100000000)::text, 8, '0') || lpad(g::text, 8, '0'), 'imsi', '23415' || lpad(g::text, 10, '0')), 'new'
-  from generate_series(1, ${stock}::int) g`.execute(db);
-await sql`
-  insert into inventory_items (template_id, reference, attributes, status)
-  select ${templates['Mobile Number']}, '+44 7' || ${stamp.slice(-3)} || lpad(g::text, 7, '0'),
-         jsonb_build_object('msisdn', '447' || lpad((abs(hashint4(g + 1)) % 1000)::text, 3, '0') || lpad(g::text, 6, '0')), 'new'
-  from generate_series(1, ${stock}::int) g`.execute(db);
-await sql`analyze`.execute(db);
-report('setup', { customers: rows, 'SIM cards and numbers': stock, seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+const { ids, stamp, cleanUp } = await seedCustomersAndStock(db, rows);
 
 const cookie = await signIn(base);
 
@@ -168,6 +142,5 @@ report(`dry run, ${bigRows.toLocaleString('en')} rows (streamed)`, {
   'peak heap+external (MB)': mb(big.heap),
 });
 
-// What is left of this run's stock goes, so that runs do not pile up items.
-await sql`delete from inventory_items where (reference like ${`BULK-${stamp}-%`} or reference like ${`+44 7${stamp.slice(-3)}%`}) and status in ('new', 'in_stock')`.execute(db);
+await cleanUp();
 await app.close();

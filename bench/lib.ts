@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../src/db/schema.js';
 import { createApp, type SwitchboardApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { demoUsers } from '../src/demo/demo-data.js';
@@ -121,4 +123,57 @@ export function cpuMeter(): { stop(): { nodeMs: number; postgresMs: number } } {
       return { nodeMs: (n.user + n.system) / 1000, postgresMs: (postgresTicks() - pg0) * tick };
     },
   };
+}
+
+/**
+ * `rows` customers with a default card, and as many SIM cards and mobile numbers (and 100 more)
+ * in stock, for a bulk file of new mobile lines. `cleanUp` removes the stock left unused.
+ */
+export async function seedCustomersAndStock(db: Kysely<DB>, rows: number): Promise<{ ids: number[]; stamp: string; cleanUp: () => Promise<void> }> {
+  const stamp = Date.now().toString(36);
+  const t0 = performance.now();
+  const ids = (
+    await sql<{ id: number }>`
+      insert into customers (type, name, email, phone, payment_type)
+      select 'individual', 'Bulk ' || ${stamp} || ' ' || g, 'bulk-' || ${stamp} || '-' || g || '@example.net', '+44 7' || lpad((abs(hashint4(g + ${Date.now() % 100000})) % 1000000000)::text, 9, '0'), 'card'
+      from generate_series(1, ${rows}::int) g
+      returning id`.execute(db)
+  ).rows.map((r) => r.id);
+  await sql`
+    insert into payment_methods (customer_id, brand, last4, exp_month, exp_year, is_default)
+    select id, 'visa', '4242', 12, 2035, true from unnest(${ids}::int[]) as id`.execute(db);
+  const templates = Object.fromEntries((await db.selectFrom('inventoryTemplates').select(['id', 'name']).execute()).map((t) => [t.name, t.id]));
+  const stock = rows + 100;
+  await sql`
+    insert into inventory_items (template_id, reference, attributes, status)
+    select ${templates['SIM Card']}, 'BULK-' || ${stamp} || '-' || lpad(g::text, 7, '0'),
+           jsonb_build_object('iccid', '8944' || lpad((abs(hashint4(g)) % 100000000)::text, 8, '0') || lpad(g::text, 8, '0'), 'imsi', '23415' || lpad(g::text, 10, '0')), 'new'
+    from generate_series(1, ${stock}::int) g`.execute(db);
+  await sql`
+    insert into inventory_items (template_id, reference, attributes, status)
+    select ${templates['Mobile Number']}, '+44 7' || ${stamp.slice(-3)} || lpad(g::text, 7, '0'),
+           jsonb_build_object('msisdn', '447' || lpad((abs(hashint4(g + 1)) % 1000)::text, 3, '0') || lpad(g::text, 6, '0')), 'new'
+    from generate_series(1, ${stock}::int) g`.execute(db);
+  await sql`analyze`.execute(db);
+  report('setup', { customers: rows, 'SIM cards and numbers': stock, seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+  return {
+    ids,
+    stamp,
+    // What is left of this run's stock goes, so that runs do not pile up items.
+    cleanUp: async () => {
+      await sql`delete from inventory_items where (reference like ${`BULK-${stamp}-%`} or reference like ${`+44 7${stamp.slice(-3)}%`}) and status in ('new', 'in_stock')`.execute(db);
+    },
+  };
+}
+
+/** The most calls of `system` under way at once in sim_calls since `since`, and their rate. */
+export async function simulatedLoad(db: Kysely<DB>, system: string, operation: string, since: Date): Promise<{ calls: number; peak: number; perSecond: number }> {
+  const { rows } = await sql<{ calls: number; peak: number | null; seconds: number | null }>`
+    with c as (select started_at, ended_at from sim_calls where system = ${system} and operation = ${operation} and started_at >= ${since.toISOString()}),
+    moves as (select started_at as at, 1 as d from c union all select ended_at, -1 from c),
+    load as (select sum(d) over (order by at, d rows unbounded preceding) as n from moves)
+    select (select count(*)::int from c) as calls, (select max(n)::int from load) as peak,
+           (select extract(epoch from max(ended_at) - min(started_at))::float8 from c) as seconds`.execute(db);
+  const r = rows[0]!;
+  return { calls: r.calls, peak: r.peak ?? 0, perSecond: r.seconds ? r.calls / r.seconds : 0 };
 }

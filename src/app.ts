@@ -9,7 +9,7 @@ import { bulkRoutes } from './bulk/bulk.routes.js';
 import { BulkService } from './bulk/bulk.service.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
 import { CatalogService } from './catalog/catalog.service.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { customersRoutes } from './customers/customers.routes.js';
 import { CustomersService } from './customers/customers.service.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -28,7 +28,8 @@ import { SimulatedOcs } from './integrations/ocs/simulated-ocs.js';
 import type { PaymentGateway } from './integrations/payments/gateway.js';
 import { StripeGateway } from './integrations/payments/stripe-gateway.js';
 import { TestGateway } from './integrations/payments/test-gateway.js';
-import { Simulators } from './integrations/simulators.js';
+import { knownSystems, Simulators } from './integrations/simulators.js';
+import { SystemLimits } from './integrations/limits.js';
 import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
 import { InventoryService } from './inventory/inventory.service.js';
@@ -153,16 +154,26 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
 
     // The HTTP systems playbooks call by name can be simulated too (iptv-middleware, sip-registrar...).
     const httpSystemNames = [...playbooks.values()].flatMap((pb) => pb.tasks.filter((t) => t.action === 'http.request' && typeof t.args.system === 'string').map((t) => t.args.system as string));
-    const simulators = new Simulators(db, [...httpSystemNames, ...Object.keys(config.httpSystems)]);
+    const systemNames = new Set([...Object.keys(knownSystems), ...httpSystemNames, ...Object.keys(config.httpSystems)]);
+    const unknownLimits = Object.keys(config.systemLimits).filter((s) => !systemNames.has(s));
+    if (unknownLimits.length) {
+      throw new ConfigError(`Invalid configuration:\n  ${unknownLimits.map((s) => `${s.toUpperCase().replace(/-/g, '_')}_MAX_*`).join(', ')} names no system; the systems are ${[...systemNames].sort().join(', ')}`);
+    }
+    // At most N calls at once and M a second to each outside system, across every process (R11.3).
+    const limits = new SystemLimits(db, config.systemLimits, { notifier, logger });
+    await limits.start();
+    closers.push(() => limits.stop());
+    if (Object.keys(limits.configured).length) logger.info({ limits: limits.configured }, 'limits on outside systems');
+    const simulators = new Simulators(db, systemNames, limits);
     await simulators.applyEnvironment(process.env);
     const integrations: Integrations = {
       simulators,
-      ocs: config.ocs.url ? new CgratesOcs(config.ocs.url, config.ocs.tenant) : new SimulatedOcs(db, simulators),
-      network: config.network.hlrUrl || config.network.radiusUrl ? new HttpNetwork({ hlr: config.network.hlrUrl, radius: config.network.radiusUrl }) : new SimulatedNetwork(db, simulators),
-      mail: new Mailer(db, simulators, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+      ocs: config.ocs.url ? new CgratesOcs(config.ocs.url, config.ocs.tenant, undefined, limits) : new SimulatedOcs(db, simulators),
+      network: config.network.hlrUrl || config.network.radiusUrl ? new HttpNetwork({ hlr: config.network.hlrUrl, radius: config.network.radiusUrl }, undefined, limits) : new SimulatedNetwork(db, simulators),
+      mail: new Mailer(db, simulators, { smtpUrl: config.smtpUrl, from: config.mailFrom, limits }),
       tickets: new Tickets(db, simulators),
-      http: new HttpSystems(db, simulators, config.httpSystems),
-      payments: config.payments.gateway === 'stripe' ? new StripeGateway(config.payments.stripeSecretKey!, config.payments.stripeApiBase) : new TestGateway(db, simulators),
+      http: new HttpSystems(db, simulators, config.httpSystems, undefined, limits),
+      payments: config.payments.gateway === 'stripe' ? new StripeGateway(config.payments.stripeSecretKey!, config.payments.stripeApiBase, limits) : new TestGateway(db, simulators),
     };
     const billing = new BillingService(db, clock, integrations.payments, catalog, { dunning: config.billing.dunningMs, retryAfterSuspensionMs: config.billing.retryAfterSuspensionMs });
     closers.push(() => integrations.mail.close());
@@ -183,23 +194,16 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       deps: { billing, customers, inventory, services, clock, ...integrations },
       concurrency: config.workerConcurrency,
       groupSize: config.groupSize,
+      leaseMs: config.leaseMs,
       retryDelayScale: config.retryDelayScale,
       workerId: config.workerId,
       runWorkflows: config.runWorkflows,
     });
-    await engine.launch();
-    closers.push(() => engine.shutdown());
     const provisioning = new ProvisioningService({ db, ledger, hub, catalog, customers, inventory, services, playbooks, clock });
     const lifecycle = new LifecycleService({ db, ledger, provisioning, catalog, customers, services, inventory, playbooks });
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
-    await billingRunner.start();
-    closers.push(() => billingRunner.stop());
     const pump = new BatchPump({ db, catalog, inventory, provisioning, logger, owner: config.workerId });
     const bulk = new BulkService({ db, catalog, customers, inventory, services, provisioning, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
-    if (config.runWorkflows) {
-      pump.start();
-      closers.push(() => pump.stop());
-    }
     const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner, bulk, pump };
 
     const demoLoaded = opts.seedDemo ? await seedDemo(all, systemCtx, logger) : false;
@@ -232,6 +236,17 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     usersRoutes(http, users, db);
     sessionRoutes(http, { users, signIn, mfa, cookieSecure: config.cookieSecure, publicUrl: config.publicUrl, secretKeySet: box.fromEnvironment });
     await http.ready();
+
+    // Work starts once the server is ready: a restart that finds runs to take back (a crash) never
+    // starves the start-up of the one connection the embedded database has.
+    await engine.launch();
+    closers.push(() => engine.shutdown());
+    await billingRunner.start();
+    closers.push(() => billingRunner.stop());
+    if (config.runWorkflows) {
+      pump.start();
+      closers.push(() => pump.stop());
+    }
 
     const drain = async (graceMs: number) => {
       await pump.stop();

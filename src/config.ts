@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { limitsFromEnvironment, type SystemLimit } from './integrations/limits.js';
 import { z } from 'zod';
 import type { OidcSettings } from './users/oidc.service.js';
 
@@ -58,6 +59,8 @@ export const configSchema = z.object({
   GROUP_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /** SIGTERM: how long a stopping process waits for the runs under way before it gives them up. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(20),
+  /** A group's lease: a worker that stops renewing it (it died) loses its groups to another after this long. */
+  WORKER_LEASE_SECONDS: z.coerce.number().min(2).max(600).default(20),
   /** Runs at once of a bulk-assignment batch that does not set its own limit (R11.3). */
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   /** `off`: this process starts runs but leaves them to the workers (a web-only process on PostgreSQL). */
@@ -120,6 +123,7 @@ export type Config = {
   workerConcurrency: number;
   groupSize: number;
   shutdownGraceMs: number;
+  leaseMs: number;
   bulkConcurrency: number;
   workerId: string;
   runWorkflows: boolean;
@@ -129,6 +133,8 @@ export type Config = {
   mailFrom: string;
   network: { hlrUrl: string | undefined; radiusUrl: string | undefined };
   httpSystems: Record<string, string>;
+  /** Per outside system, across every process (<SYSTEM>_MAX_CONCURRENCY, <SYSTEM>_MAX_RATE). */
+  systemLimits: Record<string, SystemLimit>;
   payments: { gateway: 'test' | 'stripe'; stripeSecretKey: string | undefined; stripeApiBase: string | undefined };
   billing: { dunningMs: number[]; retryAfterSuspensionMs: number; schedule: boolean };
   testClock: boolean;
@@ -179,6 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test')) === 'stripe' && !e.STRIPE_SECRET_KEY) {
     throw new ConfigError('Invalid configuration:\n  PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY');
   }
+  let systemLimits: Record<string, SystemLimit>;
+  try {
+    systemLimits = limitsFromEnvironment(env);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -211,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 500 : 200),
     groupSize: e.GROUP_SIZE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    leaseMs: e.WORKER_LEASE_SECONDS * 1000,
     bulkConcurrency: e.BULK_CONCURRENCY,
     workerId: e.WORKER_ID,
     runWorkflows: e.RUN_WORKFLOWS,
@@ -220,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     network: { hlrUrl: e.HLR_URL, radiusUrl: e.RADIUS_URL },
     httpSystems: e.HTTP_SYSTEMS,
+    systemLimits,
     payments: { gateway: e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test'), stripeSecretKey: e.STRIPE_SECRET_KEY, stripeApiBase: e.STRIPE_API_BASE },
     billing: { dunningMs: e.DUNNING_SCHEDULE.split(',').filter((x) => x.trim()).map(parseDuration), retryAfterSuspensionMs: parseDuration(e.RETRY_AFTER_SUSPENSION), schedule: e.BILLING_SCHEDULE },
     testClock: e.TEST_CLOCK,

@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006_batch_keys.js';
 import * as m0007 from './migrations/0007_batch_row_codes.js';
 import * as m0008 from './migrations/0008_security.js';
 import * as m0009 from './migrations/0009_engine_groups.js';
+import * as m0010 from './migrations/0010_system_limits.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_batch_row_codes': m0007,
   '0008_security': m0008,
   '0009_engine_groups': m0009,
+  '0010_system_limits': m0010,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -69,6 +69,8 @@ export interface SimCallsTable {
   outcome: string;
   occurredAt: Generated<string>;
   startedAt: string | null;
+  /** When the simulated system answered (the end of the call's latency). */
+  endedAt: string | null;
 }
 
 export interface TestGatewayChargesTable {

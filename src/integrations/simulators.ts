@@ -6,6 +6,7 @@ import { AppError } from '../shared/errors.js';
 import { type Ctx, systemCtx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
 import { sleep, TaskError, unreachable } from './errors.js';
+import { SystemLimits } from './limits.js';
 
 /**
  * The built-in stand-ins for the operator's systems (OCS, HLR/HSS, RADIUS, mail, ticketing, any
@@ -44,6 +45,7 @@ export class Simulators {
   constructor(
     private readonly db: Kysely<DB>,
     httpSystems: Iterable<string> = [],
+    private readonly limits: SystemLimits = new SystemLimits(db, {}),
   ) {
     this.systems = new Set([...Object.keys(knownSystems), ...httpSystems]);
   }
@@ -103,69 +105,65 @@ export class Simulators {
   }
 
   /**
-   * What a simulated call goes through before it does its work: the configured latency, then the
-   * configured failure. Every call is recorded, with its outcome.
+   * What a simulated call goes through before it does its work: the system's limits (R11.3), the
+   * configured latency, then the configured failure. Every call is recorded, with its outcome and
+   * when it was under way.
    */
-  async call(system: string, operation: string, key: string | null, signal?: AbortSignal): Promise<void> {
-    const startedAt = new Date().toISOString();
-    const s = await this.get(system);
-    const l = this.load.get(system) ?? this.load.set(system, { inFlight: 0, peak: 0 }).get(system)!;
-    l.inFlight++;
-    l.peak = Math.max(l.peak, l.inFlight);
-    try {
-      if (s.latencyMs) await sleep(s.latencyMs, signal);
-      if (s.failure === 'unreachable') throw unreachable(systemLabel(system), system.toUpperCase().replace(/-/g, '_'));
-      if (s.failure === 'error') {
-        throw new TaskError(`${system.toUpperCase().replace(/-/g, '_')}_ERROR`, `${systemLabel(system)} answered with an error`, `Look at ${systemLabel(system)}'s own logs, then retry.`, true);
-      }
-      if (s.failure === 'timeout') {
-        await sleep(24 * 3_600_000, signal);
-      }
-    } catch (e) {
-      await this.db.insertInto('simCalls').values({ system, operation, key, outcome: `failed: ${(e as Error).message}`, startedAt }).execute();
-      throw e;
-    } finally {
-      l.inFlight--;
-    }
+  async call(system: string, operation: string, key: string | null, signal?: AbortSignal): Promise<SimCall> {
+    const [timing] = await this.callMany(system, operation, [key], signal);
+    return timing!;
   }
 
-  async record(system: string, operation: string, key: string | null, outcome: string): Promise<void> {
-    await this.db.insertInto('simCalls').values({ system, operation, key, outcome, startedAt: null }).execute();
+  async record(system: string, operation: string, key: string | null, outcome: string, timing: SimCall | null = null): Promise<void> {
+    await this.recordMany(system, operation, [{ key, outcome }], timing ? [timing] : null);
   }
 
   /**
-   * `n` calls at once (a group's runs): each is a call the system sees, under way together for
-   * the configured latency, then the configured failure for all. Returns when they were made, for
-   * `recordMany`. Failures are recorded here.
+   * `n` calls at once (a group's runs): each is a call the system sees, made as its limits allow
+   * (batches of them under way together for the configured latency), then the configured failure
+   * for all. Returns when each was under way, for `recordMany`. Failures are recorded here.
    */
-  async callMany(system: string, operation: string, keys: string[], signal?: AbortSignal): Promise<Date> {
-    const startedAt = new Date();
+  async callMany(system: string, operation: string, keys: (string | null)[], signal?: AbortSignal): Promise<SimCall[]> {
     const s = await this.get(system);
     const l = this.load.get(system) ?? this.load.set(system, { inFlight: 0, peak: 0 }).get(system)!;
-    l.inFlight += keys.length;
-    l.peak = Math.max(l.peak, l.inFlight);
+    const timings: SimCall[] = keys.map(() => ({ startedAt: null, endedAt: null }));
     try {
-      if (s.latencyMs) await sleep(s.latencyMs, signal);
-      if (s.failure === 'unreachable') throw unreachable(systemLabel(system), system.toUpperCase().replace(/-/g, '_'));
-      if (s.failure === 'error') {
-        throw new TaskError(`${system.toUpperCase().replace(/-/g, '_')}_ERROR`, `${systemLabel(system)} answered with an error`, `Look at ${systemLabel(system)}'s own logs, then retry.`, true);
-      }
-      if (s.failure === 'timeout') await sleep(24 * 3_600_000, signal);
+      await this.limits.calls(system, keys.length, signal, async (from, n) => {
+        const startedAt = new Date().toISOString();
+        l.inFlight += n;
+        l.peak = Math.max(l.peak, l.inFlight);
+        try {
+          if (s.latencyMs) await sleep(s.latencyMs, signal);
+          if (s.failure === 'unreachable') throw unreachable(systemLabel(system), system.toUpperCase().replace(/-/g, '_'));
+          if (s.failure === 'error') {
+            throw new TaskError(`${system.toUpperCase().replace(/-/g, '_')}_ERROR`, `${systemLabel(system)} answered with an error`, `Look at ${systemLabel(system)}'s own logs, then retry.`, true);
+          }
+          if (s.failure === 'timeout') await sleep(24 * 3_600_000, signal);
+        } finally {
+          l.inFlight -= n;
+          const endedAt = new Date().toISOString();
+          for (let i = from; i < from + n; i++) timings[i] = { startedAt, endedAt };
+        }
+      });
     } catch (e) {
-      await this.recordMany(system, operation, keys.map((key) => ({ key, outcome: `failed: ${(e as Error).message}` })), startedAt);
+      await this.recordMany(system, operation, keys.map((key) => ({ key, outcome: `failed: ${(e as Error).message}` })), timings);
       throw e;
-    } finally {
-      l.inFlight -= keys.length;
     }
-    return startedAt;
+    return timings;
   }
 
-  /** What became of many calls, in one statement. */
-  async recordMany(system: string, operation: string, calls: { key: string | null; outcome: string }[], startedAt: Date | null = null, db: Executor = this.db): Promise<void> {
+  /** What became of many calls, in one statement; `timings[i]` is when `calls[i]` was under way. */
+  async recordMany(system: string, operation: string, calls: { key: string | null; outcome: string }[], timings: SimCall[] | null = null, db: Executor = this.db): Promise<void> {
     if (!calls.length) return;
     await db
       .insertInto('simCalls')
-      .values(calls.map((c) => ({ system, operation, key: c.key, outcome: c.outcome, startedAt: startedAt?.toISOString() ?? null })))
+      .values(calls.map((c, i) => ({ system, operation, key: c.key, outcome: c.outcome, startedAt: timings?.[i]?.startedAt ?? null, endedAt: timings?.[i]?.endedAt ?? null })))
       .execute();
   }
+}
+
+/** When a simulated call was under way (null: it never started, its turn did not come). */
+export interface SimCall {
+  startedAt: string | null;
+  endedAt: string | null;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type DB, json } from '../../db/schema.js';
 import { TaskError, unreachable } from '../errors.js';
+import { limited, type SystemLimits } from '../limits.js';
 import type { Simulators } from '../simulators.js';
 
 /**
@@ -15,6 +16,7 @@ export class HttpSystems {
     private readonly sim: Simulators,
     private readonly addresses: Record<string, string>,
     private readonly timeoutMs = 30_000,
+    private readonly limits?: SystemLimits,
   ) {}
 
   isReal(system: string): boolean {
@@ -28,15 +30,23 @@ export class HttpSystems {
     const base = this.addresses[input.system];
     if (!base) {
       const key = `${input.method} ${input.path}`;
-      await this.sim.call(input.system, 'request', key, signal);
+      const call = await this.sim.call(input.system, 'request', key, signal);
       await this.db
         .insertInto('simNetworkElements')
         .values({ kind: `http:${input.system}`, key, data: json({ body: input.body ?? null, idempotencyKey: input.idempotencyKey }) })
         .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ data: json({ body: input.body ?? null, idempotencyKey: input.idempotencyKey }) }))
         .execute();
-      await this.sim.record(input.system, 'request', key, 'done');
+      await this.sim.record(input.system, 'request', key, 'done', call);
       return { status: 200, body: { ok: true }, simulated: true };
     }
+    return limited(this.limits, input.system, signal, () => this.send(base, input, signal));
+  }
+
+  private async send(
+    base: string,
+    input: { system: string; method: string; path: string; body?: unknown; headers?: Record<string, string> | undefined; idempotencyKey: string },
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: unknown; simulated: boolean }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {

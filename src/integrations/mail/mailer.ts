@@ -2,7 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { DB } from '../../db/schema.js';
 import { TaskError, unreachable } from '../errors.js';
-import type { Simulators } from '../simulators.js';
+import { limited, type SystemLimits } from '../limits.js';
+import type { SimCall, Simulators } from '../simulators.js';
 
 export interface MailMessage {
   /** One message per key: sending the same key again sends nothing. */
@@ -26,7 +27,7 @@ export class Mailer {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly sim: Simulators,
-    private readonly options: { smtpUrl?: string | undefined; from: string },
+    private readonly options: { smtpUrl?: string | undefined; from: string; limits?: SystemLimits | undefined },
   ) {
     this.transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
   }
@@ -75,8 +76,8 @@ export class Mailer {
       if (this.transport) {
         await this.deliver(msg, signal);
       } else {
-        await this.sim.call('mail', 'send', msg.to, signal);
-        await this.sim.record('mail', 'send', msg.to, 'sent');
+        const call = await this.sim.call('mail', 'send', msg.to, signal);
+        await this.sim.record('mail', 'send', msg.to, 'sent', call);
       }
     } catch (e) {
       await this.db.updateTable('mailOutbox').set({ status: 'failed', error: (e as Error).message, claimedUntil: null }).where('id', '=', row.id).execute();
@@ -98,9 +99,9 @@ export class Mailer {
     // The outbox is where they go: the simulated call first, then each written as it ended (one
     // statement); a key already sent keeps its message and is not sent again.
     let failure: Error | null = null;
-    let startedAt: Date | null = null;
+    let timings: SimCall[] | null = null;
     try {
-      startedAt = await this.sim.callMany('mail', 'send', msgs.map((m) => m.to), signal);
+      timings = await this.sim.callMany('mail', 'send', msgs.map((m) => m.to), signal);
     } catch (e) {
       failure = e as Error;
     }
@@ -131,7 +132,7 @@ export class Mailer {
       )
       .returning(['id', 'idempotencyKey', 'status', 'sentAt'])
       .execute();
-    if (startedAt) await this.sim.recordMany('mail', 'send', msgs.map((m) => ({ key: m.to, outcome: 'sent' })), startedAt);
+    if (timings) await this.sim.recordMany('mail', 'send', msgs.map((m) => ({ key: m.to, outcome: 'sent' })), timings);
     const byKey = new Map(rows.map((r) => [r.idempotencyKey, r]));
     return msgs.map((m) => {
       const r = byKey.get(m.idempotencyKey)!;
@@ -141,7 +142,11 @@ export class Mailer {
     });
   }
 
-  private async deliver(msg: MailMessage, signal?: AbortSignal) {
+  private deliver(msg: MailMessage, signal?: AbortSignal) {
+    return limited(this.options.limits, 'mail', signal, () => this.deliverNow(msg, signal));
+  }
+
+  private async deliverNow(msg: MailMessage, signal?: AbortSignal) {
     const sending = this.transport!.sendMail({
       from: this.options.from,
       to: msg.to,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type DB, json } from '../../db/schema.js';
 import { TaskError, unreachable } from '../errors.js';
+import { limited, type SystemLimits } from '../limits.js';
 import type { Simulators } from '../simulators.js';
 
 /**
@@ -32,21 +33,21 @@ export class SimulatedNetwork implements NetworkAdapter {
   ) {}
 
   private async upsert(system: 'hlr' | 'radius', operation: string, key: string, data: Record<string, unknown>, signal?: AbortSignal) {
-    await this.sim.call(system, operation, key, signal);
+    const call = await this.sim.call(system, operation, key, signal);
     const existing = await this.db.selectFrom('simNetworkElements').select('key').where('kind', '=', system).where('key', '=', key).executeTakeFirst();
     await this.db
       .insertInto('simNetworkElements')
       .values({ kind: system, key, data: json(data) })
       .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ data: json(data) }))
       .execute();
-    await this.sim.record(system, operation, key, existing ? 'updated' : 'created');
+    await this.sim.record(system, operation, key, existing ? 'updated' : 'created', call);
     return { created: !existing };
   }
 
   private async remove(system: 'hlr' | 'radius', operation: string, key: string, signal?: AbortSignal) {
-    await this.sim.call(system, operation, key, signal);
+    const call = await this.sim.call(system, operation, key, signal);
     const res = await this.db.deleteFrom('simNetworkElements').where('kind', '=', system).where('key', '=', key).executeTakeFirst();
-    await this.sim.record(system, operation, key, 'done');
+    await this.sim.record(system, operation, key, 'done', call);
     return { deleted: Number(res.numDeletedRows) > 0 };
   }
 
@@ -82,9 +83,14 @@ export class HttpNetwork implements NetworkAdapter {
   constructor(
     private readonly urls: { hlr?: string | undefined; radius?: string | undefined },
     private readonly timeoutMs = 10_000,
+    private readonly limits?: SystemLimits,
   ) {}
 
-  private async send(system: 'hlr' | 'radius', method: 'GET' | 'PUT' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  private send(system: 'hlr' | 'radius', method: 'GET' | 'PUT' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+    return limited(this.limits, system, signal, () => this.sendNow(system, method, path, body, signal));
+  }
+
+  private async sendNow(system: 'hlr' | 'radius', method: 'GET' | 'PUT' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
     const base = this.urls[system];
     const label = system === 'hlr' ? 'the HLR/HSS' : 'RADIUS';
     if (!base) throw new TaskError('NETWORK_NOT_CONFIGURED', `No address is configured for ${label}.`, `Set ${system.toUpperCase()}_URL.`);

@@ -1,3 +1,4 @@
+import { limited, type SystemLimits } from '../limits.js';
 import { TaskError, unreachable } from '../errors.js';
 import { type BalanceInput, type BalanceType, type OcsAccount, type OcsAdapter, type OcsBalance, totalsOf } from './ocs.js';
 
@@ -36,9 +37,14 @@ export class CgratesOcs implements OcsAdapter {
     private readonly url: string,
     private readonly tenant = 'cgrates.org',
     private readonly timeoutMs = 10_000,
+    private readonly limits?: SystemLimits,
   ) {}
 
-  private async rpc<T>(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  private rpc<T>(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+    return limited(this.limits, 'ocs', signal, () => this.rpcNow<T>(method, params, signal));
+  }
+
+  private async rpcNow<T>(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     let res: Response;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {

@@ -14,7 +14,7 @@ export class SimulatedOcs implements OcsAdapter {
   ) {}
 
   async createAccount(input: { account: string; plan: string | null; balances: BalanceInput[] }, signal?: AbortSignal) {
-    await this.sim.call('ocs', 'create_account', input.account, signal);
+    const call = await this.sim.call('ocs', 'create_account', input.account, signal);
     const created = await transaction(this.db, async (trx) => {
       const row = await trx
         .insertInto('simOcsAccounts')
@@ -31,7 +31,7 @@ export class SimulatedOcs implements OcsAdapter {
       }
       return Boolean(row);
     });
-    await this.sim.record('ocs', 'create_account', input.account, created ? 'created' : 'already there');
+    await this.sim.record('ocs', 'create_account', input.account, created ? 'created' : 'already there', call);
     return { account: (await this.getAccount(input.account))!, created };
   }
 
@@ -40,7 +40,7 @@ export class SimulatedOcs implements OcsAdapter {
    * accounts and balances written in one transaction. An account that exists is left as it is.
    */
   async createAccounts(inputs: { account: string; plan: string | null; balances: BalanceInput[] }[], signal?: AbortSignal): Promise<{ account: OcsAccount; created: boolean }[]> {
-    const startedAt = await this.sim.callMany('ocs', 'create_account', inputs.map((i) => i.account), signal);
+    const timings = await this.sim.callMany('ocs', 'create_account', inputs.map((i) => i.account), signal);
     const balances = inputs.flatMap((i) => i.balances.map((b, k) => ({ account: i.account, id: `initial-${k}-${b.type}`, type: b.type, unit: b.unit, amount: b.amount })));
     // The accounts and their starting balances in one statement; an account that exists keeps its own.
     const { rows } = await sql<{ account: string }>`
@@ -56,7 +56,7 @@ export class SimulatedOcs implements OcsAdapter {
       )
       select account from a`.execute(this.db);
     const created = new Set(rows.map((r) => r.account));
-    await this.sim.recordMany('ocs', 'create_account', inputs.map((i) => ({ key: i.account, outcome: created.has(i.account) ? 'created' : 'already there' })), startedAt);
+    await this.sim.recordMany('ocs', 'create_account', inputs.map((i) => ({ key: i.account, outcome: created.has(i.account) ? 'created' : 'already there' })), timings);
     // A new account is what was asked for; one that was there is read.
     const there = inputs.filter((i) => !created.has(i.account)).map((i) => i.account);
     const existing = there.length ? await this.getAccounts(there) : new Map<string, OcsAccount>();
@@ -82,25 +82,25 @@ export class SimulatedOcs implements OcsAdapter {
   }
 
   async deleteAccount(account: string, signal?: AbortSignal) {
-    await this.sim.call('ocs', 'delete_account', account, signal);
+    const call = await this.sim.call('ocs', 'delete_account', account, signal);
     const res = await this.db.deleteFrom('simOcsAccounts').where('account', '=', account).executeTakeFirst();
     const deleted = Number(res.numDeletedRows) > 0;
-    await this.sim.record('ocs', 'delete_account', account, deleted ? 'deleted' : 'not there');
+    await this.sim.record('ocs', 'delete_account', account, deleted ? 'deleted' : 'not there', call);
     return { deleted };
   }
 
   async setAccountState(account: string, state: 'active' | 'disabled', signal?: AbortSignal) {
-    await this.sim.call('ocs', 'set_account_state', `${account}:${state}`, signal);
+    const call = await this.sim.call('ocs', 'set_account_state', `${account}:${state}`, signal);
     const exists = await this.db.selectFrom('simOcsAccounts').select('status').where('account', '=', account).executeTakeFirst();
     if (!exists) throw new TaskError('OCS_ACCOUNT_NOT_FOUND', `The OCS has no account ${account}.`, 'Check the service; it may never have been configured in the OCS.');
     const res = await this.db.updateTable('simOcsAccounts').set({ status: state }).where('account', '=', account).where('status', '!=', state).executeTakeFirst();
     const changed = Number(res.numUpdatedRows) > 0;
-    await this.sim.record('ocs', 'set_account_state', `${account}:${state}`, changed ? 'changed' : 'unchanged');
+    await this.sim.record('ocs', 'set_account_state', `${account}:${state}`, changed ? 'changed' : 'unchanged', call);
     return { changed };
   }
 
   async addBalance(input: { account: string; balanceId: string } & BalanceInput, signal?: AbortSignal) {
-    await this.sim.call('ocs', 'add_balance', `${input.account}/${input.balanceId}`, signal);
+    const call = await this.sim.call('ocs', 'add_balance', `${input.account}/${input.balanceId}`, signal);
     const exists = await this.db.selectFrom('simOcsAccounts').select('account').where('account', '=', input.account).executeTakeFirst();
     if (!exists) {
       throw new TaskError('OCS_ACCOUNT_NOT_FOUND', `The OCS has no account ${input.account}.`, 'The service was never configured in the OCS: re-run its provisioning first.');
@@ -111,7 +111,7 @@ export class SimulatedOcs implements OcsAdapter {
       .onConflict((oc) => oc.columns(['account', 'balanceId']).doNothing())
       .returning('balanceId')
       .executeTakeFirst();
-    await this.sim.record('ocs', 'add_balance', `${input.account}/${input.balanceId}`, row ? 'added' : 'already there');
+    await this.sim.record('ocs', 'add_balance', `${input.account}/${input.balanceId}`, row ? 'added' : 'already there', call);
     return { account: (await this.getAccount(input.account))!, added: Boolean(row) };
   }
 

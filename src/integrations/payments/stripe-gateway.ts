@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { TaskError, unreachable } from '../errors.js';
+import { limited, type SystemLimits } from '../limits.js';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from './gateway.js';
 
 /**
@@ -11,7 +12,7 @@ export class StripeGateway implements PaymentGateway {
   readonly kind = 'stripe' as const;
   private readonly stripe: Stripe;
 
-  constructor(secretKey: string, apiBase?: string) {
+  constructor(secretKey: string, apiBase?: string, private readonly limits?: SystemLimits) {
     const base = apiBase ? new URL(apiBase) : null;
     this.stripe = new Stripe(secretKey, {
       maxNetworkRetries: 0,
@@ -20,7 +21,11 @@ export class StripeGateway implements PaymentGateway {
     });
   }
 
-  async charge(req: ChargeRequest): Promise<ChargeResult> {
+  charge(req: ChargeRequest): Promise<ChargeResult> {
+    return limited(this.limits, 'payments', undefined, () => this.chargeNow(req));
+  }
+
+  private async chargeNow(req: ChargeRequest): Promise<ChargeResult> {
     if (!req.card.gatewayRef || !req.customerRef) {
       throw new TaskError(
         'PAYMENT_METHOD_NOT_IN_GATEWAY',

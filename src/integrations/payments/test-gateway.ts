@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { TaskError } from '../errors.js';
-import type { Simulators } from '../simulators.js';
+import type { SimCall, Simulators } from '../simulators.js';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from './gateway.js';
 
 /**
@@ -29,10 +29,10 @@ export class TestGateway implements PaymentGateway {
   async charge(req: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult> {
     const earlier = await this.db.selectFrom('testGatewayCharges').selectAll().where('idempotencyKey', '=', req.idempotencyKey).executeTakeFirst();
     if (earlier) return this.answer(earlier.outcome, earlier.reference);
-    await this.sim.call('payments', 'charge', req.idempotencyKey, signal);
+    const call = await this.sim.call('payments', 'charge', req.idempotencyKey, signal);
     const rule = testCards[req.card.last4];
     if (rule === 'error') {
-      await this.sim.record('payments', 'charge', req.idempotencyKey, 'processing error');
+      await this.sim.record('payments', 'charge', req.idempotencyKey, 'processing error', call);
       throw new TaskError('PAYMENT_GATEWAY_ERROR', 'The payment gateway had a processing error.', 'Nothing was charged; try again in a moment.', true);
     }
     const outcome = rule ? `declined:${rule.declineCode}` : 'succeeded';
@@ -43,7 +43,7 @@ export class TestGateway implements PaymentGateway {
       .onConflict((oc) => oc.column('idempotencyKey').doNothing())
       .execute();
     const stored = await this.db.selectFrom('testGatewayCharges').selectAll().where('idempotencyKey', '=', req.idempotencyKey).executeTakeFirstOrThrow();
-    await this.sim.record('payments', 'charge', req.idempotencyKey, stored.outcome);
+    await this.sim.record('payments', 'charge', req.idempotencyKey, stored.outcome, call);
     return this.answer(stored.outcome, stored.reference);
   }
 
@@ -53,9 +53,9 @@ export class TestGateway implements PaymentGateway {
    */
   async chargeMany(reqs: ChargeRequest[], signal?: AbortSignal): Promise<(ChargeResult | Error)[]> {
     if (!reqs.length) return [];
-    let startedAt: Date;
+    let timings: SimCall[];
     try {
-      startedAt = await this.sim.callMany('payments', 'charge', reqs.map((r) => r.idempotencyKey), signal);
+      timings = await this.sim.callMany('payments', 'charge', reqs.map((r) => r.idempotencyKey), signal);
     } catch (e) {
       return reqs.map(() => e as Error);
     }
@@ -76,7 +76,7 @@ export class TestGateway implements PaymentGateway {
     const answers = new Map<string, ChargeResult | Error>();
     for (const row of rows) answers.set(row.idempotencyKey, this.answer(row.outcome, row.reference));
     for (const d of decided) if (d.error) answers.set(d.r.idempotencyKey, d.error);
-    await this.sim.recordMany('payments', 'charge', decided.map((d) => ({ key: d.r.idempotencyKey, outcome: d.error ? 'processing error' : (rows.find((x) => x.idempotencyKey === d.r.idempotencyKey)?.outcome ?? d.outcome!) })), startedAt);
+    await this.sim.recordMany('payments', 'charge', decided.map((d) => ({ key: d.r.idempotencyKey, outcome: d.error ? 'processing error' : (rows.find((x) => x.idempotencyKey === d.r.idempotencyKey)?.outcome ?? d.outcome!) })), timings);
     return reqs.map((r) => answers.get(r.idempotencyKey)!);
   }
 

@@ -13,7 +13,7 @@ export class Tickets {
     input: { idempotencyKey: string; serviceId: number | null; customerId: number | null; queue: string; subject: string; dueDate: string | null; details: Record<string, unknown> },
     signal?: AbortSignal,
   ) {
-    await this.sim.call('tickets', 'create', input.idempotencyKey, signal);
+    const call = await this.sim.call('tickets', 'create', input.idempotencyKey, signal);
     const inserted = await this.db
       .insertInto('tickets')
       .values({ ...input, details: json(input.details) })
@@ -21,7 +21,7 @@ export class Tickets {
       .returning('id')
       .executeTakeFirst();
     const row = await this.db.selectFrom('tickets').selectAll().where('idempotencyKey', '=', input.idempotencyKey).executeTakeFirstOrThrow();
-    await this.sim.record('tickets', 'create', input.idempotencyKey, inserted ? 'created' : 'already there');
+    await this.sim.record('tickets', 'create', input.idempotencyKey, inserted ? 'created' : 'already there', call);
     return { ticket: row, created: Boolean(inserted) };
   }
 
