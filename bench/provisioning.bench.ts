@@ -132,8 +132,11 @@ report(`single confirmations, ${clients} clients at once, ${onPostgres() ? 'Post
 });
 
 // --- the progress route and the event stream while runs are in flight ----------------------------
-// Runs keep coming (10 staff confirming), 200 consoles each follow one of the latest every 0.2 s,
-// and an event stream is opened for some: when does each task's change reach it after its commit?
+// Runs keep coming (staff confirming BENCH_FLOW_RATE runs a second in all, 20 by default: a busy
+// day's shops and call centre, not the saturation above), 200 consoles each follow one of the
+// latest every 0.2 s, and an event stream is opened for some: when does each task's change reach
+// it after its commit?
+const flowRate = Number(process.env.BENCH_FLOW_RATE ?? 20);
 const recent: string[] = ids.slice(-200);
 const pollers = new Worker(new URL('./poll-worker.mjs', import.meta.url), { workerData: { base, cookie, clients: 200, intervalMs: 200, seconds: onPostgres() ? 20 : 15, paths: recent.map((id) => `/api/provisions/${id}`) } });
 const polled = new Promise<{ latencies: number[]; failures: number; seconds: number }>((resolve, reject) => {
@@ -144,14 +147,18 @@ const delays: number[] = [];
 const streams: Promise<void>[] = [];
 let flowing = true;
 const flow = Promise.all(
-  Array.from({ length: 10 }, async () => {
+  Array.from({ length: 10 }, async (_, k) => {
+    // Each of 10 staff confirms every 10/flowRate s, staggered.
+    const every = (10 / flowRate) * 1000;
+    await new Promise((r) => setTimeout(r, (k * every) / 10));
     while (flowing && next < total) {
+      const began = Date.now();
       const { id } = await confirm();
       recent.push(id);
       if (recent.length > 200) recent.shift();
       pollers.postMessage({ paths: recent.map((r) => `/api/provisions/${r}`) });
       if (streams.length < 100) streams.push(follow(id));
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.max(0, every - (Date.now() - began))));
     }
   }),
 );
@@ -184,7 +191,7 @@ await pollers.terminate();
 flowing = false;
 await flow;
 await Promise.all(streams);
-report(`progress route, 200 clients each polling a run every 0.2 s while runs are in flight, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
+report(`progress route, 200 clients each polling a run every 0.2 s while ${flowRate} runs a second are confirmed, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
   requests: poll.latencies.length,
   'requests per second': Math.round(poll.latencies.length / poll.seconds),
   failures: poll.failures,

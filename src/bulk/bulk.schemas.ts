@@ -92,6 +92,10 @@ export const batchRow = z
     serviceId: z.number().int().nullable(),
     error: z.string().nullable(),
     errorCode: z.string().nullable().describe("The error's code, for a console in another language"),
+    failedTask: z
+      .object({ seq: z.number().int(), name: z.string(), action: z.string() })
+      .nullable()
+      .describe('The task of the playbook at which its run failed (failed and timed-out rows)'),
     errors: z.array(rowError),
   })
   .meta({ id: 'BatchRow' });

@@ -250,12 +250,15 @@ export class BulkService {
       serviceId: number | null;
       error: string | null;
       errorCode: string | null;
+      failedTask: { seq: number; name: string; action: string } | null;
       errors: RowError[];
     }>`
       select r.line, coalesce(p.status, r.status) as status, r.customer_ref, r.customer_id, r.provision_id, r.service_id,
              case when p.status in ('failed', 'timed_out') then p.error else r.error end as error,
-             case when p.status in ('failed', 'timed_out') then p.error_code else r.error_code end as error_code, r.errors
+             case when p.status in ('failed', 'timed_out') then p.error_code else r.error_code end as error_code,
+             case when t.seq is not null then json_build_object('seq', t.seq, 'name', t.name, 'action', t.action) end as failed_task, r.errors
       from batch_rows r left join provisions p on p.id = r.provision_id
+      left join provision_tasks t on p.status in ('failed', 'timed_out') and t.provision_id = p.id and t.seq = p.failed_task
       where r.batch_id = ${id} and r.line > ${q.afterLine ?? 0}
         and (${statuses}::text[] is null or coalesce(p.status, r.status) = any(${statuses}::text[]))
       order by r.line limit ${q.limit}`.execute(this.d.db);
@@ -270,13 +273,23 @@ export class BulkService {
       for (;;) {
         const page = await self.rows(id, { afterLine: after, limit: 1000 });
         for (const r of page) {
-          yield [r.line, safeCell(r.customerRef), r.customerId ?? '', r.status, r.serviceId ?? '', r.provisionId ?? '', safeCell(r.error ?? r.errors.map((e) => `${e.column}: ${e.message}`).join('; '))];
+          yield [
+            r.line,
+            safeCell(r.customerRef),
+            r.customerId ?? '',
+            r.status,
+            r.serviceId ?? '',
+            r.provisionId ?? '',
+            r.failedTask ? safeCell(`${r.failedTask.seq}. ${r.failedTask.name}`) : '',
+            r.errorCode ?? '',
+            safeCell(r.error ?? r.errors.map((e) => `${e.column}: ${e.message}`).join('; ')),
+          ];
         }
         if (page.length < 1000) return;
         after = page[page.length - 1]!.line;
       }
     }
-    return Readable.from(pages()).pipe(stringify({ header: true, columns: ['line', 'customer', 'customer_id', 'status', 'service_id', 'provision_id', 'error'] }));
+    return Readable.from(pages()).pipe(stringify({ header: true, columns: ['line', 'customer', 'customer_id', 'status', 'service_id', 'provision_id', 'failed_task', 'error_code', 'error'] }));
   }
 
   // --- acting -------------------------------------------------------------------------------------

@@ -433,10 +433,14 @@ describe('watching and acting on a batch (R11.4)', () => {
       expect(done.counts.succeeded).toBe(2);
       expect(failed[0].error).toMatch(/RADIUS/);
       expect(failed[0].errorCode).toBe('RADIUS_UNREACHABLE');
+      // The row names the task it failed at, not only the system (issue 10).
+      expect(failed[0].failedTask).toEqual({ seq: 4, name: 'Create RADIUS user', action: 'network.create_radius_user' });
+      expect(body(await agent.get(`/api/batches/${batch.id}/rows`)).items.find((r: any) => r.line === 2).failedTask).toBeNull();
       const csvOut = parse((await agent.get(`/api/batches/${batch.id}/results.csv`)).body, { columns: true }) as Record<string, string>[];
       expect(csvOut.find((r) => r.line === '3')).toMatchObject({ status: 'failed' });
       expect(csvOut.find((r) => r.line === '3')!.error).toMatch(/RADIUS/);
-      expect(csvOut.find((r) => r.line === '2')).toMatchObject({ status: 'succeeded', error: '' });
+      expect(csvOut.find((r) => r.line === '3')).toMatchObject({ failed_task: '4. Create RADIUS user', error_code: 'RADIUS_UNREACHABLE' });
+      expect(csvOut.find((r) => r.line === '2')).toMatchObject({ status: 'succeeded', failed_task: '', error: '' });
     } finally {
       await setSimulator(admin, 'radius', {});
     }

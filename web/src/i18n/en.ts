@@ -479,6 +479,7 @@ export const en = {
       columns: { line: 'Line', customer: 'Customer', status: 'Status', links: 'Run and service', error: 'Error' },
       openRun: 'Provisioning run, line {{line}}',
       openService: 'Service {{id}}',
+      failedAt: 'At task {{seq}}, {{name}}: ',
       more: 'Load more rows',
       noRows: 'No rows match.',
     },

@@ -481,6 +481,7 @@ export const fr: Messages = {
       columns: { line: 'Ligne', customer: 'Client', status: 'Statut', links: 'Provisionnement et service', error: 'Erreur' },
       openRun: 'Provisionnement, ligne {{line}}',
       openService: 'Service n° {{id}}',
+      failedAt: 'À la tâche {{seq}}, {{name}} : ',
       more: 'Afficher plus de lignes',
       noRows: 'Aucune ligne ne correspond.',
     },

@@ -214,6 +214,7 @@ function Rows({ batch }: { batch: Batch }) {
                     {r.serviceId && <Link to={`/services/${r.serviceId}`}>{t('bulk.batch.openService', { id: r.serviceId })}</Link>}
                   </td>
                   <td className="small error-text" title={r.error ?? undefined}>
+                    {r.failedTask && <strong>{t('bulk.batch.failedAt', { seq: r.failedTask.seq, name: r.failedTask.name })}</strong>}
                     {r.error ? readable({ code: r.errorCode ?? '', message: r.error }).message : r.errors.map((e) => `${e.column}${t('app.colon')} ${clause(e)}`).join(' · ')}
                   </td>
                 </tr>
