@@ -80,7 +80,7 @@ test('R11.5 bulk assignment: a CSV of 5 rows checked (3 good, 2 bad with their r
   await expect(download).toHaveAttribute('href', `/api/batches/${id}/results.csv`);
   const csv = await (await page.request.get(`/api/batches/${id}/results.csv`)).text();
   const lines = csv.trim().split('\n');
-  expect(lines[0]).toBe('line,customer,customer_id,status,service_id,provision_id,error');
+  expect(lines[0]).toBe('line,customer,customer_id,status,service_id,provision_id,failed_task,error_code,error');
   expect(lines.filter((l) => l.includes(',succeeded,'))).toHaveLength(3);
   expect(lines.filter((l) => l.includes(',invalid,'))).toHaveLength(2);
 
