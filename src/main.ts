@@ -3,6 +3,8 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { demoUsers } from './demo/demo-data.js';
 import { createLogger } from './logger.js';
+import { startMetricsServer } from './observability/metrics-server.js';
+import { ScrapeAccess } from './observability/scrape-access.js';
 
 const usage = `Switchboard: plan assignment and service provisioning.
 
@@ -67,7 +69,16 @@ async function main(argv: string[]): Promise<void> {
         process.exitCode = 2;
         return;
       }
-      const app = await createApp({ config, logger });
+      const app = await createApp({ config, logger, systemGauges: false });
+      if (config.metrics.port) {
+        const server = await startMetricsServer({ port: config.metrics.port, host: config.host, metrics: app.metrics, scrape: new ScrapeAccess(config.metrics.token, config.metrics.allow), readiness: app.readiness, logger });
+        logger.info({ port: config.metrics.port }, 'metrics and health on /metrics, /health/live, /health/ready');
+        const close = app.close;
+        app.close = async () => {
+          server.close();
+          await close();
+        };
+      }
       logger.info({ workerId: config.workerId, concurrency: config.workerConcurrency }, 'provisioning worker running');
       closeOnSignals(app, logger, config.shutdownGraceMs);
       return;

@@ -99,7 +99,27 @@ export class BillingService {
    * One attempt to collect a charge. With `dunning`, a decline schedules the next attempt; without
    * (an add-on paid before it is provisioned), the decline is final for this attempt.
    */
+  private readonly observers = new Set<(outcomes: CollectResult['outcome'][]) => void>();
+
+  /** Hears how each collection ended (metrics, issue 12). */
+  observe(fn: (outcomes: CollectResult['outcome'][]) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  private told<T extends CollectResult | Map<number, CollectResult>>(r: T): T {
+    if (this.observers.size) {
+      const outcomes = r instanceof Map ? [...r.values()].map((x) => x.outcome) : [(r as CollectResult).outcome];
+      for (const fn of this.observers) fn(outcomes);
+    }
+    return r;
+  }
+
   async collect(chargeId: number, opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<CollectResult> {
+    return this.told(await this.collectOne(chargeId, opts));
+  }
+
+  private async collectOne(chargeId: number, opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<CollectResult> {
     const charge = await this.getCharge(chargeId);
     if (charge.status === 'paid') return { charge, outcome: 'already_paid', message: null, exhausted: false };
     if (charge.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${charge.id} was voided.`);
@@ -162,6 +182,10 @@ export class BillingService {
 
   /** `collectMany` for charges in hand (just written): their customers' default cards read in one query. */
   async collectCharges(charges: Charge[], opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<Map<number, CollectResult>> {
+    return this.told(await this.collectChargesNow(charges, opts));
+  }
+
+  private async collectChargesNow(charges: Charge[], opts: { dunning: boolean; signal?: AbortSignal | undefined }): Promise<Map<number, CollectResult>> {
     const out = new Map<number, CollectResult>();
     if (!charges.length) return out;
     const cards = await this.db

@@ -3,6 +3,7 @@ import { AppError } from '../shared/errors.js';
 import type { Actor, Ctx } from '../users/actor.js';
 import type { UsersService } from '../users/users.service.js';
 import type { Role } from '../users/users.tables.js';
+import type { ScrapeAccess } from '../observability/scrape-access.js';
 
 export const SESSION_COOKIE = 'sb_session';
 
@@ -23,9 +24,13 @@ declare module 'fastify' {
     auth?: RouteAuth;
     /** The route serves a session that may only enrol a second factor (its role requires one). */
     duringEnrolment?: boolean;
+    /** A monitoring system may call it with the scrape token or from an allowed address (/metrics). */
+    scrape?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;
+    /** The W3C traceparent of this request's span, when tracing (issue 12). */
+    traceparent: string | null;
   }
   interface FastifyInstance {
     /** Every /api route as "METHOD /path/{param}", the way the OpenAPI document names them. */
@@ -38,7 +43,7 @@ declare module 'fastify' {
 /** The actor of an authenticated request, with the request ID for the audit log. */
 export function ctxOf(req: FastifyRequest): Ctx {
   if (!req.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
-  return { actor: req.actor, requestId: req.id };
+  return { actor: req.actor, requestId: req.id, traceparent: req.traceparent };
 }
 
 /**
@@ -54,8 +59,9 @@ export async function publicScope(app: FastifyInstance, register: (scope: Fastif
   });
 }
 
-export function registerAuth(app: FastifyInstance, users: UsersService): void {
+export function registerAuth(app: FastifyInstance, users: UsersService, scrape: ScrapeAccess | null = null): void {
   app.decorateRequest('actor', null);
+  app.decorateRequest('traceparent', null);
   app.decorate('apiRoutes', [] as string[]);
   app.decorate('routeAccess', [] as FastifyInstance['routeAccess']);
 
@@ -91,6 +97,8 @@ export function registerAuth(app: FastifyInstance, users: UsersService): void {
     const config = req.routeOptions.config;
     const auth = config?.auth;
     if (auth === 'public') return;
+    // A monitoring system's scrape: its token or its address, no staff account.
+    if (config?.scrape && scrape?.allows(req.headers.authorization, req.ip)) return;
     req.actor = await identify(req, users);
     if (!req.actor) {
       throw new AppError('UNAUTHENTICATED', 'You are not signed in, or your session has ended.', 'Sign in again (POST /api/session) or send "Authorization: Bearer <API token>".');

@@ -14,6 +14,9 @@ import { registerEdgeChecks, registerStrictJson } from './edge.js';
 import { errorBody, frameworkErrors, registerErrorHandling } from './errors.js';
 import type { ZodApp } from './types.js';
 import type { UsersService } from '../users/users.service.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ScrapeAccess } from '../observability/scrape-access.js';
+import { SpanKind, Tracing } from '../observability/tracing.js';
 
 export interface ServerOptions {
   logger: FastifyBaseLogger;
@@ -30,6 +33,12 @@ export interface ServerOptions {
   trustProxy: boolean | string | number;
   /** The console's address as staff reach it (PUBLIC_URL), when it differs from the Host header. */
   publicOrigin: string | undefined;
+  /** Requests counted and timed by route (issue 12). */
+  metrics?: Metrics | undefined;
+  /** A span per request, joining the caller's trace (traceparent). */
+  tracing?: Tracing | undefined;
+  /** Who may scrape /metrics without signing in. */
+  scrape?: ScrapeAccess | null | undefined;
 }
 
 /**
@@ -102,7 +111,8 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
     transformObject: jsonSchemaTransformObject,
   });
 
-  registerAuth(app, opts.users);
+  registerObservation(app, opts.metrics, opts.tracing);
+  registerAuth(app, opts.users, opts.scrape ?? null);
   registerEdgeChecks(app, { publicOrigin: opts.publicOrigin });
 
   await publicScope(app, async (scope) => {
@@ -153,4 +163,28 @@ export async function createServer(opts: ServerOptions): Promise<ZodApp> {
   });
 
   return app;
+}
+
+/**
+ * Every request counted and timed by its route's template (not its URL: IDs would make a series
+ * each), and, when tracing, a server span that joins the caller's trace (W3C traceparent) and whose
+ * context the runs it starts carry through the queue. Before the auth hook: refusals count too.
+ */
+function registerObservation(app: ZodApp, metrics: Metrics | undefined, tracing: Tracing | undefined): void {
+  const spans = new WeakMap<object, ReturnType<Tracing['start']>>();
+  const routeOf = (req: { routeOptions: { url?: string | undefined }; is404: boolean }) => (req.is404 || !req.routeOptions.url ? 'unmatched' : req.routeOptions.url);
+  if (tracing?.enabled) {
+    app.addHook('onRequest', async (req) => {
+      const route = routeOf(req);
+      const span = tracing.start(`${req.method} ${route}`, SpanKind.SERVER, { 'http.request.method': req.method, 'http.route': route, 'url.path': req.url.split('?')[0], 'switchboard.request_id': req.id }, tracing.extract(req.headers));
+      spans.set(req, span);
+      req.traceparent = tracing.traceparent(span);
+    });
+  }
+  if (!metrics && !tracing?.enabled) return;
+  app.addHook('onResponse', async (req, reply) => {
+    metrics?.http(req.method, routeOf(req), reply.statusCode, reply.elapsedTime / 1000);
+    const span = spans.get(req);
+    if (span) Tracing.end(span, reply.statusCode >= 500 ? { message: `HTTP ${reply.statusCode}` } : null, { 'http.response.status_code': reply.statusCode, ...(req.actor && { 'enduser.role': req.actor.role }) });
+  });
 }

@@ -3,6 +3,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DbNotifier } from '../db/notifier.js';
 import type { DB } from '../db/schema.js';
+import { callOutcome, type Metrics } from '../observability/metrics.js';
+import { Tracing } from '../observability/tracing.js';
 import { abortReason } from './errors.js';
 
 /**
@@ -121,7 +123,7 @@ export class SystemLimits {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly limits: Record<string, SystemLimit>,
-    private readonly options: { notifier?: DbNotifier | undefined; logger?: Logger | undefined } = {},
+    private readonly options: { notifier?: DbNotifier | undefined; logger?: Logger | undefined; metrics?: Metrics | undefined; tracing?: Tracing | undefined } = {},
   ) {
     for (const [system, limit] of Object.entries(limits)) {
       if (limit.atOnce !== null || limit.perSecond !== null) this.gates.set(system, new Gate(this, system, limit));
@@ -157,9 +159,11 @@ export class SystemLimits {
    * start+n-1, and the batches the limits grant run concurrently. The first failure is thrown once
    * every batch has ended.
    */
-  async calls(system: string, count: number, signal: AbortSignal | undefined, fn: (start: number, n: number) => Promise<void>): Promise<void> {
+  async calls(system: string, count: number, signal: AbortSignal | undefined, call: (start: number, n: number) => Promise<void>, operation?: string): Promise<void> {
+    const fn = (from: number, n: number) => this.observed(system, operation, from, n, count, () => call(from, n));
     const gate = this.gates.get(system);
-    if (!gate || count <= 0) return fn(0, count);
+    if (count <= 0) return;
+    if (!gate) return fn(0, count);
     const running: Promise<void>[] = [];
     let failure: { error: unknown } | null = null;
     for (let start = 0; start < count && !failure; ) {
@@ -185,7 +189,8 @@ export class SystemLimits {
   }
 
   /** One call to `system`, when the limits allow it. */
-  async one<T>(system: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  async one<T>(system: string, signal: AbortSignal | undefined, call: () => Promise<T>, operation?: string): Promise<T> {
+    const fn = () => this.observed(system, operation, 0, 1, 1, call);
     const gate = this.gates.get(system);
     if (!gate) return fn();
     await gate.take(1, signal);
@@ -193,6 +198,29 @@ export class SystemLimits {
       return await fn();
     } finally {
       await this.give(gate, 1);
+    }
+  }
+
+  /**
+   * Every call to an outside system passes here (issue 12): counted by outcome, timed (the wait
+   * for a limit is not the system's latency), and traced as a client span under its run's task.
+   */
+  private async observed<T>(system: string, operation: string | undefined, from: number, n: number, total: number, fn: () => Promise<T>): Promise<T> {
+    const { metrics, tracing } = this.options;
+    if (!metrics && !tracing?.enabled) return fn();
+    const spans = tracing?.calls(system, operation, from, n, total) ?? [];
+    const started = performance.now();
+    const done = (error: unknown) => {
+      metrics?.call(system, callOutcome(error), (performance.now() - started) / 1000, n);
+      for (const span of spans) Tracing.end(span, error);
+    };
+    try {
+      const result = await fn();
+      done(null);
+      return result;
+    } catch (error) {
+      done(error);
+      throw error;
     }
   }
 

@@ -144,7 +144,7 @@ export class Simulators {
           const endedAt = new Date().toISOString();
           for (let i = from; i < from + n; i++) timings[i] = { startedAt, endedAt };
         }
-      });
+      }, operation);
     } catch (e) {
       await this.recordMany(system, operation, keys.map((key) => ({ key, outcome: `failed: ${(e as Error).message}` })), timings);
       throw e;

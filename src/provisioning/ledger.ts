@@ -14,8 +14,8 @@ export const RUNS_CHANNEL = 'switchboard_runs';
 
 /** What moved, for whoever watches the engine (metrics): after the commit, never before. */
 export type Move =
-  | { kind: 'run'; to: ProvisionStatus; runs: { id: string; attempt: number; playbook?: string; errorCode?: string | null }[] }
-  | { kind: 'task'; to: TaskStatus | 'attempt_failed'; seq: number; action?: string; runs: { id: string; errorCode?: string | null }[] };
+  | { kind: 'run'; to: ProvisionStatus; runs: { id: string; attempt: number; playbook?: string; errorCode?: string | null; seconds?: number | null }[] }
+  | { kind: 'task'; to: TaskStatus | 'attempt_failed'; seq: number; action?: string; runs: { id: string; errorCode?: string | null; seconds?: number | null; action?: string }[] };
 
 export interface BegunRun {
   id: string;
@@ -178,7 +178,7 @@ export class LedgerWriter {
     if (!rows.length) return [];
     const now = at();
     const e = (r: FinishRow) => (r.to === 'succeeded' ? null : (r.error ?? null));
-    const { rows: moved } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; to: FinishRow['to']; playbook: string }>`
+    const { rows: moved } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; to: FinishRow['to']; playbook: string; seconds: number | null }>`
       with r as (
         select * from unnest(
           ${rows.map((x) => x.id)}::uuid[], ${rows.map((x) => x.attempt)}::int[], ${rows.map((x) => x.to)}::text[],
@@ -190,19 +190,19 @@ export class LedgerWriter {
                failed_task = r.failed_task, error_code = r.code, error = r.message, error_hint = r.hint
         from r
         where p.id = r.id and p.attempt = r.attempt and p.status = any(${sourcesCase(provisionLifecycle, sql`r."to"`)})
-        returning p.id, p.attempt, p.kind, p.service_id, r."to", r.message, p.playbook
+        returning p.id, p.attempt, p.kind, p.service_id, r."to", r.message, p.playbook, extract(epoch from ${now}::timestamptz - p.started_at)::float8 as seconds
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
         select id, attempt, null, "to", case when "to" = 'succeeded' then 'Completed' else message end, clock_timestamp() from moved
       )
-      select id, attempt, kind, service_id, "to", playbook from moved`.execute(this.trx);
+      select id, attempt, kind, service_id, "to", playbook, seconds from moved`.execute(this.trx);
     const failedServices = moved.filter((m) => m.to !== 'succeeded' && m.kind === 'new_service' && m.serviceId).map((m) => m.serviceId!);
     // The service that failed to come up stays, not active (R8.2).
     await this.services.moveMany(this.trx, failedServices, 'failed');
     this.touch(moved.map((m) => m.id));
     for (const to of ['succeeded', 'failed', 'timed_out'] as const) {
       const these = moved.filter((m) => m.to === to);
-      if (these.length) this.moves.push({ kind: 'run', to, runs: these.map((m) => ({ id: m.id, attempt: m.attempt, playbook: m.playbook, errorCode: rows.find((x) => x.id === m.id)?.error?.code ?? null })) });
+      if (these.length) this.moves.push({ kind: 'run', to, runs: these.map((m) => ({ id: m.id, attempt: m.attempt, playbook: m.playbook, seconds: m.seconds, errorCode: rows.find((x) => x.id === m.id)?.error?.code ?? null })) });
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
     return moved.map((m) => byId.get(m.id)!);
@@ -220,12 +220,13 @@ export class LedgerWriter {
    * rolled-back tasks pending, its done ones left done; its new service back to provisioning.
    * Returns the new attempt, or null when it could not move.
    */
-  async requeue(id: string, message: (attempt: number) => string): Promise<number | null> {
+  async requeue(id: string, message: (attempt: number) => string, traceparent?: string | null): Promise<number | null> {
     const now = at();
     const { rows } = await sql<{ attempt: number; kind: string; serviceId: number | null }>`
       with moved as (
         update provisions set status = 'queued', attempt = attempt + 1, group_id = null, deadline_at = null, started_at = null, finished_at = null,
-               failed_task = null, error_code = null, error = null, error_hint = null, updated_at = ${now}
+               failed_task = null, error_code = null, error = null, error_hint = null, updated_at = ${now},
+               trace_parent = coalesce(${traceparent ?? null}::text, trace_parent)
         where id = ${id} and status = any(${provisionLifecycle.sourcesOf('queued')}::text[])
         returning id, attempt, kind, service_id
       ), t as (
@@ -248,21 +249,21 @@ export class LedgerWriter {
   async cancel(ids: string[], message: string): Promise<{ id: string; attempt: number; kind: string; serviceId: number | null; undoPending: boolean }[]> {
     if (!ids.length) return [];
     const now = at();
-    const { rows } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; undoPending: boolean }>`
+    const { rows } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; undoPending: boolean; playbook: string }>`
       with moved as (
         update provisions p set status = 'cancelled', finished_at = ${now}, updated_at = ${now},
                undo_pending = exists (select 1 from provision_tasks t where t.provision_id = p.id and t.status in ('succeeded', 'failed') and t.undo is not null)
         where id = any(${ids}::uuid[]) and status = any(${provisionLifecycle.sourcesOf('cancelled')}::text[])
-        returning id, attempt, kind, service_id, undo_pending
+        returning id, attempt, kind, service_id, undo_pending, playbook
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, null, 'cancelled', ${message}, clock_timestamp() from moved
       )
-      select id, attempt, kind, service_id, undo_pending from moved`.execute(this.trx);
+      select id, attempt, kind, service_id, undo_pending, playbook from moved`.execute(this.trx);
     await this.services.moveMany(this.trx, rows.filter((r) => r.kind === 'new_service' && r.serviceId).map((r) => r.serviceId!), 'cancelled');
     if (rows.some((r) => r.undoPending)) await this.wakeDispatchers('undo');
     this.touch(rows.map((r) => r.id));
-    this.moves.push({ kind: 'run', to: 'cancelled', runs: rows.map((r) => ({ id: r.id, attempt: r.attempt })) });
-    return rows;
+    this.moves.push({ kind: 'run', to: 'cancelled', runs: rows.map((r) => ({ id: r.id, attempt: r.attempt, playbook: r.playbook })) });
+    return rows.map(({ playbook: _playbook, ...r }) => r);
   }
 
   // --- tasks --------------------------------------------------------------------------------------
@@ -299,7 +300,7 @@ export class LedgerWriter {
   async tasksSucceeded(seq: number, action: string, runs: { id: string; attempt: number; output: Record<string, unknown>; undo?: Record<string, unknown> | null; lines: LogLine[] }[]): Promise<Set<string>> {
     if (!runs.length) return new Set();
     const now = at();
-    const { rows } = await sql<{ id: string }>`
+    const { rows } = await sql<{ id: string; seconds: number | null }>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => jsonb(x.output))}::jsonb[],
                              ${runs.map((x) => jsonb(x.undo))}::jsonb[], ${runs.map((x) => jsonb([...x.lines, { at: now, line: 'Done.' }]))}::jsonb[]) as r(id, attempt, output, undo, lines)
@@ -307,13 +308,13 @@ export class LedgerWriter {
         update provision_tasks t set status = 'succeeded', output = r.output, undo = r.undo, finished_at = ${now}, error = null, log = t.log || r.lines
         from r join provisions p on p.id = r.id and p.attempt = r.attempt and p.status = 'running'
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf('succeeded')}::text[])
-        returning t.provision_id as id, r.attempt
+        returning t.provision_id as id, r.attempt, extract(epoch from ${now}::timestamptz - t.started_at)::float8 as seconds
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, 'succeeded', null, clock_timestamp() from moved
       )
-      select id from moved`.execute(this.trx);
+      select id, seconds from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
-    this.moves.push({ kind: 'task', to: 'succeeded', seq, action, runs: rows.map((r) => ({ id: r.id })) });
+    this.moves.push({ kind: 'task', to: 'succeeded', seq, action, runs: rows.map((r) => ({ id: r.id, seconds: r.seconds })) });
     return new Set(rows.map((r) => r.id));
   }
 
@@ -340,7 +341,7 @@ export class LedgerWriter {
     if (!runs.length) return new Set();
     const now = at();
     const said = (m: string) => (to === 'ignored' ? `Failed, ignored (ignore_errors): ${m}` : `Failed: ${m}`);
-    const { rows } = await sql<{ id: string }>`
+    const { rows } = await sql<{ id: string; seconds: number | null }>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => x.message)}::text[], ${runs.map((x) => said(x.message))}::text[]) as r(id, attempt, message, said)
       ), moved as (
@@ -348,13 +349,14 @@ export class LedgerWriter {
                log = t.log || jsonb_build_array(jsonb_build_object('at', ${now}::text, 'line', r.said))
         from r join provisions p on p.id = r.id and p.attempt = r.attempt and p.status = 'running'
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf(to)}::text[])
-        returning t.provision_id as id, r.attempt, r.message
+        returning t.provision_id as id, r.attempt, r.message, extract(epoch from ${now}::timestamptz - t.started_at)::float8 as seconds
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, ${to}, message, clock_timestamp() from moved
       )
-      select id from moved`.execute(this.trx);
+      select id, seconds from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
-    this.moves.push({ kind: 'task', to, seq, action, runs: rows.map((r) => ({ id: r.id, errorCode: runs.find((x) => x.id === r.id)?.errorCode ?? null })) });
+    const codes = new Map(runs.map((x) => [x.id, x.errorCode ?? null]));
+    this.moves.push({ kind: 'task', to, seq, action, runs: rows.map((r) => ({ id: r.id, seconds: r.seconds, errorCode: codes.get(r.id) ?? null })) });
     return new Set(rows.map((r) => r.id));
   }
 
@@ -362,47 +364,49 @@ export class LedgerWriter {
   async tasksSkipped(seq: number, runs: { id: string; attempt: number; why: string }[]): Promise<Set<string>> {
     if (!runs.length) return new Set();
     const now = at();
-    const { rows } = await sql<{ id: string }>`
+    const { rows } = await sql<{ id: string; action: string }>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => x.why)}::text[]) as r(id, attempt, why)
       ), moved as (
         update provision_tasks t set status = 'skipped', finished_at = ${now}, log = t.log || jsonb_build_array(jsonb_build_object('at', ${now}::text, 'line', r.why))
         from r join provisions p on p.id = r.id and p.attempt = r.attempt and p.status = 'running'
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf('skipped')}::text[])
-        returning t.provision_id as id, r.attempt
+        returning t.provision_id as id, r.attempt, t.action
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, 'skipped', null, clock_timestamp() from moved
       )
-      select id from moved`.execute(this.trx);
+      select id, action from moved`.execute(this.trx);
     this.touch(rows.map((r) => r.id));
-    this.moves.push({ kind: 'task', to: 'skipped', seq, runs: rows.map((r) => ({ id: r.id })) });
+    this.moves.push({ kind: 'task', to: 'skipped', seq, ...(rows[0] && { action: rows[0].action }), runs: rows.map((r) => ({ id: r.id })) });
     return new Set(rows.map((r) => r.id));
   }
 
   /** A task was undone (rollback, or after a cancel): rolled back, with its log. */
   async rolledBack(id: string, attempt: number, seq: number, lines: LogLine[]): Promise<boolean> {
-    const { rows } = await sql<{ id: string }>`
+    const { rows } = await sql<{ id: string; action: string }>`
       with moved as (
         update provision_tasks set status = 'rolled_back', log = log || ${jsonb([...lines, { at: at(), line: 'Undone.' }])}::jsonb
         where provision_id = ${id} and seq = ${seq} and status = any(${taskLifecycle.sourcesOf('rolled_back')}::text[])
-        returning provision_id as id
+        returning provision_id as id, action
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, ${attempt}, ${seq}, 'rolled_back', null, clock_timestamp() from moved
       )
-      select id from moved`.execute(this.trx);
+      select id, action from moved`.execute(this.trx);
     this.touch([id]);
-    this.moves.push({ kind: 'task', to: 'rolled_back', seq, runs: rows.map((r) => ({ id: r.id })) });
+    this.moves.push({ kind: 'task', to: 'rolled_back', seq, ...(rows[0] && { action: rows[0].action }), runs: rows.map((r) => ({ id: r.id })) });
     return rows.length > 0;
   }
 
   /** An undo that could not be done: its task's log and the run's events say so, for staff. */
   async undoFailed(id: string, attempt: number, seq: number, message: string): Promise<void> {
-    await sql`
+    const { rows } = await sql<{ action: string }>`
       with t as (
-        update provision_tasks set log = log || ${jsonb([{ at: at(), line: message }])}::jsonb where provision_id = ${id} and seq = ${seq} returning provision_id
+        update provision_tasks set log = log || ${jsonb([{ at: at(), line: message }])}::jsonb where provision_id = ${id} and seq = ${seq} returning provision_id, action
+      ), e as (
+        insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select provision_id, ${attempt}, ${seq}, 'undo_failed', ${message}, clock_timestamp() from t
       )
-      insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select provision_id, ${attempt}, ${seq}, 'undo_failed', ${message}, clock_timestamp() from t`.execute(this.trx);
+      select action from t`.execute(this.trx);
     this.touch([id]);
-    this.moves.push({ kind: 'task', to: 'attempt_failed', seq, action: 'undo', runs: [{ id, errorCode: 'UNDO_FAILED' }] });
+    this.moves.push({ kind: 'task', to: 'attempt_failed', seq, action: 'undo', runs: [{ id, errorCode: 'UNDO_FAILED', ...(rows[0] && { action: rows[0].action }) }] });
   }
 }

@@ -129,6 +129,7 @@ export class LifecycleService {
           requestedByLabel: ctx.actor.label,
           startedAt: null,
           finishedAt: null,
+          traceParent: ctx.traceparent ?? null,
         })
         .execute();
       await trx

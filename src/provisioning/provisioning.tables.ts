@@ -32,6 +32,8 @@ export interface ProvisionsTable {
   /** Cancelled: what it did outside is still to be undone (an undo group takes it). */
   undoPending: Generated<boolean>;
   undoGroupId: Generated<string | null>;
+  /** The W3C traceparent of the request that confirmed or last retried it (issue 12). */
+  traceParent: Generated<string | null>;
   createdAt: Generated<string>;
   startedAt: string | null;
   finishedAt: string | null;

@@ -15,6 +15,8 @@ export const systemActor: Actor = { id: null, label: 'system', role: 'system' };
 export interface Ctx {
   actor: Actor;
   requestId?: string;
+  /** The W3C traceparent of the request's span when tracing (issue 12): the runs it starts join its trace. */
+  traceparent?: string | null;
 }
 
 export const systemCtx: Ctx = { actor: systemActor };

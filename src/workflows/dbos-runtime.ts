@@ -47,7 +47,41 @@ export class WorkflowRuntime {
   }
 
   async shutdown(): Promise<void> {
+    if (this.pruner) clearInterval(this.pruner);
+    this.pruner = null;
     if (this.launched) await DBOS.shutdown();
     this.launched = false;
+  }
+
+  private pruner: NodeJS.Timeout | null = null;
+
+  /**
+   * Keeps DBOS's own records of finished workflows for `days` (RUN_HISTORY_DAYS), pruned every six
+   * hours and a minute after start (issue 12). Only DBOS's tables are touched: billing's charges and
+   * payments, and provisioning's runs, tasks and events (which are not DBOS workflows), are kept.
+   * An old workflow ID is never needed again: a renewal's names its period and a charge attempt's
+   * its attempt, both past.
+   */
+  startPruning(days: number): void {
+    if (!this.o.runWorkflows || this.pruner) return;
+    const prune = () =>
+      void this.prune(new Date(Date.now() - days * 86_400_000))
+        .then((n) => n && this.o.logger.info({ workflows: n, days }, 'pruned finished workflows older than RUN_HISTORY_DAYS'))
+        .catch((err: Error) => this.o.logger.warn({ err: err.message }, 'pruning finished workflows failed; tried again later'));
+    setTimeout(prune, 60_000).unref();
+    this.pruner = setInterval(prune, 6 * 3_600_000);
+    this.pruner.unref();
+  }
+
+  /** Deletes DBOS's records of workflows that finished before `before`; how many. */
+  async prune(before: Date): Promise<number> {
+    if (!this.launched) return 0;
+    let total = 0;
+    for (;;) {
+      const old = await DBOS.listWorkflows({ status: ['SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'], completedBefore: before.toISOString(), limit: 500, loadInput: false, loadOutput: false });
+      if (!old.length) return total;
+      await DBOS.deleteWorkflows(old.map((w) => w.workflowID), true);
+      total += old.length;
+    }
   }
 }

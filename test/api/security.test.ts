@@ -284,6 +284,8 @@ describe('8. every route is closed unless it says it is public', () => {
       [
         'GET /',
         'GET /api/health',
+        'GET /health/live',
+        'GET /health/ready',
         'GET /api/session/oidc/callback',
         'GET /api/session/oidc/start',
         'GET /api/session/providers',

@@ -56,6 +56,7 @@ interface RunRow {
   timeoutSeconds: number;
   playbookKey: string;
   variables: Member['variables'];
+  traceParent: string | null;
 }
 
 /**
@@ -265,7 +266,7 @@ export class Dispatcher {
     if (!ids.length) return [];
     const rows: RunRow[] = await this.o.db
       .selectFrom('provisions')
-      .select(['id', 'attempt', 'kind', 'deadlineAt', 'timeoutSeconds', 'playbookKey', 'variables'])
+      .select(['id', 'attempt', 'kind', 'deadlineAt', 'timeoutSeconds', 'playbookKey', 'variables', 'traceParent'])
       .where('id', 'in', ids)
       .execute();
     const missing = [...new Set(rows.map((r) => r.playbookKey).filter((k) => !this.playbooks.has(k)))];
@@ -288,6 +289,7 @@ export class Dispatcher {
       variables: r.variables,
       done: done.get(r.id) ?? new Set(),
       tries: new Map(),
+      traceParent: r.traceParent,
     }));
   }
 

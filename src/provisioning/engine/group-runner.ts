@@ -1,4 +1,6 @@
+import { ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { SpanKind, Tracing } from '../../observability/tracing.js';
 import { sleep, TaskError } from '../../integrations/errors.js';
 import type { Executor } from '../../db/schema.js';
 import { type ActionDefinition, type ActionDeps, type ActionRow, type GroupContext, type RowOutcome, runEach } from '../actions/action.js';
@@ -24,6 +26,10 @@ export interface Member {
   done: Set<number>;
   /** Attempts of each task in this run attempt, in this process. */
   tries: Map<number, number>;
+  /** The W3C traceparent of the request that confirmed or retried the run (issue 12). */
+  traceParent: string | null;
+  /** This run's span in this process, while it runs here. */
+  span?: Span | null;
 }
 
 /** The group a worker runs: its lease can be lost (another worker took it) or given up (drain). */
@@ -89,21 +95,37 @@ export class GroupRunner {
       logger: Logger;
       /** Scales every retry delay (tests set it near 0). */
       retryDelayScale: number;
+      tracing: Tracing;
     },
   ) {}
 
   /** Runs `members` from task `fromSeq` on; each ends (or leaves to be retried alone). */
   async run(group: GroupHandle, members: Member[], fromSeq = 1): Promise<void> {
+    for (const m of members) m.span ??= this.o.tracing.start(`provision ${m.playbook.name}`, SpanKind.CONSUMER, { 'switchboard.provision_id': m.id, 'switchboard.attempt': m.attempt, 'switchboard.playbook': m.playbook.name, 'switchboard.group_id': group.id, 'switchboard.group_size': members.length }, this.o.tracing.extract(m.traceParent));
     let active = members;
     const last = Math.max(0, ...members.map((m) => m.playbook.tasks.length));
     for (let seq = fromSeq; seq <= last && active.length; seq++) {
-      if (group.signal.aborted) return; // the lease is gone: whoever holds it now resumes these runs
+      if (group.signal.aborted) return this.handedOver(active); // the lease is gone: whoever holds it now resumes these runs
       active = await this.step(group, active, seq);
     }
-    if (!active.length || group.signal.aborted) return;
+    if (!active.length) return;
+    if (group.signal.aborted) return this.handedOver(active);
     await this.o.ledger.autocommit((w) => w.finish(active.map((m) => ({ id: m.id, attempt: m.attempt, to: 'succeeded' as const }))));
-    for (const m of active) this.o.logger.debug({ provisionId: m.id, attempt: m.attempt }, 'provisioning finished');
+    for (const m of active) {
+      this.o.logger.debug({ provisionId: m.id, attempt: m.attempt }, 'provisioning finished');
+      this.endSpan(m, null, { 'switchboard.outcome': 'succeeded' });
+    }
     group.ended(active.map((m) => m.id));
+  }
+
+  private endSpan(m: Member, error: unknown, attributes: Record<string, string>): void {
+    Tracing.end(m.span, error, attributes);
+    m.span = null;
+  }
+
+  /** Runs this process stops working on (lease lost, drain): another worker goes on with them. */
+  private handedOver(members: Member[]): void {
+    for (const m of members) this.endSpan(m, null, { 'switchboard.outcome': 'handed_over' });
   }
 
   /** One task for every member that has not done it yet; returns the members that go on. */
@@ -125,6 +147,7 @@ export class GroupRunner {
     const running = doing.filter((m) => !skipped.includes(m));
     for (const m of running) m.tries.set(seq, (m.tries.get(seq) ?? 0) + 1);
     const { failures, gone } = await this.attempt(group, running, seq, spec, action);
+    for (const m of gone) this.endSpan(m, null, { 'switchboard.outcome': 'ended_elsewhere' });
     if (gone.length) group.ended(gone.map((m) => m.id));
     // A failed run leaves the group: another try alone later, ignored, or the end of its run.
     const leaving = new Set<Member>([...late, ...gone]);
@@ -157,7 +180,7 @@ export class GroupRunner {
     try {
       await sleep(delayMs, group.signal);
     } catch {
-      return; // the lease is gone or the process stops: whoever takes the group over resumes it
+      return this.handedOver([member]); // the lease is gone or the process stops: whoever takes the group over resumes it
     }
     await this.run(group, [member], seq);
   }
@@ -182,6 +205,13 @@ export class GroupRunner {
     const lines = new Map<string, LogLine[]>();
     const timeouts = new Map<string, AbortSignal>();
     const outcomes = new Map<string, RowOutcome>();
+    // Each run's task is a span of its run's trace; the calls to outside systems made for a row are its children.
+    const spans = new Map<string, Span | null>();
+    const spanOf = (m: Member) => {
+      if (!this.o.tracing.enabled) return null;
+      if (!spans.has(m.id)) spans.set(m.id, this.o.tracing.start(`task ${seq} ${spec.action}`, SpanKind.INTERNAL, { 'switchboard.provision_id': m.id, 'switchboard.attempt': m.attempt, 'switchboard.task.seq': seq, 'switchboard.task.action': spec.action, 'switchboard.task.try': m.tries.get(seq) ?? 1 }, m.span ? trace.setSpan(ROOT_CONTEXT, m.span) : undefined));
+      return spans.get(m.id)!;
+    };
     const rowOf = (p: (typeof prepared)[number]): ActionRow<Record<string, unknown>> => {
       const log: LogLine[] = [];
       lines.set(p.m.id, log);
@@ -196,13 +226,18 @@ export class GroupRunner {
         args: p.args,
         signal: AbortSignal.any([stepTimeout, AbortSignal.timeout(Math.max(1, p.m.deadline - Date.now())), group.signal]),
         log: (line) => log.push({ at: new Date().toISOString(), line }),
+        span: spanOf(p.m),
       };
     };
     const work = async (ctx: GroupContext, moving: typeof prepared) => {
       for (const p of moving) if (p.bad) outcomes.set(p.m.id, { ok: false, error: p.bad });
       const go = moving.filter((p) => !p.bad);
       if (!go.length) return;
-      const results = action.runMany ? await action.runMany(ctx, go.map(rowOf)) : await runEach(action, ctx, go.map(rowOf));
+      const rows = go.map(rowOf);
+      const results = await this.o.tracing.withRows(
+        rows.map((r) => r.span ?? null),
+        () => (action.runMany ? action.runMany(ctx, rows) : runEach(action, ctx, rows)),
+      );
       go.forEach((p, i) => outcomes.set(p.m.id, results[i]!));
     };
     const record = async (w: LedgerWriter, moving: typeof prepared) => {
@@ -237,6 +272,7 @@ export class GroupRunner {
       } catch (e) {
         // The set failed as a whole (a row the database refused): each row alone tells which.
         if (prepared.length > 1) {
+          for (const span of spans.values()) Tracing.end(span, e, { 'switchboard.outcome': 'retried_row_by_row' });
           const each = await Promise.all(prepared.map((p) => this.attempt(group, [p.m], seq, spec, action)));
           return { failures: each.flatMap((x) => x.failures), gone: each.flatMap((x) => x.gone) };
         }
@@ -263,13 +299,19 @@ export class GroupRunner {
     const gone = prepared.filter((p) => !started.has(p.m.id)).map((p) => p.m);
     const failures: Failure[] = [];
     for (const p of prepared) {
-      if (!started.has(p.m.id)) continue;
       const out = outcomes.get(p.m.id);
+      const span = spans.get(p.m.id);
+      if (!started.has(p.m.id)) {
+        Tracing.end(span, null, { 'switchboard.outcome': 'not_started' });
+        continue;
+      }
       if (out?.ok) {
+        Tracing.end(span, null, { 'switchboard.outcome': 'succeeded' });
         p.m.done.add(seq);
         continue;
       }
       const err = this.errorOf(p.m, out, timeouts.get(p.m.id), spec);
+      Tracing.end(span, { code: err.code, message: err.message }, { 'switchboard.outcome': 'failed' });
       failures.push({ member: p.m, code: err.code, message: err.message, hint: err.hint, retryable: err.retryable, stepTimedOut: err.code === 'TASK_TIMED_OUT' });
     }
     return { failures, gone };
@@ -316,6 +358,7 @@ export class GroupRunner {
     // Each run's rollback on its own (a rollback playbook, or tasks marked undo_on_failure).
     await Promise.all(said.map((s) => this.o.undoer.rollback(s.f.member)));
     await this.o.ledger.write((w) => w.finish(said.map((s) => ({ id: s.f.member.id, attempt: s.f.member.attempt, to: s.status, error: s.error }))));
+    for (const s of said) this.endSpan(s.f.member, { code: s.error.code, message: s.error.message }, { 'switchboard.outcome': s.status });
     group.ended(said.map((s) => s.f.member.id));
   }
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DbNotifier } from '../../db/notifier.js';
 import type { DB } from '../../db/schema.js';
+import { Tracing } from '../../observability/tracing.js';
 import type { ActionDeps } from '../actions/action.js';
 import type { RunLedger } from '../ledger.js';
 import { type BatchGate, Dispatcher } from './dispatcher.js';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   runWorkflows: boolean;
   leaseMs?: number;
   gatherMs?: number;
+  /** Spans for runs, tasks and outside calls (issue 12); off when not given. */
+  tracing?: Tracing;
 }
 
 /**
@@ -46,7 +49,7 @@ export class ProvisioningEngine {
 
   constructor(private readonly o: EngineOptions) {
     const undoer = new Undoer({ db: o.db, ledger: o.ledger, deps: o.deps, logger: o.logger, retryDelayScale: o.retryDelayScale });
-    const runner = new GroupRunner({ db: o.db, ledger: o.ledger, deps: o.deps, undoer, logger: o.logger, retryDelayScale: o.retryDelayScale });
+    const runner = new GroupRunner({ db: o.db, ledger: o.ledger, deps: o.deps, undoer, logger: o.logger, retryDelayScale: o.retryDelayScale, tracing: o.tracing ?? Tracing.off() });
     this.dispatcher = o.runWorkflows
       ? new Dispatcher({
           db: o.db,
@@ -66,11 +69,25 @@ export class ProvisioningEngine {
     this.sweep = new StuckRunSweep({ db: o.db, ledger: o.ledger, logger: o.logger });
   }
 
+  /** Whether the engine has started (health: ready) and is not draining. */
+  get ready(): boolean {
+    return this.launched && !this.draining;
+  }
+
+  /** Runs this process works on now (metrics). */
+  get runsInFlight(): number {
+    return this.dispatcher?.runsInFlight ?? 0;
+  }
+
+  private launched = false;
+  private draining = false;
+
   async launch(): Promise<void> {
     await this.dispatcher?.start();
     await this.reconcile();
     this.sweeper = setInterval(() => void this.reconcile().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'the stuck-run sweep failed')), 60_000);
     this.sweeper.unref();
+    this.launched = true;
   }
 
   /** Ends the runs nobody will end (R8.4); how many. */
@@ -80,6 +97,7 @@ export class ProvisioningEngine {
 
   /** SIGTERM: takes no more work, and lets the runs under way end (up to `graceMs`). */
   async drain(graceMs: number): Promise<void> {
+    this.draining = true;
     await this.dispatcher?.drain(graceMs);
   }
 
