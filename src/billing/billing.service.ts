@@ -331,7 +331,7 @@ export class BillingService {
    * period's price (or the one-off price), each charged once to the default payment method.
    * A decline does not undo the activation: the charge goes to the dunning schedule.
    */
-  async startService(serviceId: number): Promise<Charge[]> {
+  async startService(serviceId: number, signal?: AbortSignal): Promise<Charge[]> {
     const s = await this.db.selectFrom('services').selectAll().where('id', '=', serviceId).executeTakeFirstOrThrow();
     const product = await this.catalog.get(s.productId);
     const start = s.currentPeriodStart ?? dayOf(this.clock.now());
@@ -348,7 +348,7 @@ export class BillingService {
       }
       return out;
     });
-    for (const c of charges) if (c.status !== 'paid') await this.collect(c.id, { dunning: true }).catch(() => undefined);
+    for (const c of charges) if (c.status !== 'paid') await this.collect(c.id, { dunning: true, signal }).catch(() => undefined);
     return charges;
   }
 
@@ -358,7 +358,7 @@ export class BillingService {
    * collected together (`collectCharges`). The same for each service as `startService`; repeating
    * it changes nothing (the period stays, the charges are keyed).
    */
-  async startServices(items: { serviceId: number; customerId: number; productId: number; productName: string; serviceName: string; billing: string; setupFee: number; recurringPrice: number; currency: string }[]): Promise<Map<number, Charge[]>> {
+  async startServices(items: { serviceId: number; customerId: number; productId: number; productName: string; serviceName: string; billing: string; setupFee: number; recurringPrice: number; currency: string }[], signal?: AbortSignal): Promise<Map<number, Charge[]>> {
     const out = new Map<number, Charge[]>(items.map((i) => [i.serviceId, []]));
     if (!items.length) return out;
     const col = <T>(f: (i: (typeof items)[number]) => T) => items.map(f);
@@ -387,7 +387,7 @@ export class BillingService {
       on conflict (idempotency_key) do update set idempotency_key = excluded.idempotency_key
       returning *`.execute(this.db);
     // A decline does not undo the activation: the charge goes to the dunning schedule.
-    await this.collectCharges(charges.filter((c) => c.status !== 'paid'), { dunning: true }).catch(() => undefined);
+    await this.collectCharges(charges.filter((c) => c.status !== 'paid'), { dunning: true, signal }).catch(() => undefined);
     for (const c of charges) out.get(c.serviceId!)?.push(c);
     return out;
   }

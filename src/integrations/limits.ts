@@ -160,7 +160,7 @@ export class SystemLimits {
    * every batch has ended.
    */
   async calls(system: string, count: number, signal: AbortSignal | undefined, call: (start: number, n: number) => Promise<void>, operation?: string): Promise<void> {
-    const fn = (from: number, n: number) => this.observed(system, operation, from, n, count, () => call(from, n));
+    const fn = (from: number, n: number) => this.observed(system, operation, from, n, count, signal, () => call(from, n));
     const gate = this.gates.get(system);
     if (count <= 0) return;
     if (!gate) return fn(0, count);
@@ -190,7 +190,7 @@ export class SystemLimits {
 
   /** One call to `system`, when the limits allow it. */
   async one<T>(system: string, signal: AbortSignal | undefined, call: () => Promise<T>, operation?: string): Promise<T> {
-    const fn = () => this.observed(system, operation, 0, 1, 1, call);
+    const fn = () => this.observed(system, operation, 0, 1, 1, signal, call);
     const gate = this.gates.get(system);
     if (!gate) return fn();
     await gate.take(1, signal);
@@ -205,10 +205,10 @@ export class SystemLimits {
    * Every call to an outside system passes here (issue 12): counted by outcome, timed (the wait
    * for a limit is not the system's latency), and traced as a client span under its run's task.
    */
-  private async observed<T>(system: string, operation: string | undefined, from: number, n: number, total: number, fn: () => Promise<T>): Promise<T> {
+  private async observed<T>(system: string, operation: string | undefined, from: number, n: number, total: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const { metrics, tracing } = this.options;
     if (!metrics && !tracing?.enabled) return fn();
-    const spans = tracing?.calls(system, operation, from, n, total) ?? [];
+    const spans = tracing?.calls(system, operation, from, n, total, signal) ?? [];
     const started = performance.now();
     const done = (error: unknown) => {
       metrics?.call(system, callOutcome(error), (performance.now() - started) / 1000, n);

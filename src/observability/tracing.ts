@@ -1,10 +1,10 @@
-import { type Context, context, createContextKey, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { type Context, defaultTextMapGetter, defaultTextMapSetter, type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { signalSources } from '../shared/signals.js';
 
 export interface TracingSettings {
   /** Where spans go: OTLP over HTTP (`<endpoint>/v1/traces`, or the traces endpoint as given). */
@@ -53,21 +53,20 @@ function samplerOf(name: string | undefined, arg: string | undefined): Sampler {
   }
 }
 
-/** The spans of the rows a group's task works on, in order: a batched call to an outside system gives each row its own. */
-const rowSpansKey = createContextKey('switchboard.rows');
-
-let contextManagerSet = false;
-
 /**
  * Traces with OpenTelemetry (issue 12), when OTEL_EXPORTER_OTLP_ENDPOINT is set: a span for each
  * HTTP request, each run a worker takes (a child of the request that confirmed it: its
  * traceparent is kept on the provision's row, so the trace crosses the queue and the process),
  * each task of the run and each call to an outside system. The provider is this app's own (tests
- * run several apps in one process); the context manager (AsyncLocalStorage) is the process's.
+ * run several apps in one process). Parents are passed explicitly, not through an async context:
+ * on Node 20 an active AsyncLocalStorage slows every promise of the process several times over.
+ * A call finds its task's span through the AbortSignal every call already carries (`bind`).
  * Without an endpoint every method is a no-op that costs nothing.
  */
 export class Tracing {
   private readonly propagator = new W3CTraceContextPropagator();
+  /** The task span of each row's signal, while the task runs. */
+  private readonly bySignal = new WeakMap<AbortSignal, Span>();
 
   private constructor(
     private readonly provider: NodeTracerProvider | null,
@@ -80,10 +79,6 @@ export class Tracing {
 
   static create(settings: TracingSettings | null, resource: { workerId: string; version: string }): Tracing {
     if (!settings) return Tracing.off();
-    if (!contextManagerSet) {
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-      contextManagerSet = true;
-    }
     const provider = new NodeTracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: resource.version, 'service.instance.id': resource.workerId }),
       sampler: samplerOf(settings.sampler, settings.samplerArg),
@@ -96,10 +91,16 @@ export class Tracing {
     return this.tracer !== null;
   }
 
-  /** A span, child of `parent` (the active context when not given); null when tracing is off. */
-  start(name: string, kind: SpanKind, attributes: Record<string, string | number | boolean | undefined>, parent?: Context): Span | null {
+  /** A span, child of `parent` (a root span when not given); null when tracing is off. */
+  start(name: string, kind: SpanKind, attributes: Record<string, string | number | boolean | undefined>, parent?: Context | Span | null): Span | null {
     if (!this.tracer) return null;
-    return this.tracer.startSpan(name, { kind, attributes }, parent ?? context.active());
+    const ctx = !parent ? ROOT_CONTEXT : 'spanContext' in parent ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
+    return this.tracer.startSpan(name, { kind, attributes }, ctx);
+  }
+
+  /** Calls made with this signal (a row's, for one task) are children of `span`. */
+  bind(signal: AbortSignal, span: Span | null): void {
+    if (span) this.bySignal.set(signal, span);
   }
 
   /** The W3C `traceparent` of a span, to carry it where the call stack does not go (the queue). */
@@ -117,30 +118,31 @@ export class Tracing {
     return this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
   }
 
-  /** Runs `fn` with `span` active (outside calls made inside become its children). */
-  within<T>(span: Span | null, fn: () => T): T {
-    return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
-  }
-
-  /** Runs `fn` (a group's batched work) knowing each row's span, in the rows' order. */
-  withRows<T>(spans: (Span | null)[], fn: () => T): T {
-    if (!this.tracer || !spans.some(Boolean)) return fn();
-    return context.with(context.active().setValue(rowSpansKey, spans), fn);
-  }
-
   /**
-   * Spans for `n` calls to an outside system starting at row `from` of the current batch: each
-   * row's call under its row's span when the batch has one call per row, else under the active span.
+   * Spans for calls `from`..`from + n - 1` of `total` made with `signal` to an outside system: under
+   * the task whose row's signal it is; for a group's batched call (`groupSignal`), each call under
+   * its own row's task when there is one call per row, else under the first row's, linked to the
+   * others. A call made outside any run's task (billing's renewals, webhooks) gets none.
    */
-  calls(system: string, operation: string | undefined, from: number, n: number, total: number): Span[] {
-    if (!this.tracer) return [];
-    const rows = context.active().getValue(rowSpansKey) as (Span | null)[] | undefined;
-    const perRow = rows && rows.length === total;
+  calls(system: string, operation: string | undefined, from: number, n: number, total: number, signal: AbortSignal | undefined): Span[] {
+    if (!this.tracer || !signal) return [];
+    const own = this.bySignal.get(signal);
+    const rows = own ? null : signalSources(signal)?.map((s) => this.bySignal.get(s) ?? null);
+    if (!own && !rows?.some(Boolean)) return [];
+    const attributes = { 'peer.service': system, 'switchboard.system': system, ...(operation && { 'switchboard.operation': operation }) };
+    const name = operation ? `${system} ${operation}` : system;
     const spans: Span[] = [];
     for (let i = from; i < from + n; i++) {
-      const row = perRow ? rows[i] : null;
-      const parent = row ? trace.setSpan(context.active(), row) : context.active();
-      spans.push(this.tracer.startSpan(operation ? `${system} ${operation}` : system, { kind: SpanKind.CLIENT, attributes: { 'peer.service': system, 'switchboard.system': system, ...(operation && { 'switchboard.operation': operation }) } }, parent));
+      let parent = own ?? null;
+      let links: Link[] = [];
+      if (rows) {
+        if (rows.length === total) parent = rows[i] ?? null;
+        else {
+          parent = rows.find(Boolean) ?? null;
+          links = rows.filter((r): r is Span => Boolean(r) && r !== parent).map((r) => ({ context: r.spanContext() }));
+        }
+      }
+      spans.push(this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes, links }, parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT));
     }
     return spans;
   }

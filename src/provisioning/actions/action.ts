@@ -1,4 +1,3 @@
-import { context, type Span, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { BillingService } from '../../billing/billing.service.js';
 import type { CustomersService } from '../../customers/customers.service.js';
@@ -51,8 +50,6 @@ export interface ActionRow<Args> {
   /** Fires when this row's task timeout or its run's deadline passes. */
   signal: AbortSignal;
   log(line: string): void;
-  /** The row's task span when tracing (issue 12): calls made for this row alone are its children. */
-  span?: Span | null;
 }
 
 /** What a group's task can reach: the domains, and the database (the recording transaction for an atomic action). */
@@ -117,12 +114,11 @@ export const rowContext = (deps: ActionDeps, row: ActionRow<unknown>): ActionCon
 /** `runMany` for an action that has none: `run` for each row, concurrently, each with its own outcome. */
 export async function runEach<Args>(action: { run(ctx: ActionContext, args: Args): Promise<ActionResult> }, ctx: GroupContext, rows: ActionRow<Args>[]): Promise<RowOutcome[]> {
   return Promise.all(
-    rows.map((row) => {
-      const run = () => action.run(rowContext(ctx.deps, row), row.args);
-      return (row.span ? context.with(trace.setSpan(context.active(), row.span), run) : run()).then(
+    rows.map((row) =>
+      action.run(rowContext(ctx.deps, row), row.args).then(
         (result): RowOutcome => ({ ok: true, result }),
         (error: unknown): RowOutcome => ({ ok: false, error }),
-      );
-    }),
+      ),
+    ),
   );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupSignal } from '../../shared/signals.js';
 import { liquid } from '../playbooks/templating.js';
 import { mailTemplates } from './mail-templates.js';
 import type { ActionRow } from './action.js';
@@ -39,7 +40,7 @@ export const mailSend = defineAction({
   async runMany(ctx, rows) {
     let results: Awaited<ReturnType<typeof ctx.deps.mail.sendMany>>;
     try {
-      results = await ctx.deps.mail.sendMany(rows.map(message), AbortSignal.any(rows.map((r) => r.signal)));
+      results = await ctx.deps.mail.sendMany(rows.map(message), groupSignal(rows));
     } catch (error) {
       return rows.map((): RowOutcome => ({ ok: false, error }));
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupSignal } from '../../shared/signals.js';
 import { type ActionContext, type ActionResult, defineAction, type RowOutcome, runEach } from './action.js';
 
 const balance = z.object({ type: z.enum(['data', 'voice', 'monetary', 'feature']), amount: z.coerce.number().min(0), unit: z.string().min(1) });
@@ -27,7 +28,7 @@ export const ocsCreateAccount = defineAction({
     try {
       const results = await ocs.createAccounts(
         rows.map((r) => r.args),
-        AbortSignal.any(rows.map((r) => r.signal)),
+        groupSignal(rows),
       );
       return rows.map((r, i): RowOutcome => {
         const { account, created } = results[i]!;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupSignal } from '../../shared/signals.js';
 import { defineAction, type RowOutcome } from './action.js';
 
 /** The service record becomes active, with its name (R8.1, R13.3). */
@@ -11,7 +12,7 @@ export const serviceActivate = defineAction({
     const service = await ctx.deps.services.activate(ctx.vars.service.id, args.name);
     ctx.log(`Service ${service.id} "${service.name}" is ${service.status}.`);
     // Billing starts with the service: its first period, the setup fee and the first price (R5.1).
-    const charges = await ctx.deps.billing.startService(service.id);
+    const charges = await ctx.deps.billing.startService(service.id, ctx.signal);
     for (const c of charges) ctx.log(`Charge ${c.id}: ${c.description}, ${(c.amount / 100).toFixed(2)} ${c.currency}.`);
     return { output: { serviceId: service.id, name: service.name, status: service.status, contractEnd: service.contractEnd, charges: charges.map((c) => c.id) } };
   },
@@ -32,6 +33,7 @@ export const serviceActivate = defineAction({
         recurringPrice: r.vars.product.recurring_price,
         currency: r.vars.product.currency,
       })),
+      groupSignal(live),
     );
     return rows.map((r): RowOutcome => {
       const service = activated.get(r.vars.service.id);

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { SpanKind, Tracing } from '../../observability/tracing.js';
 import { sleep, TaskError } from '../../integrations/errors.js';
@@ -209,7 +209,7 @@ export class GroupRunner {
     const spans = new Map<string, Span | null>();
     const spanOf = (m: Member) => {
       if (!this.o.tracing.enabled) return null;
-      if (!spans.has(m.id)) spans.set(m.id, this.o.tracing.start(`task ${seq} ${spec.action}`, SpanKind.INTERNAL, { 'switchboard.provision_id': m.id, 'switchboard.attempt': m.attempt, 'switchboard.task.seq': seq, 'switchboard.task.action': spec.action, 'switchboard.task.try': m.tries.get(seq) ?? 1 }, m.span ? trace.setSpan(ROOT_CONTEXT, m.span) : undefined));
+      if (!spans.has(m.id)) spans.set(m.id, this.o.tracing.start(`task ${seq} ${spec.action}`, SpanKind.INTERNAL, { 'switchboard.provision_id': m.id, 'switchboard.attempt': m.attempt, 'switchboard.task.seq': seq, 'switchboard.task.action': spec.action, 'switchboard.task.try': m.tries.get(seq) ?? 1 }, m.span));
       return spans.get(m.id)!;
     };
     const rowOf = (p: (typeof prepared)[number]): ActionRow<Record<string, unknown>> => {
@@ -217,6 +217,8 @@ export class GroupRunner {
       lines.set(p.m.id, log);
       const stepTimeout = AbortSignal.timeout(Math.max(1, spec.timeout));
       timeouts.set(p.m.id, stepTimeout);
+      const signal = AbortSignal.any([stepTimeout, AbortSignal.timeout(Math.max(1, p.m.deadline - Date.now())), group.signal]);
+      this.o.tracing.bind(signal, spanOf(p.m));
       return {
         provisionId: p.m.id,
         attempt: p.m.attempt,
@@ -224,9 +226,8 @@ export class GroupRunner {
         idempotencyKey: `${p.m.id}:${seq}`,
         vars: p.m.variables,
         args: p.args,
-        signal: AbortSignal.any([stepTimeout, AbortSignal.timeout(Math.max(1, p.m.deadline - Date.now())), group.signal]),
+        signal,
         log: (line) => log.push({ at: new Date().toISOString(), line }),
-        span: spanOf(p.m),
       };
     };
     const work = async (ctx: GroupContext, moving: typeof prepared) => {
@@ -234,10 +235,7 @@ export class GroupRunner {
       const go = moving.filter((p) => !p.bad);
       if (!go.length) return;
       const rows = go.map(rowOf);
-      const results = await this.o.tracing.withRows(
-        rows.map((r) => r.span ?? null),
-        () => (action.runMany ? action.runMany(ctx, rows) : runEach(action, ctx, rows)),
-      );
+      const results = action.runMany ? await action.runMany(ctx, rows) : await runEach(action, ctx, rows);
       go.forEach((p, i) => outcomes.set(p.m.id, results[i]!));
     };
     const record = async (w: LedgerWriter, moving: typeof prepared) => {
