@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { admins, agents, anyStaff, ctxOf } from '../http/auth.js';
 import { errors, type ZodApp } from '../http/types.js';
 import type { ProgressHub } from './progress-hub.js';
-import { assignmentInput, logsBody, preflightResult, progress, provisionListQuery, provisionSummary } from './provisioning.schemas.js';
+import { assignmentInput, logsBody, preflightResult, type Progress, progress, provisionListQuery, provisionSummary } from './provisioning.schemas.js';
 import type { ProvisioningService } from './provisioning.service.js';
 import { simulatorSettings, type Simulators } from '../integrations/simulators.js';
+import { bulkResult, cancelRequest, retryRequest, triageList, triageQuery } from './triage.schemas.js';
+import type { TriageService } from './triage.service.js';
 
 const provisionParams = z.object({ id: z.uuid() });
 
@@ -46,7 +48,9 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
   app.get('/api/provisions/:id', {
     config: { auth: anyStaff },
     schema: { tags, summary: 'Progress (R7.1): status, each task, "N of M tasks completed", the service, the error', params: provisionParams, response: { 200: progress, ...errors } },
-    handler: async (req) => provisioning.polledProgress(req.params.id),
+    // From memory, as JSON serialised once per change of the run: polled every 0.2 s by every console (R7.2).
+    // (Fastify sends a string as it is: it was checked against the schema when serialised.)
+    handler: async (req, reply) => reply.type('application/json; charset=utf-8').send((await provisioning.polledProgressJson(req.params.id)) as unknown as Progress),
   });
 
   app.get('/api/provisions/:id/logs', {
@@ -116,7 +120,7 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
               send(e.taskSeq === null ? 'provision' : 'task', e, e.id);
               last = e.id;
             }
-            if (events.length && !closed) send('progress', await provisioning.progress(id));
+            if (events.length && !closed) send('progress', await provisioning.polledProgress(id));
           } while (again && !closed);
         } catch (err) {
           req.log.warn({ err }, 'event stream update failed');

@@ -14,7 +14,7 @@ import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
 import { renderString } from './playbooks/templating.js';
-import type { AssignmentInput, PreflightResult, Progress, ProvisionStatus, RunVariables } from './provisioning.schemas.js';
+import { type AssignmentInput, type PreflightResult, type Progress, progress as progressSchema, type ProvisionStatus, type RunVariables } from './provisioning.schemas.js';
 
 export interface ProvisioningDeps extends PreflightDeps {
   db: Kysely<DB>;
@@ -89,6 +89,11 @@ export class ProvisioningService {
   /** The polling route's read (R7.2): from memory until the run changes, one second at most. */
   polledProgress(id: string): Promise<Progress> {
     return this.cache.get(id, () => this.progress(id));
+  }
+
+  /** The same, as the JSON the route sends (checked against its schema once per change). */
+  polledProgressJson(id: string): Promise<string> {
+    return this.cache.json(id, () => this.progress(id), (p) => JSON.stringify(progressSchema.parse(p)));
   }
 
   /** The checks of the review screen (R6.3); nothing is written. */
