@@ -137,66 +137,38 @@ report(`single confirmations, ${clients} clients at once, ${onPostgres() ? 'Post
 // latest every 0.2 s, and an event stream is opened for some: when does each task's change reach
 // it after its commit?
 const flowRate = Number(process.env.BENCH_FLOW_RATE ?? 20);
+const flowSeconds = onPostgres() ? 20 : 15;
 const recent: string[] = ids.slice(-200);
-const pollers = new Worker(new URL('./poll-worker.mjs', import.meta.url), { workerData: { base, cookie, clients: 200, intervalMs: 200, seconds: onPostgres() ? 20 : 15, paths: recent.map((id) => `/api/provisions/${id}`) } });
+const pollers = new Worker(new URL('./poll-worker.mjs', import.meta.url), { workerData: { base, cookie, clients: 200, intervalMs: 200, seconds: flowSeconds, paths: recent.map((id) => `/api/provisions/${id}`) } });
 const polled = new Promise<{ latencies: number[]; failures: number; seconds: number }>((resolve, reject) => {
   pollers.once('message', resolve);
   pollers.once('error', reject);
 });
-const delays: number[] = [];
-const streams: Promise<void>[] = [];
-let flowing = true;
-const flow = Promise.all(
-  Array.from({ length: 10 }, async (_, k) => {
-    // Each of 10 staff confirms every 10/flowRate s, staggered.
-    const every = (10 / flowRate) * 1000;
-    await new Promise((r) => setTimeout(r, (k * every) / 10));
-    while (flowing && next < total) {
-      const began = Date.now();
-      const { id } = await confirm();
-      recent.push(id);
+// The staff confirming and the event streams have a thread of their own too: the server's event
+// loop serves, it does not also run the clients.
+const flowJobs = Array.from({ length: total - next }, (_, k) => ({ holder: holders[next + k]!, sim: sims[next + k]!.id, number: numbers[next + k]!.id }));
+const flowWorker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { base, cookie, jobs: flowJobs, rate: flowRate, seconds: flowSeconds, maxStreams: 100 } });
+const flowed = new Promise<{ delays: number[]; toActive: number[]; confirmed: number; streams: number }>((resolve, reject) => {
+  flowWorker.on('message', (m: { id?: string; done?: boolean }) => {
+    if (m.id) {
+      recent.push(m.id);
       if (recent.length > 200) recent.shift();
       pollers.postMessage({ paths: recent.map((r) => `/api/provisions/${r}`) });
-      if (streams.length < 100) streams.push(follow(id));
-      await new Promise((r) => setTimeout(r, Math.max(0, every - (Date.now() - began))));
     }
-  }),
-);
-async function follow(id: string): Promise<void> {
-  const res = await fetch(`${base}/api/provisions/${id}/events`, { headers: { cookie } });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const until = Date.now() + 10_000;
-  while (Date.now() < until) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (\w+)/m.exec(frame)?.[1];
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (event === 'task' && data) delays.push(Date.now() - Date.parse((JSON.parse(data) as { occurredAt: string }).occurredAt));
-      if (event === 'provision' && data && ['succeeded', 'failed', 'timed_out'].includes((JSON.parse(data) as { status: string }).status)) {
-        await reader.cancel();
-        return;
-      }
-    }
-  }
-  await reader.cancel();
-}
+    if (m.done) resolve(m as never);
+  });
+  flowWorker.once('error', reject);
+});
 const poll = await polled;
 await pollers.terminate();
-flowing = false;
-await flow;
-await Promise.all(streams);
+const flow = await flowed;
+await flowWorker.terminate();
 report(`progress route, 200 clients each polling a run every 0.2 s while ${flowRate} runs a second are confirmed, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
   requests: poll.latencies.length,
   'requests per second': Math.round(poll.latencies.length / poll.seconds),
   failures: poll.failures,
   'latency (ms)': summarise(poll.latencies),
 });
-report('event stream: a task change reaches the client after its transaction began (ms)', { 'delay (ms)': summarise(delays), streams: streams.length });
+report('event stream: a task change reaches the client after its transaction began (ms)', { 'delay (ms)': summarise(flow.delays), 'confirm to end, followed by the stream (ms)': summarise(flow.toActive), streams: flow.streams, 'runs confirmed meanwhile': flow.confirmed });
 
 await app.close();
