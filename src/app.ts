@@ -33,6 +33,10 @@ import { SystemLimits } from './integrations/limits.js';
 import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
 import { InventoryService } from './inventory/inventory.service.js';
+import { LowStockWatch } from './inventory/low-stock.js';
+import { webhooksRoutes } from './webhooks/webhooks.routes.js';
+import { WebhookSender } from './webhooks/webhooks.sender.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 import { batchGate } from './bulk/bulk.service.js';
 import { ProvisioningEngine } from './provisioning/engine/index.js';
 import { RunLedger } from './provisioning/ledger.js';
@@ -78,6 +82,9 @@ export interface Services {
   billingRunner: BillingRunner;
   bulk: BulkService;
   pump: BatchPump;
+  webhooks: WebhooksService;
+  /** Sends the webhooks; `deliveries.observe(...)` hears each attempt's outcome (issue 12). */
+  deliveries: WebhookSender;
 }
 
 export interface Integrations {
@@ -204,7 +211,13 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
     const pump = new BatchPump({ db, catalog, inventory, provisioning, logger, owner: config.workerId });
     const bulk = new BulkService({ db, catalog, customers, inventory, services, provisioning, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
-    const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner, bulk, pump };
+    // Outbound webhooks (issue 12): the database writes the events (migration 0011's triggers), this process sends them.
+    const deliveries = new WebhookSender({ db, notifier, box, logger, owner: config.workerId, ...config.webhooks });
+    const webhooks = new WebhooksService(db, { box, notifier, wake: () => deliveries.wake() });
+    // Where no NOTIFY reaches the sender (the embedded database), a run that moved is the hint to look.
+    if (!notifier.shared) hub.onAnyChange(() => deliveries.wakeSoon());
+    const lowStock = new LowStockWatch(inventory, logger, { intervalMs: config.lowStockCheckMs });
+    const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner, bulk, pump, webhooks, deliveries };
 
     const demoLoaded = opts.seedDemo ? await seedDemo(all, systemCtx, logger) : false;
     for (const p of await catalog.list({ enabled: 'all' })) {
@@ -233,6 +246,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
     bulkRoutes(http, bulk);
+    webhooksRoutes(http, webhooks);
     usersRoutes(http, users, db);
     sessionRoutes(http, { users, signIn, mfa, cookieSecure: config.cookieSecure, publicUrl: config.publicUrl, secretKeySet: box.fromEnvironment });
     await http.ready();
@@ -246,11 +260,18 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     if (config.runWorkflows) {
       pump.start();
       closers.push(() => pump.stop());
+      await deliveries.start();
+      closers.push(() => deliveries.stop());
+      lowStock.start();
+      closers.push(() => lowStock.stop());
     }
 
     const drain = async (graceMs: number) => {
       await pump.stop();
       await engine.drain(graceMs);
+      // The runs that ended meanwhile wrote their events: what is under way is given a moment to end.
+      await lowStock.stop();
+      await deliveries.drain(Math.min(graceMs, config.webhooks.timeoutMs));
     };
     return { config, database, services: all, integrations, engine, hub, http, demoLoaded, drain, close };
   } catch (e) {

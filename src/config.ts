@@ -84,6 +84,16 @@ export const configSchema = z.object({
   RETRY_AFTER_SUSPENSION: z.string().default('7d'),
   /** Run the billing sweep every minute (renewals, payment retries). */
   BILLING_SCHEDULE: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
+  /** Webhooks (issue 12): how long a receiver has to answer; the waits before each new attempt, then failed for good. */
+  WEBHOOK_TIMEOUT: z.string().default('10s'),
+  WEBHOOK_RETRY_SCHEDULE: z.string().default('5s,1m,5m,30m,2h,5h,10h'),
+  /** Webhook requests one process has under way at once; how often it looks for due ones besides being woken. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+  WEBHOOK_POLL: z.string().default('2s'),
+  /** Events and their delivery log are kept this long. */
+  WEBHOOK_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often every template's available stock is held against its low-stock threshold (stock.low). */
+  LOW_STOCK_CHECK: z.string().default('30s'),
   /** A clock the admin can move (PUT /api/test-clock), shared by every process: for tests and demos only. */
   TEST_CLOCK: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(false),
   /** Network elements behind a REST gateway; the built-in simulators when unset. */
@@ -137,6 +147,8 @@ export type Config = {
   systemLimits: Record<string, SystemLimit>;
   payments: { gateway: 'test' | 'stripe'; stripeSecretKey: string | undefined; stripeApiBase: string | undefined };
   billing: { dunningMs: number[]; retryAfterSuspensionMs: number; schedule: boolean };
+  webhooks: { timeoutMs: number; retryScheduleMs: number[]; concurrency: number; pollMs: number; historyDays: number };
+  lowStockCheckMs: number;
   testClock: boolean;
 };
 
@@ -148,6 +160,18 @@ export function parseDuration(s: string): number {
 }
 
 export class ConfigError extends Error {}
+
+/** A duration between two bounds (ms), refused naming its variable otherwise. */
+function durationIn(name: string, text: string, min: number, max: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${(err as Error).message}`);
+  }
+  if (ms < min || ms > max) throw new ConfigError(`Invalid configuration:\n  ${name}: ${text.trim()} is not between ${min} ms and ${max / 1000} s`);
+  return ms;
+}
 
 /** "group=role,group=role" as a map; roles must be Switchboard's. */
 function parseRoleMap(s: string): Record<string, 'admin' | 'agent' | 'viewer'> {
@@ -236,6 +260,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     systemLimits,
     payments: { gateway: e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test'), stripeSecretKey: e.STRIPE_SECRET_KEY, stripeApiBase: e.STRIPE_API_BASE },
     billing: { dunningMs: e.DUNNING_SCHEDULE.split(',').filter((x) => x.trim()).map(parseDuration), retryAfterSuspensionMs: parseDuration(e.RETRY_AFTER_SUSPENSION), schedule: e.BILLING_SCHEDULE },
+    webhooks: {
+      timeoutMs: durationIn('WEBHOOK_TIMEOUT', e.WEBHOOK_TIMEOUT, 100, 120_000),
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE.split(',').filter((x) => x.trim()).map((x) => durationIn('WEBHOOK_RETRY_SCHEDULE', x, 10, 7 * 86_400_000)),
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      pollMs: durationIn('WEBHOOK_POLL', e.WEBHOOK_POLL, 50, 600_000),
+      historyDays: e.WEBHOOK_HISTORY_DAYS,
+    },
+    lowStockCheckMs: durationIn('LOW_STOCK_CHECK', e.LOW_STOCK_CHECK, 100, 86_400_000),
     testClock: e.TEST_CLOCK,
   };
 }

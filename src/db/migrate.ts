@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007_batch_row_codes.js';
 import * as m0008 from './migrations/0008_security.js';
 import * as m0009 from './migrations/0009_engine_groups.js';
 import * as m0010 from './migrations/0010_system_limits.js';
+import * as m0011 from './migrations/0011_webhooks.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008_security': m0008,
   '0009_engine_groups': m0009,
   '0010_system_limits': m0010,
+  '0011_webhooks': m0011,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

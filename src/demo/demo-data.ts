@@ -8,6 +8,7 @@ export const demoUsers = [
   { email: 'viewer@switchboard.local', name: 'Vic Viewer', role: 'viewer', password: 'switchboard-viewer' },
 ] as const;
 
+/** Each with a low-stock threshold (stock.low when fewer items are available): 20 of 150, 5 of 30 or 40. */
 export const demoTemplates = [
   {
     name: 'SIM Card',
@@ -17,12 +18,14 @@ export const demoTemplates = [
       { name: 'imsi', label: 'IMSI', required: true, pattern: '[0-9]{15}' },
     ],
     releaseTo: 'retired' as const,
+    lowStockThreshold: 20,
   },
   {
     name: 'Mobile Number',
     description: 'UK mobile numbers (MSISDN); a number released goes back in stock.',
     attributes: [{ name: 'msisdn', label: 'MSISDN', required: true, pattern: '44[0-9]{10}' }],
     releaseTo: 'in_stock' as const,
+    lowStockThreshold: 20,
   },
   {
     name: 'CPE Modem',
@@ -32,6 +35,7 @@ export const demoTemplates = [
       { name: 'mac', label: 'MAC', required: true, pattern: '([0-9A-F]{2}:){5}[0-9A-F]{2}' },
     ],
     releaseTo: 'in_stock' as const,
+    lowStockThreshold: 5,
   },
   {
     name: 'Set-top Box',
@@ -41,12 +45,14 @@ export const demoTemplates = [
       { name: 'mac', label: 'MAC', required: true, pattern: '([0-9A-F]{2}:){5}[0-9A-F]{2}' },
     ],
     releaseTo: 'in_stock' as const,
+    lowStockThreshold: 5,
   },
   {
     name: 'Landline Number',
     description: 'Geographic numbers for VoIP lines.',
     attributes: [{ name: 'e164', label: 'Number', required: true, pattern: '44[0-9]{10}' }],
     releaseTo: 'in_stock' as const,
+    lowStockThreshold: 5,
   },
 ];
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { admins, agents, anyStaff, ctxOf } from '../http/auth.js';
 import { errors, type ZodApp } from '../http/types.js';
 import { idParams, intId } from '../shared/schemas.js';
-import { availableBody, availableQuery, holderParams, item, itemListQuery, itemsInput, reserveInput, template, templateInput } from './inventory.schemas.js';
+import { availableBody, availableQuery, holderParams, item, itemListQuery, itemsInput, reserveInput, template, templateInput, templateUpdate } from './inventory.schemas.js';
 import type { InventoryService } from './inventory.service.js';
 
 export function inventoryRoutes(app: ZodApp, inventory: InventoryService): void {
@@ -18,6 +18,18 @@ export function inventoryRoutes(app: ZodApp, inventory: InventoryService): void 
     config: { auth: admins },
     schema: { tags, summary: 'Create an inventory template', body: templateInput, response: { 201: template, ...errors } },
     handler: async (req, reply) => reply.status(201).send(await inventory.createTemplate(ctxOf(req), req.body)),
+  });
+
+  app.patch('/api/inventory/templates/:id', {
+    config: { auth: admins },
+    schema: {
+      tags,
+      summary: 'Change a template: its description, its low-stock threshold (fewer available items than this is low stock: the stock.low webhook, once per crossing)',
+      params: idParams,
+      body: templateUpdate,
+      response: { 200: template, ...errors },
+    },
+    handler: async (req) => inventory.updateTemplate(ctxOf(req), req.params.id, req.body),
   });
 
   app.get('/api/inventory/available', {

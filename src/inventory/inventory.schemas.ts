@@ -23,10 +23,14 @@ export const template = z
     description: z.string(),
     attributes: z.array(templateAttribute),
     releaseTo: z.enum(['in_stock', 'retired']).describe('Where an item goes when its service ends: numbers back in stock, SIM cards retired'),
+    lowStockThreshold: z.number().int().nullable().describe('Fewer available items than this is low stock (the stock.low webhook); null: never low'),
+    lowStockSince: timestamp.nullable().describe('Since when the available stock is below the threshold; null: it is not'),
     createdAt: timestamp,
   })
   .meta({ id: 'InventoryTemplate' });
 export type Template = z.infer<typeof template>;
+
+const lowStockThreshold = z.number().int().min(0).max(1_000_000).nullable().describe('Fewer available items than this is low stock (stock.low); null: never low');
 
 export const templateInput = z
   .object({
@@ -34,8 +38,14 @@ export const templateInput = z
     description: z.string().max(500).default(''),
     attributes: z.array(templateAttribute).max(20).default([]),
     releaseTo: z.enum(['in_stock', 'retired']).default('in_stock'),
+    lowStockThreshold: lowStockThreshold.default(null),
   })
   .meta({ id: 'InventoryTemplateCreate' });
+
+export const templateUpdate = z
+  .object({ description: z.string().max(500), lowStockThreshold })
+  .partial()
+  .meta({ id: 'InventoryTemplateUpdate' });
 
 export const reservation = z
   .object({

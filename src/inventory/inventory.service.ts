@@ -62,7 +62,7 @@ export class InventoryService {
     return row;
   }
 
-  async createTemplate(ctx: Ctx, input: { name: string; description: string; attributes: TemplateAttribute[]; releaseTo: 'in_stock' | 'retired' }): Promise<Template> {
+  async createTemplate(ctx: Ctx, input: { name: string; description: string; attributes: TemplateAttribute[]; releaseTo: 'in_stock' | 'retired'; lowStockThreshold?: number | null | undefined }): Promise<Template> {
     return transaction(this.db, async (trx) => {
       const clash = await trx
         .selectFrom('inventoryTemplates')
@@ -72,12 +72,86 @@ export class InventoryService {
       if (clash) throw new AppError('ALREADY_EXISTS', `A template named "${input.name}" already exists.`, 'Add items to it instead.', { field: 'name' });
       const row = await trx
         .insertInto('inventoryTemplates')
-        .values({ name: input.name, description: input.description, attributes: json(input.attributes), releaseTo: input.releaseTo })
+        .values({ name: input.name, description: input.description, attributes: json(input.attributes), releaseTo: input.releaseTo, lowStockThreshold: input.lowStockThreshold ?? null })
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordAudit(trx, ctx, { action: 'inventory_template.create', entityType: 'inventory_template', entityId: row.id, after: row });
       return row;
     });
+  }
+
+  /** Changes a template's description or its low-stock threshold (null: never low), audited. */
+  async updateTemplate(ctx: Ctx, id: number, patch: { description?: string | undefined; lowStockThreshold?: number | null | undefined }): Promise<Template> {
+    const row = await transaction(this.db, async (trx) => {
+      const before = await trx.selectFrom('inventoryTemplates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!before) throw notFound('Inventory template', id);
+      const changes = {
+        ...(patch.description !== undefined && { description: patch.description }),
+        ...(patch.lowStockThreshold !== undefined && { lowStockThreshold: patch.lowStockThreshold }),
+      };
+      if (!Object.keys(changes).length) return before;
+      const after = await trx.updateTable('inventoryTemplates').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx, {
+        action: 'inventory_template.update',
+        entityType: 'inventory_template',
+        entityId: id,
+        before: { description: before.description, lowStockThreshold: before.lowStockThreshold },
+        after: { description: after.description, lowStockThreshold: after.lowStockThreshold },
+      });
+      return after;
+    });
+    // A new threshold is judged at once, not at the next periodic check.
+    if (patch.lowStockThreshold !== undefined) this.stockTaken();
+    return row;
+  }
+
+  // --- low stock (stock.low) -----------------------------------------------------------------
+
+  private readonly stockListeners = new Set<() => void>();
+
+  /** Hears, after the commit, that stock was taken (reserved, retired) or a threshold changed. */
+  onStockTaken(fn: () => void): () => void {
+    this.stockListeners.add(fn);
+    return () => this.stockListeners.delete(fn);
+  }
+
+  private stockTaken(): void {
+    for (const fn of this.stockListeners) fn();
+  }
+
+  /**
+   * Moves each template's low-stock state where its available stock (as `availableAt` defines it)
+   * crossed its threshold: below it, `lowStockSince` is set (the stock.low webhook fires from that
+   * move); at or above it again, cleared (re-armed). One guarded statement: of two processes
+   * checking at once, the second finds the state already moved and changes nothing, so a crossing
+   * is told once. Returns the templates whose state moved.
+   */
+  async checkLowStock(): Promise<{ id: number; name: string; low: boolean; available: number; threshold: number | null }[]> {
+    const now = isoNow(this.clock);
+    const low = sql<boolean>`(c.threshold is not null and c.available < c.threshold)`;
+    return this.db
+      .with('c', (db) =>
+        db
+          .selectFrom('inventoryTemplates as t')
+          .select((eb) => [
+            't.id',
+            't.lowStockThreshold as threshold',
+            eb
+              .selectFrom('inventoryItems')
+              .select((e) => sql<number>`${e.fn.countAll()}::int`.as('n'))
+              .whereRef('inventoryItems.templateId', '=', 't.id')
+              .where(availableAt(now))
+              .as('available'),
+          ])
+          .where((eb) => eb.or([eb('t.lowStockThreshold', 'is not', null), eb('t.lowStockSince', 'is not', null)])),
+      )
+      .updateTable('inventoryTemplates')
+      .from('c')
+      .set({ lowStockSince: sql`case when ${low} then ${now}::timestamptz end`, lowStockAvailable: sql`case when ${low} then c.available end` })
+      .whereRef('inventoryTemplates.id', '=', 'c.id')
+      .where(sql<boolean>`(inventory_templates.low_stock_since is not null) <> ${low}`)
+      .returning(['inventoryTemplates.id', 'inventoryTemplates.name', low.as('low'), sql<number>`c.available`.as('available'), 'c.threshold'])
+      .execute();
   }
 
   // --- items -----------------------------------------------------------------------------------
@@ -228,7 +302,7 @@ export class InventoryService {
   /** Takes an item out of stock for good (lost, faulty). Only an item in stock can be retired here. */
   async retire(ctx: Ctx, itemId: number): Promise<Item> {
     const now = isoNow(this.clock);
-    return transaction(this.db, async (trx) => {
+    const retired = await transaction(this.db, async (trx) => {
       const before = await this.getItem(itemId, trx);
       const done = await trx
         .updateTable('inventoryItems')
@@ -248,6 +322,8 @@ export class InventoryService {
       await recordAudit(trx, ctx, { action: 'inventory.retire', entityType: 'inventory_item', entityId: itemId, before: { status: before.status }, after: { status: 'retired' } });
       return this.getItem(itemId, trx);
     });
+    this.stockTaken();
+    return retired;
   }
 
   // --- provisioning (R4.4) ----------------------------------------------------------------------
@@ -395,6 +471,7 @@ export class InventoryService {
       if (won && won.id !== mine?.id) await recordAudit(trx, ctx, { action: 'inventory.reserve', entityType: 'inventory_item', entityId: won.id, after: { holder, expiresAt } });
       return won;
     });
+    if (row) this.stockTaken();
     if (!row) {
       if (itemId !== undefined) throw await this.unavailable(itemId, this.db);
       throw new AppError('INVENTORY_UNAVAILABLE', `No ${template.name} is left in stock.`, `Add ${template.name} items to the stock, then retry the failed rows.`, { template: template.name });
@@ -447,6 +524,7 @@ export class InventoryService {
       for (const r of rows) got.set(r.holder, r.id);
       await recordAuditMany(trx, ctx, rows.map((r) => ({ action: 'inventory.reserve', entityType: 'inventory_item', entityId: r.id, after: { holder: r.holder, expiresAt } })));
     });
+    this.stockTaken();
     return got;
   }
 
@@ -470,6 +548,7 @@ export class InventoryService {
       await recordAuditMany(trx, ctx, res.rows.map((r) => ({ action: 'inventory.reserve', entityType: 'inventory_item', entityId: r.id, after: { holder: r.holder, expiresAt } })));
       return res.rows;
     });
+    if (won.length) this.stockTaken();
     const got = new Set(won.map((r) => r.id));
     return holds.filter((h) => !got.has(h.itemId)).map((h) => h.itemId);
   }
@@ -567,12 +646,14 @@ export class InventoryService {
   async reserve(ctx: Ctx, itemId: number, holder: string, ttlSeconds = this.options.reservationTtlSeconds): Promise<Item> {
     const now = isoNow(this.clock);
     const expiresAt = isoIn(this.clock, ttlSeconds * 1000);
-    return transaction(this.db, async (trx) => {
+    const item = await transaction(this.db, async (trx) => {
       const won = await this.claim(trx, itemId, holder, ctx.actor.id, expiresAt, now);
       if (!won) throw await this.unavailable(itemId, trx);
       await recordAudit(trx, ctx, { action: 'inventory.reserve', entityType: 'inventory_item', entityId: itemId, after: { holder, expiresAt } });
       return this.getItem(itemId, trx);
     });
+    this.stockTaken();
+    return item;
   }
 
   /**

@@ -8,6 +8,11 @@ export interface InventoryTemplatesTable {
   description: Generated<string>;
   attributes: JsonColumn<TemplateAttribute[]>;
   releaseTo: Generated<'in_stock' | 'retired'>;
+  /** Below this many available items the stock is low (stock.low); null: never. */
+  lowStockThreshold: Generated<number | null>;
+  /** When the available stock went below the threshold (null: it is not low), and the count then. */
+  lowStockSince: Generated<string | null>;
+  lowStockAvailable: Generated<number | null>;
   createdAt: Generated<string>;
 }
 

@@ -338,13 +338,13 @@ async function installChangeLog() {
 /**
  * The tables watched: every table of the public schema but the migrations' own, the log, and the
  * engine's housekeeping, written by its heartbeat whatever the requests (workers, group leases,
- * per-system limits).
+ * per-system limits), and the webhook sender's attempts (retried in the background for a day).
  */
 async function publicTables(): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
     select table_name as name from information_schema.tables
     where table_schema = 'public' and table_type = 'BASE TABLE'
-      and table_name not in ('fuzz_changes', 'switchboard_migrations', 'switchboard_migrations_lock', 'workers', 'provision_groups', 'system_slots', 'system_rates')
+      and table_name not in ('fuzz_changes', 'switchboard_migrations', 'switchboard_migrations_lock', 'workers', 'provision_groups', 'system_slots', 'system_rates', 'webhook_deliveries')
     order by 1`.execute(t.app.database.db);
   return rows.map((r) => r.name);
 }
@@ -507,6 +507,9 @@ const fx = {
   batch: '',
   user: '',
   token: '',
+  template: 0,
+  webhook: '',
+  delivery: 0,
 };
 const HOLDER = 'fuzz-holder-0001';
 const NO_SUCH_RUN = '00000000-0000-4000-8000-000000000000';
@@ -556,7 +559,10 @@ async function makeFixtures() {
   fx.site = (await call('agent', 'POST', `/api/customers/${fx.customer}/sites`, { name: 'Fuzz site', addressLine1: '1 Fuzz Street', city: 'London', postcode: 'E1 6AN' })).id;
   await call('agent', 'POST', `/api/customers/${fx.customer}/payment-methods`, { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2031, isDefault: true });
   fx.paymentMethod = (await call('agent', 'POST', `/api/customers/${fx.customer}/payment-methods`, { brand: 'mastercard', last4: '4444', expMonth: 11, expYear: 2032 })).id;
-  await call('admin', 'POST', '/api/inventory/templates', { name: 'Fuzz Stock', attributes: [{ name: 'serial', label: 'Serial', required: false }] });
+  fx.template = (await call('admin', 'POST', '/api/inventory/templates', { name: 'Fuzz Stock', attributes: [{ name: 'serial', label: 'Serial', required: false }] })).id;
+  // A webhook endpoint no one listens at (refused at once) and one delivery to it.
+  fx.webhook = (await call('admin', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/fuzz', events: ['stock.low'] })).id;
+  fx.delivery = (await call('admin', 'POST', `/api/webhooks/${fx.webhook}/test`)).id;
 
   fx.user = (await call('admin', 'POST', '/api/users', { email: 'fuzz.spare@switchboard.local', name: 'Fuzz Spare', role: 'viewer', password: 'fuzz-spare-password' })).id;
   fx.token = (await call('admin', 'POST', '/api/tokens', { name: 'fuzz fixture' })).id;
@@ -603,6 +609,8 @@ function fixtureParam(route: string, name: string): string {
     if (path.startsWith('/api/charges/')) return String(fx.charge);
     if (path.startsWith('/api/users/')) return fx.user;
     if (path.startsWith('/api/tokens/')) return fx.token;
+    if (path.startsWith('/api/webhooks/')) return fx.webhook;
+    if (path.startsWith('/api/inventory/templates/')) return String(fx.template);
   }
   const byName: Record<string, string> = {
     contactId: String(fx.contact),
@@ -611,6 +619,7 @@ function fixtureParam(route: string, name: string): string {
     holder: HOLDER,
     system: 'ocs',
     idOrSlug: 'fuzz-plan',
+    deliveryId: String(fx.delivery),
   };
   const v = byName[name];
   if (v === undefined) throw new Error(`${route}: no fixture for the path parameter ${name}; add one to fixtureParam`);
@@ -628,6 +637,10 @@ function baseBody(route: string): unknown {
     'POST /api/customers/{id}/sites': { name: 'Fuzz branch', addressLine1: '2 Fuzz Street', city: 'Leeds', postcode: 'LS1 1AA', country: 'GB' },
     'POST /api/customers/{id}/payment-methods': { brand: 'visa', last4: '1881', expMonth: 1, expYear: 2030 },
     'POST /api/inventory/templates': { name: 'Fuzz Template', attributes: [{ name: 'serial', label: 'Serial' }] },
+    'PATCH /api/inventory/templates/{id}': {},
+    'POST /api/webhooks': { url: 'http://127.0.0.1:9/fuzz-created', events: ['stock.low'] },
+    'PATCH /api/webhooks/{id}': {},
+    'POST /api/webhooks/{id}/rotate-secret': { keepPreviousHours: 24 },
     'POST /api/inventory/items': { template: 'Fuzz Stock', items: [{ reference: 'FUZZ-0001', attributes: { serial: 'S-1' } }] },
     'POST /api/inventory/items/{id}/reservations': { holder: HOLDER, ttlSeconds: 60 },
     'PATCH /api/services/{id}': { autoRenew: true },
