@@ -21,6 +21,7 @@ import { ProvisionDetail, Provisioning } from './routes/Provisioning';
 import { ServiceDetail } from './routes/ServiceDetail';
 import { SignIn } from './routes/SignIn';
 import { Staff } from './routes/Staff';
+import { Webhooks } from './routes/Webhooks';
 import { WizardProvider } from './wizard/WizardContext';
 
 const queryClient = new QueryClient({
@@ -94,6 +95,7 @@ function App() {
           <Route path="bulk/:id" element={<BatchDetail />} />
           <Route path="account" element={<Account />} />
           <Route path="staff" element={<Staff />} />
+          <Route path="webhooks/:id?" element={<Webhooks />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

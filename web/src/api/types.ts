@@ -10,3 +10,4 @@ export type { Progress, PreflightResult, Check, ProvisionLogs, ProvisionSummary,
 export type { User, Me, Providers, SignedIn, SecondFactorNeeded, TwoFactorStatus, TotpEnrolment, SecuritySettings } from '../../../src/users/users.schemas';
 export type { ChargeBody as Charge, PaymentBody as Payment, BillingBody } from '../../../src/billing/billing.schemas';
 export type { Batch, BatchRow, DryRunReport, RowError } from '../../../src/bulk/bulk.schemas';
+export type { Endpoint as WebhookEndpoint, EndpointWithSecret as WebhookEndpointWithSecret, EndpointCreate as WebhookEndpointCreate, EndpointChange as WebhookEndpointChange, Delivery as WebhookDelivery, DeliveryStatus as WebhookDeliveryStatus, WebhookEventType } from '../../../src/webhooks/webhooks.schemas';

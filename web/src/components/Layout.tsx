@@ -31,6 +31,7 @@ export function Layout({ user }: { user: User }) {
             {t('app.nav.bulk')}
           </NavLink>
           {user.role === 'admin' && <NavLink to="/staff">{t('app.nav.staff')}</NavLink>}
+          {user.role === 'admin' && <NavLink to="/webhooks">{t('app.nav.webhooks')}</NavLink>}
         </nav>
         <span className="spacer" />
         <label className="lang">

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useBeginTotp, useConfirmTotp } from '../api/session';
 import { dateTime } from '../format';
 import { ErrorNote, Loading } from './common';
+import { CopyStatus, useCopy } from './Copy';
 import { emptyFactor, FactorField, type FactorValue } from './FactorField';
 
 type Level = 2 | 3;
@@ -112,19 +113,11 @@ export function RecoveryCodes({ codes, email, level = 2, onDone }: { codes: stri
   const { t } = useTranslation();
   const id = useId();
   const heading = useRef<HTMLHeadingElement>(null);
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const { copied, copy } = useCopy();
   const [made] = useState(() => new Date().toISOString());
   useEffect(() => heading.current?.focus(), []);
 
   const text = [t('twoFactor.recovery.fileHeader', { email, date: dateTime(made) }), '', ...codes, ''].join('\n');
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(codes.join('\n'));
-      setCopied('yes');
-    } catch {
-      setCopied('failed');
-    }
-  };
   const download = () => {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
     const a = document.createElement('a');
@@ -150,15 +143,13 @@ export function RecoveryCodes({ codes, email, level = 2, onDone }: { codes: stri
         ))}
       </ol>
       <div className="row">
-        <button type="button" className="btn" onClick={() => void copy()}>
+        <button type="button" className="btn" onClick={() => void copy(codes.join('\n'))}>
           {t('twoFactor.recovery.copy')}
         </button>
         <button type="button" className="btn" onClick={download}>
           {t('twoFactor.recovery.download')}
         </button>
-        <span role="status" className={copied === 'failed' ? 'error-text small' : 'ok-text small'}>
-          {copied === 'yes' ? t('twoFactor.recovery.copied') : copied === 'failed' ? t('twoFactor.recovery.copyFailed') : ''}
-        </span>
+        <CopyStatus copied={copied} done={t('twoFactor.recovery.copied')} failed={t('twoFactor.recovery.copyFailed')} />
       </div>
       <button type="button" className="btn btn-primary" onClick={onDone}>
         {t('twoFactor.recovery.saved')}
