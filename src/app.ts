@@ -44,7 +44,10 @@ import { WorkflowRuntime } from './workflows/dbos-runtime.js';
 import { LifecycleService } from './provisioning/lifecycle.service.js';
 import { loadPlaybooks, productProblems } from './provisioning/playbooks/playbooks.js';
 import { ProgressHub } from './provisioning/progress-hub.js';
-import { provisioningRoutes } from './provisioning/provisioning.routes.js';
+import { provisioningRoutes, triageRoutes } from './provisioning/provisioning.routes.js';
+import { TriageService } from './provisioning/triage.service.js';
+import { operationsRoutes } from './operations/operations.routes.js';
+import { OperationsService } from './operations/operations.service.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { servicesRoutes } from './services/services.routes.js';
 import { ServicesService } from './services/services.service.js';
@@ -218,6 +221,9 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     if (!notifier.shared) hub.onAnyChange(() => deliveries.wakeSoon());
     const lowStock = new LowStockWatch(inventory, logger, { intervalMs: config.lowStockCheckMs });
     const all: Services = { users, catalog, customers, inventory, services, provisioning, lifecycle, billing, billingRunner, bulk, pump, webhooks, deliveries };
+    // The operations page and failed-run triage (issue 12).
+    const triage = new TriageService({ db, provisioning, httpSystems: systemNames, batchNames: (ids) => bulk.names(ids), concurrency: database.kind === 'postgres' ? 8 : 1 });
+    const operations = new OperationsService({ db, clock, httpSystems: systemNames });
 
     const demoLoaded = opts.seedDemo ? await seedDemo(all, systemCtx, logger) : false;
     for (const p of await catalog.list({ enabled: 'all' })) {
@@ -246,6 +252,8 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
     bulkRoutes(http, bulk);
+    triageRoutes(http, triage);
+    operationsRoutes(http, operations);
     webhooksRoutes(http, webhooks);
     usersRoutes(http, users, db);
     sessionRoutes(http, { users, signIn, mfa, cookieSecure: config.cookieSecure, publicUrl: config.publicUrl, secretKeySet: box.fromEnvironment });

@@ -191,6 +191,13 @@ export class BulkService {
     return Promise.all(ids.map((b) => this.get(b.id)));
   }
 
+  /** Batches' names by ID (the triage names the batch a run belongs to). */
+  async names(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.d.db.selectFrom('batches').select(['id', 'name']).where('id', 'in', ids).execute();
+    return new Map(rows.map((b) => [b.id, b.name]));
+  }
+
   /** A batch with its counts by status, its rate over the last minute and the time left at that rate (R11.4). */
   async get(id: string): Promise<Batch> {
     const b = await this.d.db.selectFrom('batches').selectAll().where('id', '=', id).where('status', '<>', 'importing').executeTakeFirst();

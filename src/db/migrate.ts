@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008_security.js';
 import * as m0009 from './migrations/0009_engine_groups.js';
 import * as m0010 from './migrations/0010_system_limits.js';
 import * as m0011 from './migrations/0011_webhooks.js';
+import * as m0012 from './migrations/0012_operations.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009_engine_groups': m0009,
   '0010_system_limits': m0010,
   '0011_webhooks': m0011,
+  '0012_operations': m0012,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -173,3 +173,44 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
     handler: async (req) => simulators.set(ctxOf(req), req.params.system, req.body),
   });
 }
+
+/**
+ * Failed-run triage (issue 12): the runs that need someone, and Retry / Cancel selected. Each run
+ * goes through the same retry or cancel as its own route (the ledger, the audit), and is answered for.
+ */
+export function triageRoutes(app: ZodApp, triage: TriageService): void {
+  const tags = ['provisioning'];
+
+  app.get('/api/provisions/triage', {
+    config: { auth: anyStaff },
+    schema: {
+      tags,
+      summary: 'Failed and timed-out runs, and runs running or queued for too long: filtered by error code, task, playbook, batch and age, a page at a time, with the values each filter can take',
+      querystring: triageQuery,
+      response: { 200: triageList, ...errors },
+    },
+    handler: async (req) => triage.list(req.query),
+  });
+
+  app.post('/api/provisions/retry', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Retry selected: a new attempt for each failed or timed-out run named (ids, at most 1,000) or matching a filter; finished tasks are not run again. Says what was done to each run: retried (its new attempt) or skipped (why)',
+      body: retryRequest,
+      response: { 200: bulkResult, ...errors },
+    },
+    handler: async (req) => triage.retry(ctxOf(req), req.body),
+  });
+
+  app.post('/api/provisions/cancel', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: 'Cancel selected: each failed, timed-out or queued run named (ids, at most 1,000) or matching a filter is cancelled (its service cancelled, its inventory released, its outside effects undone). Says what was done to each run',
+      body: cancelRequest,
+      response: { 200: bulkResult, ...errors },
+    },
+    handler: async (req) => triage.cancel(ctxOf(req), req.body),
+  });
+}

@@ -244,6 +244,7 @@ export class ProvisioningService {
               batchId: b.row.batch?.id ?? null,
               startedAt: null,
               finishedAt: null,
+              traceParent: ctx.traceparent ?? null,
             })),
           )
           .onConflict((oc) => oc.column('idempotencyKey').doNothing())
@@ -399,17 +400,23 @@ export class ProvisioningService {
    * attempt is queued or running) changes nothing.
    */
   async retry(ctx: Ctx, id: string, seenAttempt?: number): Promise<Progress> {
-    await this.d.ledger.write(async (w) => {
+    await this.retryRun(ctx, id, seenAttempt);
+    return this.progress(id);
+  }
+
+  /** Retry's move alone, saying what it did: a new attempt, or nothing (the run as it is). For the triage's Retry selected. */
+  async retryRun(ctx: Ctx, id: string, seenAttempt?: number): Promise<{ retried: boolean; status: ProvisionStatus; attempt: number }> {
+    return this.d.ledger.write(async (w) => {
       const p = await w.trx.selectFrom('provisions').select(['status', 'attempt']).where('id', '=', id).forUpdate().executeTakeFirst();
       if (!p) throw notFound('Provisioning', id);
       // A second click on Retry for the attempt already retried: nothing more to do.
-      if (seenAttempt !== undefined && p.attempt > seenAttempt) return;
-      if (p.status === 'queued' || (p.status === 'running' && p.attempt > 1)) return;
+      if (seenAttempt !== undefined && p.attempt > seenAttempt) return { retried: false, ...p };
+      if (p.status === 'queued' || (p.status === 'running' && p.attempt > 1)) return { retried: false, ...p };
       provisionLifecycle.assert(p.status, 'queued', 'provisioning');
-      const attempt = await w.requeue(id, (n) => `Retry (attempt ${n})`);
+      const attempt = await w.requeue(id, (n) => `Retry (attempt ${n})`, ctx.traceparent);
       await recordAudit(w.trx, ctx, { action: 'provision.retry', entityType: 'provision', entityId: id, before: { status: p.status, attempt: p.attempt }, after: { status: 'queued', attempt } });
+      return attempt === null ? { retried: false, ...p } : { retried: true, status: 'queued' as const, attempt };
     });
-    return this.progress(id);
   }
 
   /**
@@ -438,11 +445,17 @@ export class ProvisioningService {
   }
 
   async cancel(ctx: Ctx, id: string): Promise<Progress> {
-    await this.d.ledger.write(async (w) => {
+    await this.cancelRun(ctx, id);
+    return this.progress(id);
+  }
+
+  /** Cancel's move alone, saying what it did (nothing: it was cancelled already). For the triage's Cancel selected. */
+  async cancelRun(ctx: Ctx, id: string): Promise<{ cancelled: boolean; inventoryReleased: number }> {
+    return this.d.ledger.write(async (w) => {
       const trx = w.trx;
       const p = await trx.selectFrom('provisions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!p) throw notFound('Provisioning', id);
-      if (p.status === 'cancelled') return;
+      if (p.status === 'cancelled') return { cancelled: false, inventoryReleased: 0 };
       provisionLifecycle.assert(p.status, 'cancelled', 'provisioning');
       if (p.kind === 'new_service' && p.serviceId) {
         const s = await this.d.services.get(p.serviceId, trx);
@@ -458,8 +471,8 @@ export class ProvisioningService {
       const released = await this.d.inventory.releaseForProvision(ctx, trx, id);
       await w.cancel([id], `Cancelled by ${ctx.actor.label}; ${released} inventory item(s) back in stock`);
       await recordAudit(trx, ctx, { action: 'provision.cancel', entityType: 'provision', entityId: id, before: { status: p.status }, after: { status: 'cancelled', inventoryReleased: released } });
+      return { cancelled: true, inventoryReleased: released };
     });
-    return this.progress(id);
   }
 }
 
