@@ -16,6 +16,16 @@ export const deliveryStatus = z
   .describe('pending: waiting for its (next) attempt; sending: under way; delivered: a 2xx answer; failed: every attempt failed, or its endpoint was disabled');
 export type DeliveryStatus = z.infer<typeof deliveryStatus>;
 
+/**
+ * The ports the WHATWG Fetch standard's "bad port" list blocks (SMTP, SSH, X11...): Node's fetch
+ * refuses them, so an endpoint on one could never be delivered to.
+ */
+const fetchBadPorts = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465,
+  512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669,
+  6679, 6697, 10080,
+]);
+
 /** An http:// or https:// address, with a host and no credentials in it: where the webhooks go, and nowhere else. */
 export const webhookUrl = z
   .string()
@@ -33,6 +43,7 @@ export const webhookUrl = z
     if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// address, not ${url.protocol}//` });
     else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'names no host' });
     else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not hold a user name or password: receivers verify the signature instead' });
+    else if (url.port && fetchBadPorts.has(Number(url.port))) ctx.addIssue({ code: 'custom', message: `port ${url.port} is one the Fetch standard forbids (it belongs to another protocol): every delivery would fail` });
   })
   .describe('http:// or https://; redirects are not followed');
 
