@@ -1,10 +1,10 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { DB } from '../db/schema.js';
+import type { DB, Executor } from '../db/schema.js';
 import { AppError } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { type ProvisionKind, type ProvisionStatus, provisionStatus } from './provisioning.schemas.js';
 import type { ProvisioningService } from './provisioning.service.js';
-import { systemCodes, systemOf, taskLabelOf } from './provisioning.stats.js';
+import { systemCodes, systemOf, taskLabelOf, withoutJit } from './provisioning.stats.js';
 import { type BulkResult, type CancelRequest, MAX_RUNS, type RetryRequest, type RunOutcome, type TriageFilter, type TriageList, type TriageQuery, triageStates } from './triage.schemas.js';
 
 export interface TriageDeps {
@@ -40,15 +40,48 @@ function stateWhere(f: Pick<TriageFilter, 'state' | 'longerThanMinutes'>, now: D
 /** The failed task's name as the playbook says it, for the runs that failed at a task. */
 const failedTaskLabel = sql<string | null>`case when p.failed_task is not null then ${taskLabelOf(sql.ref('p.playbook_snapshot'), sql.ref('p.failed_task'))} end`;
 
-function where(f: TriageFilter, now: Date): RawBuilder<unknown> {
-  const conds = [stateWhere(f, now)];
+/** What the filters say besides the state: code, task, playbook, batch. */
+function filterConds(f: TriageFilter): RawBuilder<unknown>[] {
+  const conds: RawBuilder<unknown>[] = [];
   if (f.errorCode) conds.push(sql`p.error_code = ${f.errorCode}`);
   if (f.task) conds.push(sql`${failedTaskLabel} = ${f.task}`);
   if (f.playbook) conds.push(sql`p.playbook = ${f.playbook}`);
   if (f.batchId) conds.push(sql`p.batch_id = ${f.batchId}::uuid`);
-  if (f.olderThanMinutes) conds.push(sql`${since} <= ${minutesAgo(now, f.olderThanMinutes)}::timestamptz`);
-  if (f.newerThanMinutes) conds.push(sql`${since} >= ${minutesAgo(now, f.newerThanMinutes)}::timestamptz`);
-  return sql.join(conds, sql` and `);
+  return conds;
+}
+
+/** The age filters on when a run got where it is (`column`). */
+function ageConds(f: TriageFilter, now: Date, column: RawBuilder<unknown>): RawBuilder<unknown>[] {
+  const conds: RawBuilder<unknown>[] = [];
+  if (f.olderThanMinutes) conds.push(sql`${column} <= ${minutesAgo(now, f.olderThanMinutes)}::timestamptz`);
+  if (f.newerThanMinutes) conds.push(sql`${column} >= ${minutesAgo(now, f.newerThanMinutes)}::timestamptz`);
+  return conds;
+}
+
+/** Every run the filters match. */
+function where(f: TriageFilter, now: Date): RawBuilder<unknown> {
+  return sql.join([stateWhere(f, now), ...filterConds(f), ...ageConds(f, now, since)], sql` and `);
+}
+
+/**
+ * The runs the filters match, newest first (by when they got where they are), `limit` of them from
+ * `offset`: the newest `offset + limit` of each state read in order from its index (failed and
+ * timed-out runs from provisions_failed_idx, by when they ended), then merged.
+ */
+function ordered(f: TriageFilter, now: Date, limit: number, offset: number) {
+  const states = f.state ?? triageStates;
+  const cutoff = minutesAgo(now, f.longerThanMinutes);
+  const arm = (column: RawBuilder<unknown>, state: RawBuilder<unknown>) =>
+    sql`(select p.id, ${column} as since from provisions p where ${sql.join([state, ...filterConds(f), ...ageConds(f, now, column)], sql` and `)}
+         order by ${column} desc, p.id limit ${offset + limit})`;
+  const ended = states.filter((s) => s === 'failed' || s === 'timed_out');
+  const arms = [
+    // The states as literals, so that the planner sees the partial index applies.
+    ...(ended.length ? [arm(sql.ref('p.finished_at'), sql`p.status in (${sql.join(ended.map((s) => sql.lit(s)))})`)] : []),
+    ...(states.includes('running') ? [arm(sql.ref('p.started_at'), sql`p.status = 'running' and p.started_at < ${cutoff}::timestamptz`)] : []),
+    ...(states.includes('queued') ? [arm(sql.ref('p.updated_at'), sql`p.status = 'queued' and p.updated_at < ${cutoff}::timestamptz`)] : []),
+  ];
+  return sql<{ id: string; since: string }>`select id, since from (${sql.join(arms, sql` union all `)}) x order by since desc, id limit ${limit} offset ${offset}`;
 }
 
 /** Runs `fn` on each item, `n` at a time, keeping their order. */
@@ -80,8 +113,9 @@ export class TriageService {
   async list(q: TriageQuery): Promise<TriageList> {
     const now = new Date();
     const filter: TriageFilter = q;
+    const db = this.d.db;
     const [rows, total, facets] = await Promise.all([
-      sql<{
+      withoutJit(db, (trx) => sql<{
         id: string;
         status: ProvisionStatus;
         kind: ProvisionKind;
@@ -111,18 +145,17 @@ export class TriageService {
                t.seq as task_seq, t.name as task_name, t.action as task_action,
                case when t.seq is not null then ${taskLabelOf(sql.ref('p.playbook_snapshot'), sql.ref('t.seq'))} end as task_label,
                case when t.seq is not null then p.playbook_snapshot -> 'tasks' -> (t.seq - 1) -> 'args' ->> 'system' end as arg_system,
-               ${since} as since
-        from provisions p
+               page.since
+        from (${ordered(filter, now, q.limit, q.offset)}) page
+        join provisions p on p.id = page.id
         left join lateral (
           select t.seq, t.name, t.action from provision_tasks t
           where t.provision_id = p.id and (t.seq = p.failed_task or (p.status = 'running' and t.status = 'running'))
           order by t.seq limit 1
         ) t on true
-        where ${where(filter, now)}
-        order by since desc, p.id
-        limit ${q.limit} offset ${q.offset}`.execute(this.d.db),
-      sql<{ n: number }>`select count(*)::int as n from provisions p where ${where(filter, now)}`.execute(this.d.db),
-      this.facets(filter, now),
+        order by page.since desc, p.id`.execute(trx)),
+      withoutJit(db, (trx) => sql<{ n: number }>`select count(*)::int as n from provisions p where ${where(filter, now)}`.execute(trx)),
+      withoutJit(db, (trx) => this.facets(trx, filter, now)),
     ]);
     const names = await this.d.batchNames([...new Set([...rows.rows.map((r) => r.batchId), ...facets.batches.map((b) => b.value)].filter((b): b is string => b !== null))]);
     const codes = systemCodes(this.d.httpSystems);
@@ -150,17 +183,25 @@ export class TriageService {
     };
   }
 
-  /** The values the filters can take among the runs of the states asked for (one scan, four groupings). */
-  private async facets(f: TriageFilter, now: Date) {
+  /**
+   * The values the filters can take among the runs of the states asked for: one scan, four
+   * groupings. A task's name is read from one run's playbook per playbook version and position,
+   * not from every run.
+   */
+  private async facets(db: Executor, f: TriageFilter, now: Date) {
     const { rows } = await sql<{ facet: 'errorCodes' | 'tasks' | 'playbooks' | 'batches'; value: string; n: number }>`
       with m as (
-        select p.error_code, p.playbook, p.batch_id::text as batch_id, ${failedTaskLabel} as task
+        select p.id, p.error_code, p.playbook, p.batch_id::text as batch_id, p.playbook_key, p.failed_task
         from provisions p where ${stateWhere(f, now)}
+      ), tasks as (
+        select g.n, ${taskLabelOf(sql.ref('q.playbook_snapshot'), sql.ref('g.failed_task'))} as task
+        from (select playbook_key, failed_task, count(*)::int as n, min(id::text)::uuid as one from m where failed_task is not null group by 1, 2) g
+        join provisions q on q.id = g.one
       )
       select 'errorCodes' as facet, error_code as value, count(*)::int as n from m where error_code is not null group by error_code
-      union all select 'tasks', task, count(*)::int from m where task is not null group by task
+      union all select 'tasks', task, sum(n)::int from tasks where task is not null group by task
       union all select 'playbooks', playbook, count(*)::int from m group by playbook
-      union all select 'batches', batch_id, count(*)::int from m where batch_id is not null group by batch_id`.execute(this.d.db);
+      union all select 'batches', batch_id, count(*)::int from m where batch_id is not null group by batch_id`.execute(db);
     const of = (facet: (typeof rows)[number]['facet']) =>
       rows
         .filter((r) => r.facet === facet)
@@ -173,9 +214,7 @@ export class TriageService {
   /** The runs a request acts on: its IDs (each once, in order), or up to MAX_RUNS a filter reaches, the most recent first. */
   private async targets(req: { ids?: string[] | undefined; filter?: TriageFilter | undefined }): Promise<{ ids: string[]; more: boolean }> {
     if (req.ids) return { ids: [...new Set(req.ids)], more: false };
-    const { rows } = await sql<{ id: string }>`
-      select p.id, ${since} as since from provisions p where ${where(req.filter!, new Date())}
-      order by since desc, p.id limit ${MAX_RUNS + 1}`.execute(this.d.db);
+    const { rows } = await withoutJit(this.d.db, (trx) => ordered(req.filter!, new Date(), MAX_RUNS + 1, 0).execute(trx));
     return { ids: rows.slice(0, MAX_RUNS).map((r) => r.id), more: rows.length > MAX_RUNS };
   }
 

@@ -648,6 +648,9 @@ function baseBody(route: string): unknown {
     // Nothing reserved: refused (422) before anything starts, whatever the fuzz changes.
     'POST /api/provisions': { customerId: 100, product: 'mobile-20gb', inventory: {}, customFields: {} },
     'POST /api/provisions/{id}/retry': { attempt: 1 },
+    // Retry and Cancel selected: a run that does not exist, answered as skipped, nothing changed.
+    'POST /api/provisions/retry': { ids: [NO_SUCH_RUN], attempts: { [NO_SUCH_RUN]: 1 } },
+    'POST /api/provisions/cancel': { ids: [NO_SUCH_RUN] },
     // Well, and quick: never a slow or failing simulator for the runs that follow.
     'PUT /api/simulators/{system}': { latencyMs: 0, failure: null },
     'PUT /api/test-clock': { advanceMs: 0 },
