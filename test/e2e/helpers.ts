@@ -41,8 +41,8 @@ export async function servicesOf(api: APIRequestContext, customerId: number) {
   return ((await res.json()) as { items: { id: number; name: string; status: string; serviceType: string }[] }).items;
 }
 
-/** A mobile line provisioned through the API, for tests that start from an existing service. */
-export async function provisionMobileByApi(api: APIRequestContext, customerId: number): Promise<{ id: number; name: string }> {
+/** A mobile line confirmed through the API (a SIM card and a number reserved for it); its provisioning ID. */
+export async function startMobileByApi(api: APIRequestContext, customerId: number): Promise<string> {
   const holder = `e2e-setup-${Date.now()}-${Math.round(Math.random() * 1e6)}`;
   const inventory: Record<string, number> = {};
   for (const template of ['SIM Card', 'Mobile Number']) {
@@ -52,7 +52,12 @@ export async function provisionMobileByApi(api: APIRequestContext, customerId: n
   }
   const res = await api.post('/api/provisions', { data: { customerId, product: 'mobile-20gb', reservation: holder, inventory }, headers: { 'idempotency-key': holder } });
   expect(res.status()).toBe(201);
-  const { id } = (await res.json()) as { id: string };
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** A mobile line provisioned through the API, for tests that start from an existing service. */
+export async function provisionMobileByApi(api: APIRequestContext, customerId: number): Promise<{ id: number; name: string }> {
+  const id = await startMobileByApi(api, customerId);
   await expect.poll(async () => ((await (await api.get(`/api/provisions/${id}`)).json()) as { status: string }).status, { timeout: 30_000 }).toBe('succeeded');
   const p = (await (await api.get(`/api/provisions/${id}`)).json()) as { service: { id: number; name: string } };
   return p.service;

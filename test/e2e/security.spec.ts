@@ -314,6 +314,14 @@ test('the Content-Security-Policy: no violation on the console’s pages nor in 
   await visit('/inventory', 'Inventory');
   await visit('/provisioning', 'Provisioning');
   await visit('/bulk/new', 'Bulk assignment');
+  // The operations page: its charts (recharts' SVG, tooltips and text measuring) and its triage.
+  await visit('/operations', 'Operations');
+  await expect(page.getByTestId('operations-charts')).toBeVisible();
+  await page.getByRole('figure').first().locator('svg.recharts-surface').first().hover();
+  await collect();
+  await visit('/operations?tab=triage', 'Operations');
+  await expect(page.getByRole('heading', { name: 'Failed-run triage' })).toBeVisible();
+  await collect();
   await visit('/staff', 'Staff');
   await visit('/account', 'Your account');
   // The set-up shows the QR code as a data: image.

@@ -17,6 +17,7 @@ import { CustomerDetail } from './routes/CustomerDetail';
 import { Customers } from './routes/Customers';
 import { EnrolmentRequired } from './routes/EnrolmentRequired';
 import { Inventory } from './routes/Inventory';
+import { Operations } from './routes/Operations';
 import { ProvisionDetail, Provisioning } from './routes/Provisioning';
 import { ServiceDetail } from './routes/ServiceDetail';
 import { SignIn } from './routes/SignIn';
@@ -93,6 +94,7 @@ function App() {
           <Route path="bulk" element={<Navigate to="/bulk/new" replace />} />
           <Route path="bulk/new" element={<BulkImport />} />
           <Route path="bulk/:id" element={<BatchDetail />} />
+          <Route path="operations" element={<Operations />} />
           <Route path="account" element={<Account />} />
           <Route path="staff" element={<Staff />} />
           <Route path="webhooks/:id?" element={<Webhooks />} />

@@ -11,3 +11,5 @@ export type { User, Me, Providers, SignedIn, SecondFactorNeeded, TwoFactorStatus
 export type { ChargeBody as Charge, PaymentBody as Payment, BillingBody } from '../../../src/billing/billing.schemas';
 export type { Batch, BatchRow, DryRunReport, RowError } from '../../../src/bulk/bulk.schemas';
 export type { Endpoint as WebhookEndpoint, EndpointWithSecret as WebhookEndpointWithSecret, EndpointCreate as WebhookEndpointCreate, EndpointChange as WebhookEndpointChange, Delivery as WebhookDelivery, DeliveryStatus as WebhookDeliveryStatus, WebhookEventType } from '../../../src/webhooks/webhooks.schemas';
+export type { Overview, OperationsWindow } from '../../../src/operations/operations.schemas';
+export type { TriageList, TriageRow, TriageFilter, TriageState, BulkResult, RunOutcome } from '../../../src/provisioning/triage.schemas';

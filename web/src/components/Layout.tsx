@@ -30,6 +30,7 @@ export function Layout({ user }: { user: User }) {
           <NavLink to="/bulk/new" className={({ isActive }) => (isActive || inBulk ? 'active' : undefined)}>
             {t('app.nav.bulk')}
           </NavLink>
+          <NavLink to="/operations">{t('app.nav.operations')}</NavLink>
           {user.role === 'admin' && <NavLink to="/staff">{t('app.nav.staff')}</NavLink>}
           {user.role === 'admin' && <NavLink to="/webhooks">{t('app.nav.webhooks')}</NavLink>}
         </nav>

@@ -49,6 +49,10 @@ export const serverErrorsFr = {
   NETWORK_NOT_CONFIGURED: { message: "L'adresse de cet élément du réseau n'est pas configurée.", hint: 'Un administrateur doit la configurer, puis relancer.' },
   ROW_NOT_STARTED: { message: "Switchboard n'a pas pu démarrer cette ligne.", hint: 'Consultez le journal du serveur, puis relancez les lignes en échec.' },
   MAIL_IN_PROGRESS: { message: "L'e-mail est en cours d'envoi par un autre traitement.", hint: 'Patientez un instant, puis relancez.' },
+  // Why a run of "Retry selected" or "Cancel selected" was left as it is (the triage, issue 12).
+  ALREADY_QUEUED: { message: 'Ce traitement est déjà en file d’attente ou relancé : rien à relancer.', hint: 'Attendez qu’il se termine ; s’il échoue, relancez-le alors.' },
+  ALREADY_RETRIED: { message: 'Cette tentative a déjà été relancée.', hint: 'Rechargez la liste pour voir la tentative en cours.' },
+  ALREADY_CANCELLED: { message: 'Ce traitement est déjà annulé.', hint: 'Rien à faire.' },
   // Codes an adapter makes from its system's name (a system not named here is shown by its own).
   SYSTEM_UNREACHABLE: { message: 'Impossible de joindre {{system}}.', hint: 'Vérifiez que {{system}} est en ligne et joignable, puis relancez.' },
   SYSTEM_ERROR: { message: 'Erreur renvoyée par {{system}}.', hint: 'Consultez ses journaux, puis relancez.' },
