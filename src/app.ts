@@ -13,7 +13,7 @@ import { type Config, ConfigError } from './config.js';
 import { customersRoutes } from './customers/customers.routes.js';
 import { CustomersService } from './customers/customers.service.js';
 import { type Database, openDatabase } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrateToLatest, pendingMigrations } from './db/migrate.js';
 import { DbNotifier } from './db/notifier.js';
 import { SharedTestClock } from './db/test-clock.js';
 import { seedDemo } from './demo/seed.js';
@@ -62,6 +62,12 @@ import { SignInService } from './users/sign-in.service.js';
 import { usersRoutes } from './users/users.routes.js';
 import { UsersService } from './users/users.service.js';
 import { projectRoot, version } from './version.js';
+import { Metrics } from './observability/metrics.js';
+import { observabilityRoutes, type Readiness } from './observability/observability.routes.js';
+import { ScrapeAccess } from './observability/scrape-access.js';
+import { Tracing } from './observability/tracing.js';
+import { queueGauges } from './provisioning/provisioning.gauges.js';
+import { batchRowGauges } from './bulk/bulk.gauges.js';
 
 export interface AppOptions {
   config: Config;
@@ -71,6 +77,11 @@ export interface AppOptions {
   seedDemo?: boolean;
   /** The built console to serve at / (dist/web by default). */
   consoleDir?: string;
+  /**
+   * Export the gauges of the whole system read from the database (queue depth, stock...): the
+   * processes that serve HTTP do; a `worker` exports only what it did itself (issue 12).
+   */
+  systemGauges?: boolean;
 }
 
 export interface Services {
@@ -106,9 +117,16 @@ export interface SwitchboardApp {
   services: Services;
   integrations: Integrations;
   engine: ProvisioningEngine;
+  /** DBOS, for billing's scheduled work. */
+  workflows: WorkflowRuntime;
   /** Hears every change of every run (from any process on PostgreSQL). */
   hub: ProgressHub;
   http: ZodApp;
+  /** Null with METRICS=off. */
+  metrics: Metrics | null;
+  tracing: Tracing;
+  /** Health for orchestrators: the database, the migrations, the engine. */
+  readiness(): Promise<Readiness>;
   demoLoaded: boolean;
   /** SIGTERM: stop taking work and let the runs under way end (up to `graceMs`). */
   drain(graceMs: number): Promise<void>;
@@ -140,6 +158,25 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       logger.warn('TEST_CLOCK is on: an administrator can move this clock (PUT /api/test-clock). Not for production.');
     }
 
+    // Metrics and traces (issue 12): this app's own registry and tracer (tests run several apps in one process).
+    let inventoryRef: InventoryService | null = null;
+    let engineRef: ProvisioningEngine | null = null;
+    const metrics = config.metrics.enabled
+      ? new Metrics({
+      workerId: config.workerId,
+      inFlight: () => engineRef?.runsInFlight ?? 0,
+      systemGauges:
+        opts.systemGauges === false
+          ? null
+          : async () => {
+              const [queued, rows, stock] = await Promise.all([queueGauges(db), batchRowGauges(db), inventoryRef?.gauges() ?? []]);
+              return [...queued, ...rows, ...stock];
+            },
+    })
+      : null;
+    const tracing = Tracing.create(config.tracing, { workerId: config.workerId, version });
+    closers.push(() => tracing.shutdown());
+
     const notifier = new DbNotifier({ databaseUrl: config.databaseUrl, logger });
     await notifier.start();
     closers.push(() => notifier.stop());
@@ -160,6 +197,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     });
     const customers = new CustomersService(db);
     const inventory = new InventoryService(db, clock, { reservationTtlSeconds: config.reservationTtlSeconds });
+    inventoryRef = inventory;
     const services = new ServicesService(db, catalog, clock);
 
     // The HTTP systems playbooks call by name can be simulated too (iptv-middleware, sip-registrar...).
@@ -170,7 +208,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       throw new ConfigError(`Invalid configuration:\n  ${unknownLimits.map((s) => `${s.toUpperCase().replace(/-/g, '_')}_MAX_*`).join(', ')} names no system; the systems are ${[...systemNames].sort().join(', ')}`);
     }
     // At most N calls at once and M a second to each outside system, across every process (R11.3).
-    const limits = new SystemLimits(db, config.systemLimits, { notifier, logger });
+    const limits = new SystemLimits(db, config.systemLimits, { notifier, logger, metrics: metrics ?? undefined, tracing });
     await limits.start();
     closers.push(() => limits.stop());
     if (Object.keys(limits.configured).length) logger.info({ limits: limits.configured }, 'limits on outside systems');
@@ -187,6 +225,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     };
     const billing = new BillingService(db, clock, integrations.payments, catalog, { dunning: config.billing.dunningMs, retryAfterSuspensionMs: config.billing.retryAfterSuspensionMs });
     closers.push(() => integrations.mail.close());
+    if (metrics) billing.observe((outcomes) => metrics.collected(outcomes));
 
     const hub = new ProgressHub(database.pool, notifier, logger);
     await hub.start();
@@ -195,6 +234,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     await workflows.launch();
     closers.push(() => workflows.shutdown());
     const ledger = new RunLedger({ db, hub, notifier, services });
+    if (metrics) ledger.observe((moves) => metrics.moved(moves));
     const engine = new ProvisioningEngine({
       db,
       ledger,
@@ -208,7 +248,9 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       retryDelayScale: config.retryDelayScale,
       workerId: config.workerId,
       runWorkflows: config.runWorkflows,
+      tracing,
     });
+    engineRef = engine;
     const provisioning = new ProvisioningService({ db, ledger, hub, catalog, customers, inventory, services, playbooks, clock });
     const lifecycle = new LifecycleService({ db, ledger, provisioning, catalog, customers, services, inventory, playbooks });
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
@@ -216,6 +258,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const bulk = new BulkService({ db, catalog, customers, inventory, services, provisioning, playbooks, clock, logger, defaultConcurrency: config.bulkConcurrency, wake: () => pump.wake() });
     // Outbound webhooks (issue 12): the database writes the events (migration 0011's triggers), this process sends them.
     const deliveries = new WebhookSender({ db, notifier, box, logger, owner: config.workerId, ...config.webhooks });
+    if (metrics) deliveries.observe((d) => metrics.delivered(d.eventType, d.outcome, d.ms / 1000));
     const webhooks = new WebhooksService(db, { box, notifier, wake: () => deliveries.wake() });
     // Where no NOTIFY reaches the sender (the embedded database), a run that moved is the hint to look.
     if (!notifier.shared) hub.onAnyChange(() => deliveries.wakeSoon());
@@ -243,6 +286,9 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       secure: config.cookieSecure,
       trustProxy: config.trustProxy,
       publicOrigin: config.publicUrl,
+      metrics: metrics ?? undefined,
+      tracing,
+      scrape: new ScrapeAccess(config.metrics.token, config.metrics.allow),
     });
     closers.push(() => http.close());
     catalogRoutes(http, catalog);
@@ -252,10 +298,32 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
     bulkRoutes(http, bulk);
+    webhooksRoutes(http, webhooks);
     triageRoutes(http, triage);
     operationsRoutes(http, operations);
-    webhooksRoutes(http, webhooks);
     usersRoutes(http, users, db);
+    // Ready: the database answers, every migration is applied, the engine runs and is not draining.
+    let migrationsApplied = false;
+    const readiness = async (): Promise<Readiness> => {
+      const checks = { database: 'ok', migrations: 'ok', engine: 'ok' };
+      try {
+        await sql`select 1`.execute(db);
+        if (!migrationsApplied) {
+          const pending = await pendingMigrations(db);
+          migrationsApplied = pending.length === 0;
+          if (pending.length) checks.migrations = `not applied: ${pending.join(', ')}`;
+        }
+      } catch (err) {
+        checks.database = `no answer (${(err as Error).message})`;
+        checks.migrations = 'unknown';
+      }
+      if (!config.runWorkflows) checks.engine = 'off';
+      else if (draining) checks.engine = 'draining';
+      else if (!engine.ready) checks.engine = 'not started';
+      return { ready: Object.values(checks).every((v) => v === 'ok' || v === 'off'), checks };
+    };
+    let draining = false;
+    observabilityRoutes(http, { metrics, readiness });
     sessionRoutes(http, { users, signIn, mfa, cookieSecure: config.cookieSecure, publicUrl: config.publicUrl, secretKeySet: box.fromEnvironment });
     await http.ready();
 
@@ -265,6 +333,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     closers.push(() => engine.shutdown());
     await billingRunner.start();
     closers.push(() => billingRunner.stop());
+    workflows.startPruning(config.runHistoryDays);
     if (config.runWorkflows) {
       pump.start();
       closers.push(() => pump.stop());
@@ -275,13 +344,14 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     }
 
     const drain = async (graceMs: number) => {
+      draining = true;
       await pump.stop();
       await engine.drain(graceMs);
       // The runs that ended meanwhile wrote their events: what is under way is given a moment to end.
       await lowStock.stop();
       await deliveries.drain(Math.min(graceMs, config.webhooks.timeoutMs));
     };
-    return { config, database, services: all, integrations, engine, hub, http, demoLoaded, drain, close };
+    return { config, database, services: all, integrations, engine, workflows, hub, http, metrics, tracing, readiness, demoLoaded, drain, close };
   } catch (e) {
     await close();
     throw e;

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { limitsFromEnvironment, type SystemLimit } from './integrations/limits.js';
 import { z } from 'zod';
 import type { OidcSettings } from './users/oidc.service.js';
+import { ScrapeAccess } from './observability/scrape-access.js';
+import { tracingFromEnvironment, type TracingSettings } from './observability/tracing.js';
 
 /**
  * Everything Switchboard reads from its environment, parsed once and typed.
@@ -96,6 +98,15 @@ export const configSchema = z.object({
   LOW_STOCK_CHECK: z.string().default('30s'),
   /** A clock the admin can move (PUT /api/test-clock), shared by every process: for tests and demos only. */
   TEST_CLOCK: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(false),
+  /** Prometheus: a scrape token (sent as a Bearer token) and addresses allowed to scrape without one (issue 12). */
+  /** `off`: no metrics at all (no /metrics, nothing counted). */
+  METRICS: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_ALLOW: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** A `worker` process serves /metrics and /health/* on this port (it has no other HTTP). */
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).optional()),
+  /** Finished billing workflows (DBOS's own records) are pruned after this many days; provisioning history is kept. */
+  RUN_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Network elements behind a REST gateway; the built-in simulators when unset. */
   HLR_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   RADIUS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
@@ -150,6 +161,10 @@ export type Config = {
   webhooks: { timeoutMs: number; retryScheduleMs: number[]; concurrency: number; pollMs: number; historyDays: number };
   lowStockCheckMs: number;
   testClock: boolean;
+  metrics: { enabled: boolean; token: string | undefined; allow: string[]; port: number | undefined };
+  /** OpenTelemetry traces, from the standard OTEL_* variables; null when off. */
+  tracing: TracingSettings | null;
+  runHistoryDays: number;
 };
 
 /** "1d", "36h", "30m", "10s" as milliseconds. */
@@ -208,6 +223,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.PASSWORD_SIGN_IN && !oidcSet) throw new ConfigError('Invalid configuration:\n  PASSWORD_SIGN_IN=off needs single sign-on (OIDC_ISSUER, OIDC_CLIENT_ID): no one could sign in');
   if ((e.PAYMENT_GATEWAY ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'test')) === 'stripe' && !e.STRIPE_SECRET_KEY) {
     throw new ConfigError('Invalid configuration:\n  PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY');
+  }
+  let metricsAllow: string[];
+  let tracing: TracingSettings | null;
+  try {
+    metricsAllow = ScrapeAccess.parseAllow(e.METRICS_ALLOW);
+    tracing = tracingFromEnvironment(env);
+    if (tracing) new URL(tracing.tracesUrl);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message.replace(/^Invalid URL$/, 'OTEL_EXPORTER_OTLP_ENDPOINT: not a URL')}`);
   }
   let systemLimits: Record<string, SystemLimit>;
   try {
@@ -269,5 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     lowStockCheckMs: durationIn('LOW_STOCK_CHECK', e.LOW_STOCK_CHECK, 100, 86_400_000),
     testClock: e.TEST_CLOCK,
+    metrics: { enabled: e.METRICS, token: e.METRICS_TOKEN, allow: metricsAllow, port: e.METRICS_PORT },
+    tracing,
+    runHistoryDays: e.RUN_HISTORY_DAYS,
   };
 }

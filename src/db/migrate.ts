@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_engine_groups.js';
 import * as m0010 from './migrations/0010_system_limits.js';
 import * as m0011 from './migrations/0011_webhooks.js';
 import * as m0012 from './migrations/0012_operations.js';
+import * as m0013 from './migrations/0013_observability.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -26,15 +27,27 @@ const migrations: Record<string, Migration> = {
   '0010_system_limits': m0010,
   '0011_webhooks': m0011,
   '0012_operations': m0012,
+  '0013_observability': m0013,
 };
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({
+const migratorOf = (db: Kysely<any>) =>
+  new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'switchboard_migrations',
     migrationLockTableName: 'switchboard_migrations_lock',
+    // Migrations written side by side land in any order: each stands alone, and one a database
+    // has not applied yet is applied even if a later-named one already was.
+    allowUnorderedMigrations: true,
   });
+
+/** Migrations this code has that the database has not applied (health: not ready while any). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  return (await migratorOf(db).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = migratorOf(db);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -7,6 +7,7 @@ import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit, recordAuditMany } from '../users/audit.service.js';
 import { availableStatuses, itemLifecycle } from './inventory.lifecycle.js';
+import type { SystemGauge } from '../observability/metrics.js';
 import type { InventoryItemsTable } from './inventory.tables.js';
 import type { Item, ItemStatus, ItemsInput, Template, TemplateAttribute } from './inventory.schemas.js';
 
@@ -417,6 +418,43 @@ export class InventoryService {
       }
     }
     return out;
+  }
+
+  /**
+   * For the metrics (issue 12): items available now and the low-stock threshold of every template,
+   * and wizards' reservations still held or lapsed. One statement each.
+   */
+  async gauges(): Promise<SystemGauge[]> {
+    const now = isoNow(this.clock);
+    const [stock, holds] = await Promise.all([
+      this.db
+        .selectFrom('inventoryTemplates as t')
+        .select((eb) => [
+          't.name',
+          't.lowStockThreshold',
+          eb
+            .selectFrom('inventoryItems')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .whereRef('inventoryItems.templateId', '=', 't.id')
+            .where(availableAt(now))
+            .as('available'),
+        ])
+        .execute(),
+      this.db
+        .selectFrom('inventoryItems')
+        .select([sql<string>`case when reservation_expires_at > ${now} then 'held' else 'expired' end`.as('state'), (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', '=', 'reserved')
+        .where('provisionId', 'is', null)
+        .groupBy('state')
+        .execute(),
+    ]);
+    return [
+      ...stock.flatMap((t) => [
+        { metric: 'stock' as const, label: t.name, value: Number(t.available ?? 0) },
+        { metric: 'threshold' as const, label: t.name, value: Number(t.lowStockThreshold ?? 0) },
+      ]),
+      ...(['held', 'expired'] as const).map((state) => ({ metric: 'reservations' as const, label: state, value: Number(holds.find((h) => h.state === state)?.n ?? 0) })),
+    ];
   }
 
   /** How many items of a template can be picked now (new, in stock, or a lapsed hold). */

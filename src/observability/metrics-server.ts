@@ -14,7 +14,7 @@ const json = (res: http.ServerResponse, status: number, body: unknown) => {
  * ask of it, and nothing else: GET /metrics (the scrape token or an allowed address, as on the
  * web process), /health/live and /health/ready. The same answers as `serve` gives at those paths.
  */
-export async function startMetricsServer(o: { port: number; host: string; metrics: Metrics; scrape: ScrapeAccess; readiness: () => Promise<Readiness>; logger: Logger }): Promise<http.Server> {
+export async function startMetricsServer(o: { port: number; host: string; metrics: Metrics | null; scrape: ScrapeAccess; readiness: () => Promise<Readiness>; logger: Logger }): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -24,7 +24,7 @@ export async function startMetricsServer(o: { port: number; host: string; metric
         const r = await o.readiness();
         return r.ready ? json(res, 200, { status: 'ready', checks: r.checks }) : json(res, 503, { error: { code: 'NOT_READY', message: 'Not ready.', hint: 'Wait: the process is starting or stopping.' }, checks: r.checks });
       }
-      if (path === '/metrics') {
+      if (path === '/metrics' && o.metrics) {
         if (!o.scrape.allows(req.headers.authorization, req.socket.remoteAddress)) {
           return json(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'Scraping needs the scrape token or an allowed address.', hint: 'Send "Authorization: Bearer <METRICS_TOKEN>", or scrape from an address in METRICS_ALLOW.' } });
         }

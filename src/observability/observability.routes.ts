@@ -24,9 +24,10 @@ const notReady = z.object({ error: errorBody.shape.error, checks: readinessCheck
  * says the process answers (restart it if not); readiness says it can take traffic and work: the
  * database answers, every migration is applied, the engine is launched and not draining.
  */
-export function observabilityRoutes(app: ZodApp, d: { metrics: Metrics; readiness: () => Promise<Readiness> }): void {
+export function observabilityRoutes(app: ZodApp, d: { metrics: Metrics | null; readiness: () => Promise<Readiness> }): void {
   const tags = ['operations'];
-  app.get('/metrics', {
+  const metrics = d.metrics;
+  if (metrics) app.get('/metrics', {
     config: { auth: admins, scrape: true },
     schema: {
       tags,
@@ -35,8 +36,8 @@ export function observabilityRoutes(app: ZodApp, d: { metrics: Metrics; readines
       response: { 200: z.string().describe('The Prometheus text exposition format'), ...errors },
     },
     handler: async (_req, reply) => {
-      const text = await d.metrics.text();
-      return reply.type(d.metrics.contentType).header('cache-control', 'no-store').send(text);
+      const text = await metrics.text();
+      return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
     },
   });
 

@@ -561,7 +561,7 @@ async function makeFixtures() {
   fx.paymentMethod = (await call('agent', 'POST', `/api/customers/${fx.customer}/payment-methods`, { brand: 'mastercard', last4: '4444', expMonth: 11, expYear: 2032 })).id;
   fx.template = (await call('admin', 'POST', '/api/inventory/templates', { name: 'Fuzz Stock', attributes: [{ name: 'serial', label: 'Serial', required: false }] })).id;
   // A webhook endpoint no one listens at (refused at once) and one delivery to it.
-  fx.webhook = (await call('admin', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/fuzz', events: ['stock.low'] })).id;
+  fx.webhook = (await call('admin', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:59999/fuzz', events: ['stock.low'] })).id;
   fx.delivery = (await call('admin', 'POST', `/api/webhooks/${fx.webhook}/test`)).id;
 
   fx.user = (await call('admin', 'POST', '/api/users', { email: 'fuzz.spare@switchboard.local', name: 'Fuzz Spare', role: 'viewer', password: 'fuzz-spare-password' })).id;
@@ -638,7 +638,7 @@ function baseBody(route: string): unknown {
     'POST /api/customers/{id}/payment-methods': { brand: 'visa', last4: '1881', expMonth: 1, expYear: 2030 },
     'POST /api/inventory/templates': { name: 'Fuzz Template', attributes: [{ name: 'serial', label: 'Serial' }] },
     'PATCH /api/inventory/templates/{id}': {},
-    'POST /api/webhooks': { url: 'http://127.0.0.1:9/fuzz-created', events: ['stock.low'] },
+    'POST /api/webhooks': { url: 'http://127.0.0.1:59999/fuzz-created', events: ['stock.low'] },
     'PATCH /api/webhooks/{id}': {},
     'POST /api/webhooks/{id}/rotate-secret': { keepPreviousHours: 24 },
     'POST /api/inventory/items': { template: 'Fuzz Stock', items: [{ reference: 'FUZZ-0001', attributes: { serial: 'S-1' } }] },
