@@ -194,7 +194,7 @@ export const en = {
       notYet: 'Not tried yet',
       deliveredAt: 'Delivered {{at}}',
       resend: 'Send again',
-      resendFor: 'Send {{id}} again',
+      resendFor: 'Send again: {{id}}',
       more: 'Show older deliveries',
     },
     add: {
