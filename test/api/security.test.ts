@@ -340,7 +340,7 @@ describe('9. every change is audited; sign-ins ended are refused at once', () =>
     const admin = await t.as('admin');
     const sim = body(await agent.get('/api/inventory/available?template=SIM%20Card&limit=1')).items[0];
     // The first row is slow at the OCS; the second, which names its SIM card, waits its turn holding it.
-    await setSimulator(admin, 'ocs', { latencyMs: 3000 });
+    await setSimulator(admin, 'ocs', { latencyMs: 5000 });
     const csv = `customer,sim_card\n100,\n101,${sim.reference}\n`;
     const commit = await agent.upload('/api/batches?product=mobile-20gb&concurrency=1', csv);
     expect(commit.statusCode, commit.body).toBe(201);
@@ -348,8 +348,15 @@ describe('9. every change is audited; sign-ins ended are refused at once', () =>
     const held = body(await admin.get(`/api/audit?entityType=inventory_item&entityId=${sim.id}`)).items;
     expect(held.some((e: any) => e.action === 'inventory.reserve' && e.after.holder.startsWith(`batch:${batch}:`))).toBe(true);
     // Once the first row runs (its items picked from stock), cancel: what was still held goes back, each item audited.
-    for (const until = Date.now() + 20_000; body(await agent.get(`/api/batches/${batch}`)).counts.running === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
-    await agent.post(`/api/batches/${batch}/cancel`);
+    let counts: any = {};
+    for (const until = Date.now() + 30_000; ; ) {
+      counts = body(await agent.get(`/api/batches/${batch}`)).counts;
+      if (counts.running > 0 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(counts, 'the first row runs (slow at the OCS) before the cancel').toMatchObject({ running: 1 });
+    const cancelled = await agent.post(`/api/batches/${batch}/cancel`);
+    expect(cancelled.statusCode, cancelled.body).toBeLessThan(300);
     const until = Date.now() + 20_000;
     let events: any[] = [];
     for (;;) {
@@ -360,7 +367,8 @@ describe('9. every change is audited; sign-ins ended are refused at once', () =>
     await setSimulator(admin, 'ocs', {});
     // The first row's items, picked from stock by the pump, and the second row's named SIM card, given back.
     expect(events.filter((e) => e.action === 'inventory.reserve').length).toBeGreaterThanOrEqual(3);
-    expect(events.find((e) => e.action === 'inventory.release')).toMatchObject({ entityId: String(sim.id), actorLabel: 'agent@switchboard.local' });
+    const item = body(await agent.get(`/api/inventory/items/${sim.id}`));
+    expect(events.find((e) => e.action === 'inventory.release'), `the named SIM card is now ${JSON.stringify(item)}; batch ${JSON.stringify(body(await agent.get(`/api/batches/${batch}`)).counts)}`).toMatchObject({ entityId: String(sim.id), actorLabel: 'agent@switchboard.local' });
   });
 
   it('refuses a disabled staff member and a revoked token at once', async () => {
