@@ -64,7 +64,8 @@ export class WebhooksService {
 
   /** Locks an endpoint for a change, or says it does not exist. */
   private async lock(trx: Executor, id: string) {
-    const row = await trx.selectFrom('webhookEndpoints').selectAll().where('id', '=', id).where('kind', '=', 'webhook').forUpdate().executeTakeFirst();
+    // FOR NO KEY UPDATE: an admin's edit does not block the triggers that write deliveries for this endpoint.
+    const row = await trx.selectFrom('webhookEndpoints').selectAll().where('id', '=', id).where('kind', '=', 'webhook').forNoKeyUpdate().executeTakeFirst();
     if (!row) throw notFound('Webhook endpoint', id, 'Check the endpoint ID; the Webhooks page lists them.');
     return row;
   }

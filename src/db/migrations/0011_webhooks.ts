@@ -96,8 +96,10 @@ begin
   if not found then
     return null;
   end if;
+  -- FOR KEY SHARE: an endpoint being deleted meanwhile is waited for, then skipped, rather than
+  -- failing the delivery's foreign key (and with it the provisioning statement that fired this).
   insert into webhook_deliveries (event_id, endpoint_id, next_attempt_at)
-  select v_id, e.id, now() from webhook_endpoints e where e.enabled and p_type = any(e.events);
+  select v_id, e.id, now() from webhook_endpoints e where e.enabled and p_type = any(e.events) for key share;
   perform pg_notify('switchboard_webhooks', '');
   return v_id;
 end
