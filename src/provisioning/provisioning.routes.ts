@@ -99,9 +99,13 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      const send = (event: string, data: unknown, eventId?: number) => res.write(`${eventId !== undefined ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const frame = (event: string, json: string, eventId?: number) => res.write(`${eventId !== undefined ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${json}\n\n`);
+      const send = (event: string, data: unknown, eventId?: number) => frame(event, JSON.stringify(data), eventId);
       res.write('retry: 1000\n\n');
-      send('progress', first);
+      // The snapshot last sent: another is sent whenever the run's progress reads differently, even
+      // with no new event (the news of a change can come after its events were already read).
+      let shown = JSON.stringify(first);
+      frame('progress', shown);
 
       let busy = false;
       let again = false;
@@ -120,7 +124,8 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
               send(e.taskSeq === null ? 'provision' : 'task', e, e.id);
               last = e.id;
             }
-            if (events.length && !closed) send('progress', await provisioning.polledProgress(id));
+            const now = closed ? shown : await provisioning.polledProgressJson(id);
+            if (now !== shown) frame('progress', (shown = now));
           } while (again && !closed);
         } catch (err) {
           req.log.warn({ err }, 'event stream update failed');
