@@ -230,7 +230,7 @@ export class LedgerWriter {
         where id = ${id} and status = any(${provisionLifecycle.sourcesOf('queued')}::text[])
         returning id, attempt, kind, service_id
       ), t as (
-        update provision_tasks set status = 'pending', error = null
+        update provision_tasks set status = 'pending', error = null, started_at = null, finished_at = null
         where provision_id in (select id from moved) and status = any(${taskLifecycle.sourcesOf('pending')}::text[])
       )
       select attempt, kind, service_id from moved`.execute(this.trx);
