@@ -314,7 +314,9 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
           if (pending.length) checks.migrations = `not applied: ${pending.join(', ')}`;
         }
       } catch (err) {
-        checks.database = `no answer (${(err as Error).message})`;
+        // The reason is for the log, not for whoever asks (the answer is public).
+        logger.warn({ err: (err as Error).message }, 'readiness: the database does not answer');
+        checks.database = 'no answer';
         checks.migrations = 'unknown';
       }
       if (!config.runWorkflows) checks.engine = 'off';

@@ -97,8 +97,9 @@ export function registerAuth(app: FastifyInstance, users: UsersService, scrape: 
     const config = req.routeOptions.config;
     const auth = config?.auth;
     if (auth === 'public') return;
-    // A monitoring system's scrape: its token or its address, no staff account.
-    if (config?.scrape && scrape?.allows(req.headers.authorization, req.ip)) return;
+    // A monitoring system's scrape: its token, or the address of the connection itself (never
+    // X-Forwarded-For, which anyone can write), no staff account.
+    if (config?.scrape && scrape?.allows(req.headers.authorization, req.socket.remoteAddress)) return;
     req.actor = await identify(req, users);
     if (!req.actor) {
       throw new AppError('UNAUTHENTICATED', 'You are not signed in, or your session has ended.', 'Sign in again (POST /api/session) or send "Authorization: Bearer <API token>".');

@@ -48,7 +48,6 @@ export class Metrics {
   readonly payments: Counter<'outcome'>;
   readonly webhookDeliveries: Counter<'event' | 'outcome'>;
   readonly webhookDuration: Histogram<'event'>;
-  private readonly playbookOf = new Map<string, string>();
 
   constructor(o: { workerId: string; systemGauges?: (() => Promise<SystemGauge[]>) | null; inFlight?: () => number }) {
     const registers = [this.registry];
@@ -57,7 +56,7 @@ export class Metrics {
     this.httpRequests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests answered, by route (its template) and status.', labelNames: ['method', 'route', 'status'], registers });
     this.httpDuration = new Histogram({ name: 'switchboard_http_request_duration_seconds', help: 'HTTP request latency, by route.', labelNames: ['method', 'route'], buckets: latencyBuckets, registers });
     this.runs = new Counter({ name: 'switchboard_runs_total', help: 'Provisioning runs by playbook and outcome: started (each attempt), succeeded, failed, timed_out, cancelled.', labelNames: ['playbook', 'outcome'], registers });
-    this.runDuration = new Histogram({ name: 'switchboard_run_duration_seconds', help: 'Provisioning runs from confirmation (or retry) to their end, by playbook and outcome.', labelNames: ['playbook', 'outcome'], buckets: runBuckets, registers });
+    this.runDuration = new Histogram({ name: 'switchboard_run_duration_seconds', help: 'Provisioning runs from their start by a worker to their end, by playbook and outcome.', labelNames: ['playbook', 'outcome'], buckets: runBuckets, registers });
     this.tasks = new Counter({ name: 'switchboard_tasks_total', help: 'Tasks ended, by action and outcome (succeeded, failed, ignored, skipped, rolled_back).', labelNames: ['action', 'outcome'], registers });
     this.taskDuration = new Histogram({ name: 'switchboard_task_duration_seconds', help: 'Tasks from their first attempt to their end, by action and outcome.', labelNames: ['action', 'outcome'], buckets: latencyBuckets, registers });
     this.taskFailures = new Counter({ name: 'switchboard_task_failures_total', help: 'Failed task attempts, by action and error code (OCS_UNREACHABLE, TASK_TIMED_OUT...).', labelNames: ['action', 'code'], registers });
@@ -116,18 +115,14 @@ export class Metrics {
     for (const m of moves) {
       if (m.kind === 'run') {
         for (const r of m.runs) {
-          const playbook = r.playbook ?? this.playbookOf.get(r.id) ?? 'unknown';
-          if (m.to === 'running') {
-            this.runs.inc({ playbook, outcome: 'started' });
-            this.playbookOf.set(r.id, playbook);
-          } else if (m.to === 'succeeded' || m.to === 'failed' || m.to === 'timed_out' || m.to === 'cancelled') {
+          // Every move that starts or ends a run says its playbook (the ledger's statements return it).
+          const playbook = r.playbook ?? 'unknown';
+          if (m.to === 'running') this.runs.inc({ playbook, outcome: 'started' });
+          else if (m.to === 'succeeded' || m.to === 'failed' || m.to === 'timed_out' || m.to === 'cancelled') {
             this.runs.inc({ playbook, outcome: m.to });
             if (r.seconds != null) this.runDuration.observe({ playbook, outcome: m.to }, r.seconds);
-            this.playbookOf.delete(r.id);
           }
         }
-        // Only runs this process has under way are remembered; a bound keeps a leak impossible.
-        if (this.playbookOf.size > 100_000) this.playbookOf.clear();
         continue;
       }
       const action = m.action ?? 'unknown';
@@ -151,12 +146,30 @@ export class Metrics {
    */
   private systemGauges(read: () => Promise<SystemGauge[]>): void {
     const registers = [this.registry];
-    // The gauges of one scrape share one read; the next scrape reads again.
+    // The gauges of one scrape share one read; the next scrape reads again. A read that fails (the
+    // database is down) leaves these gauges out and says so, and the process's own metrics still go.
     let pending: Promise<SystemGauge[]> | null = null;
+    const up = new Gauge({
+      name: 'switchboard_system_gauges_up',
+      help: '1 when the gauges of the whole system could be read from the database at this scrape, 0 when not.',
+      registers,
+      async collect() {
+        await current();
+      },
+    });
     const current = () =>
-      (pending ??= read().finally(() => {
-        setImmediate(() => (pending = null));
-      }));
+      (pending ??= read()
+        .then((rows) => {
+          up.set(1);
+          return rows;
+        })
+        .catch(() => {
+          up.set(0);
+          return [];
+        })
+        .finally(() => {
+          setImmediate(() => (pending = null));
+        }));
     const gauge = (name: string, help: string, label: string, metric: SystemGauge['metric']) =>
       new Gauge({
         name,
