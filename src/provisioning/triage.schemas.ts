@@ -37,6 +37,10 @@ export const triageFilter = z
     olderThanMinutes: z.number().int().min(1).max(MAX_AGE).optional().describe(ageDescriptions.older),
     newerThanMinutes: z.number().int().min(1).max(MAX_AGE).optional().describe(ageDescriptions.newer),
     longerThanMinutes: z.number().int().min(1).max(10_080).default(10).describe(ageDescriptions.longer),
+    asOf: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("The list's asOf: only the runs that were where they are by then, with the age cut-offs as they were then, so that \"all matching\" is what the list showed, not runs that failed since"),
   })
   .strict()
   .meta({ id: 'TriageFilter' });
@@ -89,6 +93,7 @@ export const triageList = z
   .object({
     items: z.array(triageRow),
     total: z.number().int().describe('Runs matching the filters (the page is limit of them from offset)'),
+    asOf: timestamp.describe('When the list was read: send it in the filter of "all matching" so that it acts on these runs only'),
     longerThanMinutes: z.number().int(),
     facets: z
       .object({

@@ -53,6 +53,8 @@ function filterConds(f: TriageFilter): RawBuilder<unknown>[] {
 /** The age filters on when a run got where it is (`column`). */
 function ageConds(f: TriageFilter, now: Date, column: RawBuilder<unknown>): RawBuilder<unknown>[] {
   const conds: RawBuilder<unknown>[] = [];
+  // Acting on "all matching" as the list was read: nothing that got there since.
+  if (f.asOf) conds.push(sql`${column} <= ${f.asOf}::timestamptz`);
   if (f.olderThanMinutes) conds.push(sql`${column} <= ${minutesAgo(now, f.olderThanMinutes)}::timestamptz`);
   if (f.newerThanMinutes) conds.push(sql`${column} >= ${minutesAgo(now, f.newerThanMinutes)}::timestamptz`);
   return conds;
@@ -161,6 +163,7 @@ export class TriageService {
     const codes = systemCodes(this.d.httpSystems);
     return {
       total: total.rows[0]!.n,
+      asOf: now.toISOString(),
       longerThanMinutes: q.longerThanMinutes,
       facets: { ...facets, batches: facets.batches.map((b) => ({ ...b, name: names.get(b.value) ?? null })) },
       items: rows.rows.map((r) => ({
@@ -214,7 +217,8 @@ export class TriageService {
   /** The runs a request acts on: its IDs (each once, in order), or up to MAX_RUNS a filter reaches, the most recent first. */
   private async targets(req: { ids?: string[] | undefined; filter?: TriageFilter | undefined }): Promise<{ ids: string[]; more: boolean }> {
     if (req.ids) return { ids: [...new Set(req.ids)], more: false };
-    const { rows } = await withoutJit(this.d.db, (trx) => ordered(req.filter!, new Date(), MAX_RUNS + 1, 0).execute(trx));
+    const f = req.filter!;
+    const { rows } = await withoutJit(this.d.db, (trx) => ordered(f, f.asOf ? new Date(f.asOf) : new Date(), MAX_RUNS + 1, 0).execute(trx));
     return { ids: rows.slice(0, MAX_RUNS).map((r) => r.id), more: rows.length > MAX_RUNS };
   }
 

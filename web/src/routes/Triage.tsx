@@ -57,7 +57,8 @@ export function Triage() {
   const data = list.data;
   const items = data?.items ?? [];
   const count = picked.kind === 'all' ? (data?.total ?? 0) : picked.runs.size;
-  const selection: Selection = picked.kind === 'all' ? { filter: filters } : { ids: [...picked.runs.keys()], attempts: Object.fromEntries(picked.runs) };
+  // "All matching" is what the list showed: runs that failed since are left for the next look.
+  const selection: Selection = picked.kind === 'all' ? { filter: { ...filters, ...(data?.asOf && { asOf: data.asOf }) } } : { ids: [...picked.runs.keys()], attempts: Object.fromEntries(picked.runs) };
   const toggle = (r: TriageRow, on: boolean) =>
     setPicked((p) => {
       const runs = new Map(p.kind === 'some' ? p.runs : items.map((i) => [i.id, i.attempt]));
