@@ -88,7 +88,7 @@ export const configSchema = z.object({
   BILLING_SCHEDULE: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(true),
   /** Webhooks (issue 12): how long a receiver has to answer; the waits before each new attempt, then failed for good. */
   WEBHOOK_TIMEOUT: z.string().default('10s'),
-  WEBHOOK_RETRY_SCHEDULE: z.string().default('5s,1m,5m,30m,2h,5h,10h'),
+  WEBHOOK_RETRY_SCHEDULE: z.string().default('5s,1m,5m,30m,2h,5h,8h,8h'),
   /** Webhook requests one process has under way at once; how often it looks for due ones besides being woken. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   WEBHOOK_POLL: z.string().default('2s'),
