@@ -115,6 +115,7 @@ export const progress = z
     finishedAt: timestamp.nullable(),
     deadlineAt: timestamp.nullable(),
     requestedBy: z.string(),
+    version: z.number().int().describe('Grows with every change of the run (the ID of its last event): of two snapshots, the one with the lower version is older'),
   })
   .meta({ id: 'Progress' });
 export type Progress = z.infer<typeof progress>;

@@ -73,6 +73,8 @@ function queuedProgress(b: { id: string; plan: Plan; service: { id: number; name
     finishedAt: null,
     deadlineAt: null,
     requestedBy: ctx.actor.label,
+    // Older than any snapshot read from the database (its first event is being written with it).
+    version: 0,
   };
 }
 
@@ -306,6 +308,7 @@ export class ProvisioningService {
       productName: string | null;
       service: Progress['service'];
       tasks: Progress['tasks'] | null;
+      version: number | string | null;
     };
     const { rows } = await sql<Row>`
       select p.id, p.kind, p.status, p.attempt, p.customer_id, p.product_id, p.failed_task, p.error_code, p.error, p.error_hint,
@@ -314,7 +317,8 @@ export class ProvisioningService {
              p.variables -> 'product' ->> 'name' as product_name,
              (select json_build_object('id', s.id, 'name', s.name, 'status', s.status) from services s where s.id = p.service_id) as service,
              (select json_agg(json_build_object('seq', t.seq, 'name', t.name, 'action', t.action, 'status', t.status, 'attempts', t.attempts) order by t.seq)
-                from provision_tasks t where t.provision_id = p.id) as tasks
+                from provision_tasks t where t.provision_id = p.id) as tasks,
+             (select max(e.id) from provision_events e where e.provision_id = p.id) as version
       from provisions p where p.id = ${id}`.execute(this.d.db);
     const p = rows[0];
     if (!p) throw notFound('Provisioning', id, 'Check the provisioning ID; GET /api/provisions lists recent ones.');
@@ -327,6 +331,7 @@ export class ProvisioningService {
       status: p.status,
       attempt: p.attempt,
       customer: { id: p.customerId, name: p.customerName ?? `Customer ${p.customerId}` },
+      version: Number(p.version ?? 0),
       product: { id: p.productId, name: p.productName ?? `Product ${p.productId}` },
       service: p.service ?? null,
       tasks,

@@ -187,6 +187,13 @@ describe('failure and retry (R8.2, R8.3, R13.2)', () => {
     expect(done.status).toBe('succeeded');
     expect(done.attempt).toBe(2);
     expect(done.summary).toBe('6 of 6 tasks completed');
+    // Each snapshot says how recent it is (its run's last event), so that a console never lets the
+    // retry's answer (queued) replace the stream's later one (succeeded) when they cross (R7.2).
+    expect(body(res).version).toBe(0);
+    expect(failed.version).toBeGreaterThan(0);
+    expect(body(retried).version).toBeGreaterThan(failed.version);
+    expect(done.version).toBeGreaterThan(body(retried).version);
+    expect(done.version).toBe(Math.max(...body(await agent.get(`/api/provisions/${failed.id}/logs`)).events.map((e: any) => Number(e.id))));
     // No finished task ran again: each of the first three has exactly one attempt and one "running" event.
     expect(done.tasks.slice(0, 3).map((x: any) => x.attempts)).toEqual([1, 1, 1]);
     const events = body(await agent.get(`/api/provisions/${failed.id}/logs`)).events;

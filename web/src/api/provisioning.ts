@@ -28,10 +28,19 @@ export function useStartProvision() {
   return useMutation({
     mutationFn: ({ input, key }: { input: Assignment; key: string }) => post<Progress>('/api/provisions', input, { 'idempotency-key': key }),
     onSuccess: (p) => {
-      qc.setQueryData(provisionKeys.progress(p.id), p);
+      showProgress(qc, p);
       void qc.invalidateQueries({ queryKey: inventoryKeys.all });
     },
   });
+}
+
+/** Of two snapshots of a run, the later one (the stream, a poll and an action's answer can cross). */
+function newer(old: Progress | undefined, next: Progress): Progress {
+  return old && old.id === next.id && old.version > next.version ? old : next;
+}
+
+function showProgress(qc: ReturnType<typeof useQueryClient>, p: Progress): void {
+  qc.setQueryData<Progress>(provisionKeys.progress(p.id), (old) => newer(old, p));
 }
 
 /**
@@ -46,13 +55,15 @@ export function useProgress(id: string | null) {
     queryFn: () => get<Progress>(`/api/provisions/${id}`),
     enabled: Boolean(id),
     refetchInterval: (q) => (mode === 'polling' && !ended(q.state.data?.status) ? 200 : false),
+    // A poll's answer that was read before what is shown (an event came first) does not replace it.
+    structuralSharing: (old, next) => newer(old as Progress | undefined, next as Progress),
   });
   useEffect(() => {
     if (!id || mode !== 'live') return;
     const es = new EventSource(`/api/provisions/${id}/events`);
     es.addEventListener('progress', (e) => {
       const p = JSON.parse((e as MessageEvent<string>).data) as Progress;
-      qc.setQueryData(provisionKeys.progress(id), p);
+      showProgress(qc, p);
       if (ended(p.status)) {
         void qc.invalidateQueries({ queryKey: provisionKeys.logs(id) });
         void qc.invalidateQueries({ queryKey: serviceKeys.all });
@@ -85,7 +96,8 @@ export function useRetry() {
   return useMutation({
     mutationFn: ({ id, attempt }: { id: string; attempt: number }) => post<Progress>(`/api/provisions/${id}/retry`, { attempt }),
     onSuccess: (p) => {
-      qc.setQueryData(provisionKeys.progress(p.id), p);
+      // The run may have moved on (even ended) before this answer arrived: the stream's newer snapshot stays.
+      showProgress(qc, p);
       void qc.invalidateQueries({ queryKey: provisionKeys.logs(p.id) });
     },
   });
@@ -96,7 +108,7 @@ export function useCancelProvision() {
   return useMutation({
     mutationFn: (id: string) => post<Progress>(`/api/provisions/${id}/cancel`),
     onSuccess: (p) => {
-      qc.setQueryData(provisionKeys.progress(p.id), p);
+      showProgress(qc, p);
       void qc.invalidateQueries({ queryKey: inventoryKeys.all });
       void qc.invalidateQueries({ queryKey: serviceKeys.all });
     },
