@@ -446,7 +446,9 @@ describe('watching and acting on a batch (R11.4)', () => {
     }
     const retried = body(await agent.post(`/api/batches/${batch.id}/retry-failed`));
     expect(retried.retried).toBe(2);
-    expect(retried.status).toBe('running');
+    // The batch as it is once the retry committed: running again, or already completed when a
+    // worker was quicker than this answer (seen on PostgreSQL).
+    expect(['running', 'completed']).toContain(retried.status);
     const done = await waitForBatch(agent, batch.id);
     expect(done.counts).toMatchObject({ succeeded: 4, failed: 0 });
     const attempts = await sql<{ attempt: number }>`select attempt from provisions where batch_id = ${batch.id} order by attempt`.execute(t.app.database.db);
