@@ -251,7 +251,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       tracing,
     });
     engineRef = engine;
-    const provisioning = new ProvisioningService({ db, ledger, hub, catalog, customers, inventory, services, playbooks, clock });
+    const provisioning = new ProvisioningService({ db, reads: database.reads, ledger, hub, catalog, customers, inventory, services, playbooks, clock });
     const lifecycle = new LifecycleService({ db, ledger, provisioning, catalog, customers, services, inventory, playbooks });
     const billingRunner = new BillingRunner(billing, services, lifecycle, logger, { concurrency: config.workerConcurrency, schedule: config.billing.schedule });
     const pump = new BatchPump({ db, catalog, inventory, provisioning, logger, owner: config.workerId });

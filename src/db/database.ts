@@ -10,6 +10,12 @@ export interface Database {
   db: Kysely<DB>;
   /** The one pool every access goes through (on PGlite a pool of one connection). */
   pool: pg.Pool;
+  /**
+   * For the reads of consoles following runs (R7.2): on PostgreSQL a few connections of their own,
+   * so a poll never waits behind the engine's transactions for one of the pool's; on the embedded
+   * database the same as `db` (it has one connection).
+   */
+  reads: Kysely<DB>;
   kind: 'embedded' | 'postgres';
   close(): Promise<void>;
 }
@@ -36,17 +42,15 @@ const typeParsers = {
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: config.databaseUrl,
-      max: Number(process.env.DB_POOL_MAX ?? 20),
-      connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 30_000,
-      types: typeParsers,
-    });
-    pool.on('error', () => {
-      /* an idle client lost its connection: the pool replaces it */
-    });
-    return wrap(pool, 'postgres', async () => {});
+    const open = (max: number) => {
+      const pool = new pg.Pool({ connectionString: config.databaseUrl, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, types: typeParsers });
+      pool.on('error', () => {
+        /* an idle client lost its connection: the pool replaces it */
+      });
+      return pool;
+    };
+    const reads = kysely(open(Number(process.env.DB_READ_POOL_MAX ?? 4)));
+    return wrap(open(Number(process.env.DB_POOL_MAX ?? 20)), 'postgres', () => reads.destroy(), reads);
   }
   const { lite, release } = await openPglite(config.dataDir);
   const pool = new pg.Pool({
@@ -63,13 +67,18 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   });
 }
 
-function wrap(pool: pg.Pool, kind: Database['kind'], after: () => Promise<void>): Database {
+const kysely = (pool: pg.Pool) => {
   guardPool(pool);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+};
+
+function wrap(pool: pg.Pool, kind: Database['kind'], after: () => Promise<void>, reads?: Kysely<DB>): Database {
+  const db = kysely(pool);
   let closed = false;
   return {
     db,
     pool,
+    reads: reads ?? db,
     kind,
     async close() {
       if (closed) return;

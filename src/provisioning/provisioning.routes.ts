@@ -119,7 +119,7 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
         try {
           do {
             again = false;
-            const events = await provisioning.events(id, last);
+            const events = await provisioning.polledEvents(id, last);
             for (const e of events) {
               send(e.taskSeq === null ? 'provision' : 'task', e, e.id);
               last = e.id;

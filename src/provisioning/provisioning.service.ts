@@ -10,6 +10,7 @@ import { recordAudit, recordAuditMany } from '../users/audit.service.js';
 import type { RunLedger } from './ledger.js';
 import { checkAssignment, loadRules, type Plan, preflight, type PreflightDeps, variablesFor } from './rulebook.js';
 import { ProgressCache } from './progress-cache.js';
+import { PolledReads, type RunEvent } from './progress-reads.js';
 import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
@@ -18,6 +19,8 @@ import { type AssignmentInput, type PreflightResult, type Progress, progress as 
 
 export interface ProvisioningDeps extends PreflightDeps {
   db: Kysely<DB>;
+  /** Where the consoles' polls and event streams read (the database's `reads`); `db` if not given. */
+  reads?: Kysely<DB>;
   ledger: RunLedger;
   hub: ProgressHub;
   inventory: InventoryService;
@@ -83,19 +86,34 @@ export const playbookKey = (name: string, snapshot: unknown) => `${name}@${creat
 
 export class ProvisioningService {
   private readonly cache: ProgressCache;
+  private readonly reads: PolledReads;
 
   constructor(private readonly d: ProvisioningDeps) {
     this.cache = new ProgressCache(d.hub, { ttlMs: 1000, maxEntries: 10_000 });
+    const reads = d.reads ?? d.db;
+    this.reads = new PolledReads(reads, (ids) => this.progressMany(ids, reads));
+  }
+
+  /** A run's progress as the consoles following it read it: gathered with theirs into one query. */
+  private async polledRead(id: string): Promise<Progress> {
+    const p = await this.reads.progress(id);
+    if (!p) throw notFound('Provisioning', id, 'Check the provisioning ID; GET /api/provisions lists recent ones.');
+    return p;
   }
 
   /** The polling route's read (R7.2): from memory until the run changes, one second at most. */
   polledProgress(id: string): Promise<Progress> {
-    return this.cache.get(id, () => this.progress(id));
+    return this.cache.get(id, () => this.polledRead(id));
   }
 
   /** The same, as the JSON the route sends (checked against its schema once per change). */
   polledProgressJson(id: string): Promise<string> {
-    return this.cache.json(id, () => this.progress(id), (p) => JSON.stringify(progressSchema.parse(p)));
+    return this.cache.json(id, () => this.polledRead(id), (p) => JSON.stringify(progressSchema.parse(p)));
+  }
+
+  /** A run's events after `afterId`, for an event stream: gathered with the other streams' reads. */
+  polledEvents(id: string, afterId: number): Promise<RunEvent[]> {
+    return this.reads.events(id, afterId);
   }
 
   /** The checks of the review screen (R6.3); nothing is written. */
@@ -301,6 +319,13 @@ export class ProvisioningService {
 
   /** What the progress view shows (R7.1): one indexed query, cheap enough to poll every 0.2 s (R7.2). */
   async progress(id: string): Promise<Progress> {
+    const p = (await this.progressMany([id])).get(id);
+    if (!p) throw notFound('Provisioning', id, 'Check the provisioning ID; GET /api/provisions lists recent ones.');
+    return p;
+  }
+
+  /** The progress of many runs in one query (what the polls of one moment ask for). */
+  async progressMany(ids: readonly string[], db: Kysely<DB> = this.d.db): Promise<Map<string, Progress>> {
     type Row = Pick<ProvisionsTable, 'id' | 'kind' | 'status' | 'customerId' | 'productId' | 'failedTask' | 'errorCode' | 'error' | 'errorHint' | 'startedAt' | 'finishedAt' | 'deadlineAt' | 'requestedByLabel'> & {
       attempt: number;
       createdAt: string;
@@ -319,32 +344,34 @@ export class ProvisioningService {
              (select json_agg(json_build_object('seq', t.seq, 'name', t.name, 'action', t.action, 'status', t.status, 'attempts', t.attempts) order by t.seq)
                 from provision_tasks t where t.provision_id = p.id) as tasks,
              (select max(e.id) from provision_events e where e.provision_id = p.id) as version
-      from provisions p where p.id = ${id}`.execute(this.d.db);
-    const p = rows[0];
-    if (!p) throw notFound('Provisioning', id, 'Check the provisioning ID; GET /api/provisions lists recent ones.');
-    const tasks = p.tasks ?? [];
-    const completed = tasks.filter((t) => doneTaskStatuses.includes(t.status)).length;
-    const failedTask = p.failedTask ? tasks.find((t) => t.seq === p.failedTask) : undefined;
-    return {
-      id: p.id,
-      kind: p.kind,
-      status: p.status,
-      attempt: p.attempt,
-      customer: { id: p.customerId, name: p.customerName ?? `Customer ${p.customerId}` },
-      version: Number(p.version ?? 0),
-      product: { id: p.productId, name: p.productName ?? `Product ${p.productId}` },
-      service: p.service ?? null,
-      tasks,
-      completed,
-      total: tasks.length,
-      summary: `${completed} of ${tasks.length} tasks completed`,
-      error: p.error && (p.status === 'failed' || p.status === 'timed_out') ? { code: p.errorCode ?? 'TASK_FAILED', message: p.error, hint: p.errorHint, task: failedTask?.name ?? null } : null,
-      createdAt: p.createdAt,
-      startedAt: p.startedAt,
-      finishedAt: p.finishedAt,
-      deadlineAt: p.deadlineAt,
-      requestedBy: p.requestedByLabel,
-    };
+      from provisions p where p.id = any(${ids as string[]}::uuid[])`.execute(db);
+    const found = new Map<string, Progress>();
+    for (const p of rows) {
+      const tasks = p.tasks ?? [];
+      const completed = tasks.filter((t) => doneTaskStatuses.includes(t.status)).length;
+      const failedTask = p.failedTask ? tasks.find((t) => t.seq === p.failedTask) : undefined;
+      found.set(p.id, {
+        id: p.id,
+        kind: p.kind,
+        status: p.status,
+        attempt: p.attempt,
+        customer: { id: p.customerId, name: p.customerName ?? `Customer ${p.customerId}` },
+        version: Number(p.version ?? 0),
+        product: { id: p.productId, name: p.productName ?? `Product ${p.productId}` },
+        service: p.service ?? null,
+        tasks,
+        completed,
+        total: tasks.length,
+        summary: `${completed} of ${tasks.length} tasks completed`,
+        error: p.error && (p.status === 'failed' || p.status === 'timed_out') ? { code: p.errorCode ?? 'TASK_FAILED', message: p.error, hint: p.errorHint, task: failedTask?.name ?? null } : null,
+        createdAt: p.createdAt,
+        startedAt: p.startedAt,
+        finishedAt: p.finishedAt,
+        deadlineAt: p.deadlineAt,
+        requestedBy: p.requestedByLabel,
+      });
+    }
+    return found;
   }
 
   /** Each task's output and log, and the run's event history (R7.3, R13.2). */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { body, startTestApp, type TestApp } from '../helpers/app.js';
 import { assign, setSimulator, waitForEnd } from '../helpers/provisioning.js';
 
@@ -75,7 +75,8 @@ describe('live progress (R7.2)', () => {
     await setSimulator(admin, 'ocs', { latencyMs: 150 });
     const { res } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
     const id = body(res).id;
-    const events = await readEvents(`${base}/api/provisions/${id}/events`, cookie, (e) => e.event === 'provision' && ['succeeded', 'failed'].includes(e.data.status));
+    // Read as the console does: until a progress snapshot shows the run ended.
+    const events = await readEvents(`${base}/api/provisions/${id}/events`, cookie, (e) => e.event === 'progress' && ['succeeded', 'failed'].includes(e.data.status));
     await setSimulator(admin, 'ocs', { latencyMs: 0 });
 
     expect(events[0]!.event).toBe('progress');
@@ -119,6 +120,48 @@ describe('live progress (R7.2)', () => {
       });
     const resumedIds = [...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(resumedIds).toEqual(ids.filter((x) => x > middle));
+  });
+
+  it('answers the consoles asking at one moment together, each with its own run (R7.2)', async () => {
+    const agent = await t.as('agent');
+    const provisioning = t.app.services.provisioning;
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const { res } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
+      expect(res.statusCode, res.body).toBe(201);
+      ids.push(body(res).id);
+    }
+    for (const id of ids) expect((await waitForEnd(agent, id)).status).toBe('succeeded');
+    const expected = await Promise.all(ids.map((id) => provisioning.progress(id)));
+    const history = await Promise.all(ids.map((id) => provisioning.events(id, 0)));
+    for (const id of ids) t.app.hub.changed(id); // nothing cached: every poll below must read
+
+    const reads = vi.spyOn(provisioning, 'progressMany');
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const polls = await Promise.allSettled(Array.from({ length: 30 }, (_, k) => provisioning.polledProgressJson(k % 4 === 3 ? missing : ids[k % 4]!)));
+    // Thirty polls of three runs and one that does not exist: one query.
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect([...reads.mock.calls[0]![0]].sort()).toEqual([...ids, missing].sort());
+    reads.mockRestore();
+    polls.forEach((p, k) => {
+      if (k % 4 === 3) {
+        expect(p.status).toBe('rejected');
+        expect((p as PromiseRejectedResult).reason.code).toBe('NOT_FOUND');
+      } else {
+        expect(p.status).toBe('fulfilled');
+        expect(JSON.parse((p as PromiseFulfilledResult<string>).value)).toEqual(JSON.parse(JSON.stringify(expected[k % 4])));
+      }
+    });
+
+    // Event streams of several runs, each after its own last event, read together.
+    const after = [0, history[0]![4]!.id, history[1]!.at(-1)!.id, history[2]![1]!.id, 0];
+    const of = [ids[0]!, ids[0]!, ids[1]!, ids[2]!, missing];
+    const streams = await Promise.all(of.map((id, k) => provisioning.polledEvents(id, after[k]!)));
+    expect(streams[0]).toEqual(history[0]);
+    expect(streams[1]).toEqual(history[0]!.slice(5));
+    expect(streams[2]).toEqual([]);
+    expect(streams[3]).toEqual(history[2]!.slice(2));
+    expect(streams[4]).toEqual([]);
   });
 
   it('answers 404 for a run that does not exist, before any stream opens', async () => {
