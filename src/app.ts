@@ -180,7 +180,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const notifier = new DbNotifier({ databaseUrl: config.databaseUrl, logger });
     await notifier.start();
     closers.push(() => notifier.stop());
-    const users = new UsersService(db, notifier, { sessionTtlHours: config.sessionTtlHours });
+    const users = new UsersService(db, notifier, { sessionTtlHours: config.sessionTtlHours, reads: database.reads });
     await users.start();
     const box = await SecretBox.open(db, config.secretKey);
     if (!box.fromEnvironment) logger.warn('SECRET_KEY is not set: two-factor secrets are sealed with a key kept in the database itself. Set SECRET_KEY (32 or more random characters) in production.');

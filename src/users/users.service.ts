@@ -53,21 +53,35 @@ export const invalidCredentials = () =>
 
 export class UsersService {
   private readonly cache = new Map<string, CachedActor>();
+  /** Lookups under way: the requests of one console (or many) that find the entry gone share one. */
+  private readonly loading = new Map<string, Promise<Actor | null>>();
+  /** Counts the clearings: a lookup that began before one is not kept. */
+  private epoch = 0;
   private static readonly cacheMs = 5_000;
+  /** Where sign-ins are looked up: the database's `reads` pool, so a busy engine never holds them up. */
+  private readonly reads: Kysely<DB>;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly notifier: DbNotifier,
-    private readonly options: { sessionTtlHours: number },
-  ) {}
+    private readonly options: { sessionTtlHours: number; reads?: Kysely<DB> },
+  ) {
+    this.reads = options.reads ?? db;
+  }
+
+  private forget(): void {
+    this.cache.clear();
+    this.loading.clear();
+    this.epoch++;
+  }
 
   /**
    * Listens for sign-ins ended by another process. Until the listener is there, and whenever it
    * is lost, nothing is cached: a revoked token is refused at once by every process.
    */
   async start(): Promise<void> {
-    await this.notifier.on(AUTH_CHANNEL, () => this.cache.clear());
-    this.notifier.onLost(() => this.cache.clear());
+    await this.notifier.on(AUTH_CHANNEL, () => this.forget());
+    this.notifier.onLost(() => this.forget());
   }
 
   /**
@@ -114,7 +128,7 @@ export class UsersService {
   async actorForSession(token: string): Promise<Actor | null> {
     const tokenHash = sha256(token);
     return this.cached(`s:${tokenHash}`, async () => {
-      const row = await this.db
+      const row = await this.reads
         .selectFrom('sessions')
         .innerJoin('users', 'users.id', 'sessions.userId')
         .select(['users.id', 'users.email', 'users.role', 'users.disabled', 'sessions.expiresAt', 'sessions.enrolmentOnly'])
@@ -129,7 +143,7 @@ export class UsersService {
   async actorForToken(token: string): Promise<Actor | null> {
     const tokenHash = sha256(token);
     return this.cached(`t:${tokenHash}`, async () => {
-      const row = await this.db
+      const row = await this.reads
         .selectFrom('apiTokens')
         .innerJoin('users', 'users.id', 'apiTokens.userId')
         .select(['apiTokens.id as tokenId', 'apiTokens.name', 'apiTokens.expiresAt', 'apiTokens.revokedAt', 'users.id', 'users.email', 'users.role', 'users.disabled'])
@@ -145,12 +159,24 @@ export class UsersService {
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.actor;
-    const actor = await load();
-    // Without the listener, another process's revocation could go unheard: trust nothing.
-    if (!this.notifier.connected) return actor;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(key, { actor, until: now + UsersService.cacheMs });
-    return actor;
+    const going = this.loading.get(key);
+    if (going) return going;
+    const epoch = this.epoch;
+    const loaded = load().then((actor) => {
+      // Without the listener, another process's revocation could go unheard: trust nothing. A
+      // lookup that began before sign-ins changed is not kept either.
+      if (this.notifier.connected && epoch === this.epoch) {
+        if (this.cache.size > 10_000) this.cache.clear();
+        this.cache.set(key, { actor, until: now + UsersService.cacheMs });
+      }
+      return actor;
+    });
+    this.loading.set(key, loaded);
+    try {
+      return await loaded;
+    } finally {
+      if (this.loading.get(key) === loaded) this.loading.delete(key);
+    }
   }
 
   /**
@@ -161,7 +187,7 @@ export class UsersService {
    * commit; the embedded database has one connection, so no read runs inside the transaction.
    */
   async endedSignIns(trx: Executor): Promise<void> {
-    this.cache.clear();
+    this.forget();
     await this.notifier.notify(trx, AUTH_CHANNEL, 'changed');
   }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { body, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -46,6 +46,34 @@ describe('sign-in, roles and tokens', () => {
     expect((await t.anonymous.request('GET', '/api/session', undefined, { cookie })).statusCode).toBe(200);
     expect((await t.anonymous.request('DELETE', '/api/session', undefined, { cookie })).statusCode).toBe(200);
     expect((await t.anonymous.request('GET', '/api/session', undefined, { cookie })).statusCode).toBe(401);
+  });
+
+  it('looks a session up once for the many requests that find it not cached, and keeps no lookup begun before sign-ins changed', async () => {
+    const res = await t.anonymous.post('/api/session', { email: 'agent@switchboard.local', password: 'switchboard-agent' });
+    const token = res.cookies.find((c) => c.name === 'sb_session')!.value;
+    const users = t.app.services.users;
+    const lookups = vi.spyOn(t.app.database.reads, 'selectFrom');
+    const sessionLookups = () => lookups.mock.calls.filter((c) => c[0] === 'sessions').length;
+    // Twenty requests at once (a console's polls, several tabs): one lookup.
+    const actors = await Promise.all(Array.from({ length: 20 }, () => users.actorForSession(token)));
+    expect(actors.every((a) => a?.label === 'agent@switchboard.local')).toBe(true);
+    expect(sessionLookups()).toBe(1);
+    // Cached now: no lookup.
+    await users.actorForSession(token);
+    expect(sessionLookups()).toBe(1);
+
+    // Sign-ins change while a lookup is under way (a sign-out, a role changed): what it read is not kept.
+    await users.endedSignIns(t.app.database.db);
+    const racing = users.actorForSession(token);
+    await users.endedSignIns(t.app.database.db);
+    expect((await racing)?.label).toBe('agent@switchboard.local');
+    await users.actorForSession(token);
+    expect(sessionLookups()).toBe(3);
+    lookups.mockRestore();
+
+    // Signed out: refused at once.
+    expect((await t.anonymous.request('DELETE', '/api/session', undefined, { cookie: `sb_session=${token}` })).statusCode).toBeLessThan(300);
+    expect(await users.actorForSession(token)).toBeNull();
   });
 
   it('gives machines bearer tokens with the rights of their account, until revoked', async () => {
