@@ -4,12 +4,15 @@
 // at the end, the delays between a task's change and its arrival, and confirm to Active.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { base, cookie, jobs, rate, seconds, maxStreams } = workerData;
+// The first `warmupSeconds` are not measured: the threads and their connections start up.
+const { base, cookie, jobs, rate, seconds, maxStreams, warmupSeconds = 0 } = workerData;
 const delays = [];
 const toActive = [];
 const streams = [];
+const warming = [];
 let next = 0;
-const until = Date.now() + seconds * 1000;
+const measured = Date.now() + warmupSeconds * 1000;
+const until = measured + seconds * 1000;
 
 async function follow(id, began) {
   const res = await fetch(`${base}/api/provisions/${id}/events`, { headers: { cookie } });
@@ -26,9 +29,9 @@ async function follow(id, began) {
       buffer = buffer.slice(end + 2);
       const event = /^event: (\w+)/m.exec(frame)?.[1];
       const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (event === 'task' && data) delays.push(Date.now() - Date.parse(JSON.parse(data).occurredAt));
+      if (event === 'task' && data && Date.now() >= measured) delays.push({ id, occurredAt: Date.parse(JSON.parse(data).occurredAt), arrivedAt: Date.now() });
       if (event === 'provision' && data && ['succeeded', 'failed', 'timed_out'].includes(JSON.parse(data).status)) {
-        toActive.push(performance.now() - began);
+        if (Date.now() - (performance.now() - began) >= measured) toActive.push(performance.now() - began);
         await reader.cancel();
         return;
       }
@@ -53,10 +56,11 @@ await Promise.all(
       const p = await res.json();
       if (res.status !== 201) throw new Error(`POST /api/provisions: ${res.status} ${JSON.stringify(p)}`);
       parentPort.postMessage({ id: p.id });
-      if (streams.length < maxStreams) streams.push(follow(p.id, began));
+      if (Date.now() < measured) warming.length < 20 && warming.push(follow(p.id, began));
+      else if (streams.length < maxStreams) streams.push(follow(p.id, began));
       await new Promise((r) => setTimeout(r, Math.max(0, every - (performance.now() - began))));
     }
   }),
 );
-await Promise.all(streams);
+await Promise.all([...warming, ...streams]);
 parentPort.postMessage({ done: true, delays, toActive, confirmed: next, streams: streams.length });

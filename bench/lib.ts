@@ -74,22 +74,42 @@ export function load(base: string, cookie: string, paths: string[], concurrency:
  * databases), and how many of them are the engine's bookkeeping (claims, leases, heartbeats,
  * DBOS): the work behind a figure, which a faster or slower machine does not change.
  */
-export function countStatements(): { stop(): { total: number; engine: number } } {
+export function countStatements(): { stop(): { total: number; engine: number; consoles: number } } {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   let total = 0;
   let engine = 0;
+  let consoles = 0;
   proto.query = function (this: unknown, ...args: unknown[]) {
     total++;
     const q = args[0];
     const text = typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? '');
     if (/\bdbos"?\.|provision_groups|"workers"|\bworkers\b/.test(text)) engine++;
+    // The consoles' gathered reads (progress-reads.ts): progress snapshots and event streams.
+    if (/from provisions p where p\.id = any|join provision_events e on e\.provision_id = k\.id/.test(text)) consoles++;
     return original.apply(this, args);
   };
   return {
     stop() {
       proto.query = original;
-      return { total, engine };
+      return { total, engine, consoles };
+    },
+  };
+}
+
+/** How busy the whole machine's CPUs were from now until `stop()`, in percent (/proc/stat; 0 where there is none). */
+export function machineCpu(): { stop(): number } {
+  const read = () => {
+    if (!fs.existsSync('/proc/stat')) return { idle: 0, total: 0 };
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3]! + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+  };
+  const start = read();
+  return {
+    stop() {
+      const end = read();
+      const total = end.total - start.total;
+      return total ? Math.round((100 * (total - (end.idle - start.idle))) / total) : 0;
     },
   };
 }

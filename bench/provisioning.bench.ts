@@ -5,7 +5,8 @@
  *   - single confirmations from 50 clients at once: completed runs a second, and the SQL statements
  *     and CPU (Node, PostgreSQL) each costs;
  *   - the progress route, 200 clients each polling a run every 0.2 s while runs are in flight;
- *   - the event stream: how long after its commit a task's change reaches the client.
+ *   - the event stream: how long after its commit a task's change reaches the client (the
+ *     first 3 s of these two are a warm-up of the client threads and their connections, not measured).
  *
  *   npm run bench -- provisioning
  *   DATABASE_URL=postgres://... npm run bench -- provisioning
@@ -13,10 +14,12 @@
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { systemCtx } from '../src/users/actor.js';
-import { countStatements, cpuMeter, mb, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
+import { countStatements, cpuMeter, machineCpu, mb, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
 
 const runs = Number(process.env.BENCH_PROVISIONS ?? (onPostgres() ? 2000 : 500));
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -139,7 +142,19 @@ report(`single confirmations, ${clients} clients at once, ${onPostgres() ? 'Post
 const flowRate = Number(process.env.BENCH_FLOW_RATE ?? 20);
 const flowSeconds = onPostgres() ? 20 : 15;
 const recent: string[] = ids.slice(-200);
-const pollers = new Worker(new URL('./poll-worker.mjs', import.meta.url), { workerData: { base, cookie, clients: 200, intervalMs: 200, seconds: flowSeconds, paths: recent.map((id) => `/api/provisions/${id}`) } });
+// When this process heard that each run changed (its transaction committed, in this process or in
+// another): a task's change is delivered that long after its commit.
+const heard = new Map<string, number[]>();
+const stopHearing = app.hub.onAnyChange((id) => {
+  const times = heard.get(id) ?? [];
+  times.push(Date.now());
+  heard.set(id, times);
+});
+const flowStatements = countStatements();
+const machine = machineCpu();
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+const pollers = new Worker(new URL('./poll-worker.mjs', import.meta.url), { workerData: { base, cookie, clients: 200, intervalMs: 200, seconds: flowSeconds, warmupSeconds: 3, paths: recent.map((id) => `/api/provisions/${id}`) } });
 const polled = new Promise<{ latencies: number[]; failures: number; seconds: number }>((resolve, reject) => {
   pollers.once('message', resolve);
   pollers.once('error', reject);
@@ -147,8 +162,8 @@ const polled = new Promise<{ latencies: number[]; failures: number; seconds: num
 // The staff confirming and the event streams have a thread of their own too: the server's event
 // loop serves, it does not also run the clients.
 const flowJobs = Array.from({ length: total - next }, (_, k) => ({ holder: holders[next + k]!, sim: sims[next + k]!.id, number: numbers[next + k]!.id }));
-const flowWorker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { base, cookie, jobs: flowJobs, rate: flowRate, seconds: flowSeconds, maxStreams: 100 } });
-const flowed = new Promise<{ delays: number[]; toActive: number[]; confirmed: number; streams: number }>((resolve, reject) => {
+const flowWorker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { base, cookie, jobs: flowJobs, rate: flowRate, seconds: flowSeconds, warmupSeconds: 3, maxStreams: 100 } });
+const flowed = new Promise<{ delays: { id: string; occurredAt: number; arrivedAt: number }[]; toActive: number[]; confirmed: number; streams: number }>((resolve, reject) => {
   flowWorker.on('message', (m: { id?: string; done?: boolean }) => {
     if (m.id) {
       recent.push(m.id);
@@ -163,12 +178,30 @@ const poll = await polled;
 await pollers.terminate();
 const flow = await flowed;
 await flowWorker.terminate();
+loopDelay.disable();
+const busy = machine.stop();
+const flowSent = flowStatements.stop();
 report(`progress route, 200 clients each polling a run every 0.2 s while ${flowRate} runs a second are confirmed, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, {
   requests: poll.latencies.length,
   'requests per second': Math.round(poll.latencies.length / poll.seconds),
   failures: poll.failures,
   'latency (ms)': summarise(poll.latencies),
+  'SQL statements per second': `${Math.round(flowSent.total / poll.seconds)} (${Math.round(flowSent.consoles / poll.seconds)} of them the consoles' gathered reads)`,
+  "server's event loop delay (ms)": `p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(loopDelay.max / 1e6).toFixed(1)}`,
 });
-report('event stream: a task change reaches the client after its transaction began (ms)', { 'delay (ms)': summarise(flow.delays), 'confirm to end, followed by the stream (ms)': summarise(flow.toActive), streams: flow.streams, 'runs confirmed meanwhile': flow.confirmed });
+stopHearing();
+// The commit of a task's change: the first news of its run at or after its transaction began.
+const afterCommit = flow.delays.flatMap((d) => {
+  const at = heard.get(d.id)?.find((t) => t >= d.occurredAt);
+  return at === undefined ? [] : [Math.max(0, d.arrivedAt - at)];
+});
+report('event stream: when a task change reaches the client (ms)', {
+  'after its commit (ms)': summarise(afterCommit),
+  'after its event was written (ms)': summarise(flow.delays.map((d) => d.arrivedAt - d.occurredAt)),
+  'confirm to end, followed by the stream (ms)': summarise(flow.toActive),
+  streams: flow.streams,
+  'runs confirmed meanwhile': flow.confirmed,
+  "the machine's CPU busy meanwhile": `${busy}% of ${os.cpus().length} cores (server, PostgreSQL and the clients' threads together)`,
+});
 
 await app.close();
