@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction.js';
 import type { ServicesService } from '../services/services.service.js';
 import type { Lifecycle } from '../shared/lifecycle.js';
 import type { ProgressHub } from './progress-hub.js';
+import type { RunEvent } from './progress-reads.js';
 import { provisionLifecycle, taskLifecycle } from './provisioning.lifecycle.js';
 import type { ProvisionStatus, TaskStatus } from './provisioning.schemas.js';
 import type { LogLine } from './provisioning.tables.js';
@@ -16,6 +17,9 @@ export const RUNS_CHANNEL = 'switchboard_runs';
 export type Move =
   | { kind: 'run'; to: ProvisionStatus; runs: { id: string; attempt: number; playbook?: string; errorCode?: string | null; seconds?: number | null }[] }
   | { kind: 'task'; to: TaskStatus | 'attempt_failed'; seq: number; action?: string; runs: { id: string; errorCode?: string | null; seconds?: number | null; action?: string }[] };
+
+/** An event a move wrote, and `prev`, the run's event before it (0 for none). */
+export type WrittenEvent = RunEvent & { prev: number };
 
 export interface BegunRun {
   id: string;
@@ -31,6 +35,20 @@ export interface FinishRow {
 }
 
 const at = () => new Date().toISOString();
+
+/**
+ * What an event-writing CTE `e` returns, and the outer select takes of it: the event as written,
+ * and `prev`, the run's last event before it (read in the statement's snapshot, which never holds
+ * the rows it inserts), so that a stream in this process can tell it missed nothing.
+ */
+const eventReturning = sql`returning id, provision_id, message, occurred_at, (select max(x.id) from provision_events x where x.provision_id = provision_events.provision_id) as prev`;
+const eventColumns = sql`e.id as event_id, e.occurred_at as event_at, e.message as event_message, e.prev as event_prev`;
+interface EventColumns {
+  eventId: number | null;
+  eventAt: string | null;
+  eventMessage: string | null;
+  eventPrev: number | null;
+}
 const jsonb = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /** `status = any(<the states the lifecycle allows into each row's target>)`, from the table. */
@@ -91,7 +109,7 @@ export class RunLedger {
   }
 
   publish(w: LedgerWriter): void {
-    for (const id of w.touched) this.d.hub.changed(id);
+    for (const id of w.touched) this.d.hub.changed(id, w.events.get(id));
     if (w.queued) for (const fn of this.wakers) fn(w.queued);
     if (w.moves.length) for (const fn of this.observers) fn(w.moves);
   }
@@ -101,6 +119,8 @@ export class LedgerWriter {
   private t: Executor | null = null;
   readonly touched = new Set<string>();
   readonly moves: Move[] = [];
+  /** The events the moves wrote, per run in order: told to this process's streams after the commit. */
+  readonly events = new Map<string, WrittenEvent[]>();
   /** Work was made claimable: runs queued, or an undo due. */
   queued: false | 'queued' | 'undo' = false;
 
@@ -124,16 +144,32 @@ export class LedgerWriter {
     for (const id of ids) this.touched.add(id);
   }
 
+  private evented<R extends { id: string; attempt: number } & EventColumns>(rows: R[], taskSeq: number | null, status: (r: R) => string) {
+    for (const r of rows) {
+      if (r.eventId === null || r.eventAt === null) continue;
+      const list = this.events.get(r.id) ?? [];
+      list.push({ id: Number(r.eventId), occurredAt: r.eventAt, attempt: r.attempt, taskSeq, status: status(r), message: r.eventMessage, prev: r.eventPrev === null ? 0 : Number(r.eventPrev) });
+      this.events.set(r.id, list);
+    }
+  }
+
   // --- runs ---------------------------------------------------------------------------------------
 
   /** New runs, written queued by their creator: their first event, and the dispatchers woken. */
   async enqueued(runs: { id: string; attempt: number; message: string }[]): Promise<void> {
     if (!runs.length) return;
-    await sql`
+    const { rows } = await sql<{ id: number; provisionId: string; message: string | null; occurredAt: string; prev: number | null }>`
       insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
       select r.id, r.attempt, null, 'queued', r.message, clock_timestamp()
-      from unnest(${runs.map((r) => r.id)}::uuid[], ${runs.map((r) => r.attempt)}::int[], ${runs.map((r) => r.message)}::text[]) as r(id, attempt, message)`.execute(this.trx);
+      from unnest(${runs.map((r) => r.id)}::uuid[], ${runs.map((r) => r.attempt)}::int[], ${runs.map((r) => r.message)}::text[]) as r(id, attempt, message)
+      ${eventReturning}`.execute(this.trx);
     await this.wakeDispatchers('queued');
+    const attempts = new Map(runs.map((r) => [r.id, r.attempt]));
+    this.evented(
+      rows.map((e) => ({ id: e.provisionId, attempt: attempts.get(e.provisionId)!, eventId: e.id, eventAt: e.occurredAt, eventMessage: e.message, eventPrev: e.prev })),
+      null,
+      () => 'queued',
+    );
     this.touch(runs.map((r) => r.id));
     this.moves.push({ kind: 'run', to: 'queued', runs: runs.map((r) => ({ id: r.id, attempt: r.attempt })) });
   }
@@ -153,7 +189,7 @@ export class LedgerWriter {
   async begin(groupId: string, ids: string[]): Promise<BegunRun[]> {
     if (!ids.length) return [];
     const now = at();
-    const { rows } = await sql<{ id: string; attempt: number; deadlineAt: string; playbook: string }>`
+    const { rows } = await sql<{ id: string; attempt: number; deadlineAt: string; playbook: string } & EventColumns>`
       with moved as (
         update provisions set status = 'running', group_id = ${groupId}, started_at = ${now}, updated_at = ${now},
                deadline_at = ${now}::timestamptz + make_interval(secs => timeout_seconds)
@@ -162,11 +198,13 @@ export class LedgerWriter {
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
         select id, attempt, null, 'running', case when attempt > 1 then 'Attempt ' || attempt || ' started' else 'Started' end, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, attempt, deadline_at, playbook from moved`.execute(this.trx);
+      select m.id, m.attempt, m.deadline_at, m.playbook, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows, null, () => 'running');
     this.touch(rows.map((r) => r.id));
     this.moves.push({ kind: 'run', to: 'running', runs: rows.map((r) => ({ id: r.id, attempt: r.attempt, playbook: r.playbook })) });
-    return rows;
+    return rows.map((r) => ({ id: r.id, attempt: r.attempt, deadlineAt: r.deadlineAt }));
   }
 
   /**
@@ -178,7 +216,7 @@ export class LedgerWriter {
     if (!rows.length) return [];
     const now = at();
     const e = (r: FinishRow) => (r.to === 'succeeded' ? null : (r.error ?? null));
-    const { rows: moved } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; to: FinishRow['to']; playbook: string; seconds: number | null }>`
+    const { rows: moved } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; to: FinishRow['to']; playbook: string; seconds: number | null } & EventColumns>`
       with r as (
         select * from unnest(
           ${rows.map((x) => x.id)}::uuid[], ${rows.map((x) => x.attempt)}::int[], ${rows.map((x) => x.to)}::text[],
@@ -194,8 +232,10 @@ export class LedgerWriter {
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
         select id, attempt, null, "to", case when "to" = 'succeeded' then 'Completed' else message end, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, attempt, kind, service_id, "to", playbook, seconds from moved`.execute(this.trx);
+      select m.id, m.attempt, m.kind, m.service_id, m."to", m.playbook, m.seconds, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(moved, null, (m) => m.to);
     const failedServices = moved.filter((m) => m.to !== 'succeeded' && m.kind === 'new_service' && m.serviceId).map((m) => m.serviceId!);
     // The service that failed to come up stays, not active (R8.2).
     await this.services.moveMany(this.trx, failedServices, 'failed');
@@ -249,7 +289,7 @@ export class LedgerWriter {
   async cancel(ids: string[], message: string): Promise<{ id: string; attempt: number; kind: string; serviceId: number | null; undoPending: boolean }[]> {
     if (!ids.length) return [];
     const now = at();
-    const { rows } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; undoPending: boolean; playbook: string }>`
+    const { rows } = await sql<{ id: string; attempt: number; kind: string; serviceId: number | null; undoPending: boolean; playbook: string } & EventColumns>`
       with moved as (
         update provisions p set status = 'cancelled', finished_at = ${now}, updated_at = ${now},
                undo_pending = exists (select 1 from provision_tasks t where t.provision_id = p.id and t.status in ('succeeded', 'failed') and t.undo is not null)
@@ -257,13 +297,15 @@ export class LedgerWriter {
         returning id, attempt, kind, service_id, undo_pending, playbook
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, null, 'cancelled', ${message}, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, attempt, kind, service_id, undo_pending, playbook from moved`.execute(this.trx);
+      select m.id, m.attempt, m.kind, m.service_id, m.undo_pending, m.playbook, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows, null, () => 'cancelled');
     await this.services.moveMany(this.trx, rows.filter((r) => r.kind === 'new_service' && r.serviceId).map((r) => r.serviceId!), 'cancelled');
     if (rows.some((r) => r.undoPending)) await this.wakeDispatchers('undo');
     this.touch(rows.map((r) => r.id));
     this.moves.push({ kind: 'run', to: 'cancelled', runs: rows.map((r) => ({ id: r.id, attempt: r.attempt, playbook: r.playbook })) });
-    return rows.map(({ playbook: _playbook, ...r }) => r);
+    return rows.map((r) => ({ id: r.id, attempt: r.attempt, kind: r.kind, serviceId: r.serviceId, undoPending: r.undoPending }));
   }
 
   // --- tasks --------------------------------------------------------------------------------------
@@ -276,7 +318,7 @@ export class LedgerWriter {
   async tasksRunning(seq: number, runs: { id: string; attempt: number; plannedUndo?: Record<string, unknown> | null }[]): Promise<Map<string, number>> {
     if (!runs.length) return new Map();
     const now = at();
-    const { rows } = await sql<{ id: string; attempts: number }>`
+    const { rows } = await sql<{ id: string; attempt: number; attempts: number } & EventColumns>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => jsonb(x.plannedUndo))}::jsonb[]) as r(id, attempt, undo)
       ), moved as (
@@ -289,8 +331,10 @@ export class LedgerWriter {
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at)
         select id, attempt, ${seq}, 'running', case when attempts > 1 then 'Attempt ' || attempts end, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, attempts from moved`.execute(this.trx);
+      select m.id, m.attempt, m.attempts, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows, seq, () => 'running');
     this.touch(rows.map((r) => r.id));
     this.moves.push({ kind: 'task', to: 'running', seq, runs: rows.map((r) => ({ id: r.id })) });
     return new Map(rows.map((r) => [r.id, r.attempts]));
@@ -300,7 +344,7 @@ export class LedgerWriter {
   async tasksSucceeded(seq: number, action: string, runs: { id: string; attempt: number; output: Record<string, unknown>; undo?: Record<string, unknown> | null; lines: LogLine[] }[]): Promise<Set<string>> {
     if (!runs.length) return new Set();
     const now = at();
-    const { rows } = await sql<{ id: string; seconds: number | null }>`
+    const { rows } = await sql<{ id: string; attempt: number; seconds: number | null } & EventColumns>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => jsonb(x.output))}::jsonb[],
                              ${runs.map((x) => jsonb(x.undo))}::jsonb[], ${runs.map((x) => jsonb([...x.lines, { at: now, line: 'Done.' }]))}::jsonb[]) as r(id, attempt, output, undo, lines)
@@ -311,8 +355,10 @@ export class LedgerWriter {
         returning t.provision_id as id, r.attempt, extract(epoch from ${now}::timestamptz - t.started_at)::float8 as seconds
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, 'succeeded', null, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, seconds from moved`.execute(this.trx);
+      select m.id, m.attempt, m.seconds, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows, seq, () => 'succeeded');
     this.touch(rows.map((r) => r.id));
     this.moves.push({ kind: 'task', to: 'succeeded', seq, action, runs: rows.map((r) => ({ id: r.id, seconds: r.seconds })) });
     return new Set(rows.map((r) => r.id));
@@ -341,7 +387,7 @@ export class LedgerWriter {
     if (!runs.length) return new Set();
     const now = at();
     const said = (m: string) => (to === 'ignored' ? `Failed, ignored (ignore_errors): ${m}` : `Failed: ${m}`);
-    const { rows } = await sql<{ id: string; seconds: number | null }>`
+    const { rows } = await sql<{ id: string; attempt: number; seconds: number | null } & EventColumns>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => x.message)}::text[], ${runs.map((x) => said(x.message))}::text[]) as r(id, attempt, message, said)
       ), moved as (
@@ -352,8 +398,10 @@ export class LedgerWriter {
         returning t.provision_id as id, r.attempt, r.message, extract(epoch from ${now}::timestamptz - t.started_at)::float8 as seconds
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, ${to}, message, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, seconds from moved`.execute(this.trx);
+      select m.id, m.attempt, m.seconds, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows, seq, () => to);
     this.touch(rows.map((r) => r.id));
     const codes = new Map(runs.map((x) => [x.id, x.errorCode ?? null]));
     this.moves.push({ kind: 'task', to, seq, action, runs: rows.map((r) => ({ id: r.id, seconds: r.seconds, errorCode: codes.get(r.id) ?? null })) });
@@ -364,7 +412,7 @@ export class LedgerWriter {
   async tasksSkipped(seq: number, runs: { id: string; attempt: number; why: string }[]): Promise<Set<string>> {
     if (!runs.length) return new Set();
     const now = at();
-    const { rows } = await sql<{ id: string; action: string }>`
+    const { rows } = await sql<{ id: string; attempt: number; action: string } & EventColumns>`
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => x.why)}::text[]) as r(id, attempt, why)
       ), moved as (
@@ -374,8 +422,10 @@ export class LedgerWriter {
         returning t.provision_id as id, r.attempt, t.action
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, attempt, ${seq}, 'skipped', null, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, action from moved`.execute(this.trx);
+      select m.id, m.attempt, m.action, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows, seq, () => 'skipped');
     this.touch(rows.map((r) => r.id));
     this.moves.push({ kind: 'task', to: 'skipped', seq, ...(rows[0] && { action: rows[0].action }), runs: rows.map((r) => ({ id: r.id })) });
     return new Set(rows.map((r) => r.id));
@@ -383,15 +433,17 @@ export class LedgerWriter {
 
   /** A task was undone (rollback, or after a cancel): rolled back, with its log. */
   async rolledBack(id: string, attempt: number, seq: number, lines: LogLine[]): Promise<boolean> {
-    const { rows } = await sql<{ id: string; action: string }>`
+    const { rows } = await sql<{ id: string; action: string } & EventColumns>`
       with moved as (
         update provision_tasks set status = 'rolled_back', log = log || ${jsonb([...lines, { at: at(), line: 'Undone.' }])}::jsonb
         where provision_id = ${id} and seq = ${seq} and status = any(${taskLifecycle.sourcesOf('rolled_back')}::text[])
         returning provision_id as id, action
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select id, ${attempt}, ${seq}, 'rolled_back', null, clock_timestamp() from moved
+        ${eventReturning}
       )
-      select id, action from moved`.execute(this.trx);
+      select m.id, m.action, ${eventColumns} from moved m left join e on e.provision_id = m.id`.execute(this.trx);
+    this.evented(rows.map((r) => ({ ...r, attempt })), seq, () => 'rolled_back');
     this.touch([id]);
     this.moves.push({ kind: 'task', to: 'rolled_back', seq, ...(rows[0] && { action: rows[0].action }), runs: rows.map((r) => ({ id: r.id })) });
     return rows.length > 0;
@@ -399,13 +451,15 @@ export class LedgerWriter {
 
   /** An undo that could not be done: its task's log and the run's events say so, for staff. */
   async undoFailed(id: string, attempt: number, seq: number, message: string): Promise<void> {
-    const { rows } = await sql<{ action: string }>`
+    const { rows } = await sql<{ id: string; action: string } & EventColumns>`
       with t as (
         update provision_tasks set log = log || ${jsonb([{ at: at(), line: message }])}::jsonb where provision_id = ${id} and seq = ${seq} returning provision_id, action
       ), e as (
         insert into provision_events (provision_id, attempt, task_seq, status, message, occurred_at) select provision_id, ${attempt}, ${seq}, 'undo_failed', ${message}, clock_timestamp() from t
+        ${eventReturning}
       )
-      select action from t`.execute(this.trx);
+      select t.provision_id as id, t.action, ${eventColumns} from t left join e on e.provision_id = t.provision_id`.execute(this.trx);
+    this.evented(rows.map((r) => ({ ...r, attempt })), seq, () => 'undo_failed');
     this.touch([id]);
     this.moves.push({ kind: 'task', to: 'attempt_failed', seq, action: 'undo', runs: [{ id, errorCode: 'UNDO_FAILED', ...(rows[0] && { action: rows[0].action }) }] });
   }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DbNotifier } from '../db/notifier.js';
+import type { WrittenEvent } from './ledger.js';
 
 const CHANNEL = 'switchboard_provisions';
 const ANY = Symbol('any provision');
@@ -36,14 +37,17 @@ export class ProgressHub {
     });
   }
 
-  private emit(provisionId: string): void {
+  private emit(provisionId: string, events?: WrittenEvent[]): void {
     this.emitter.emit(ANY, provisionId);
-    this.emitter.emit(provisionId, provisionId);
+    this.emitter.emit(provisionId, events);
   }
 
-  /** Call after the change is committed. */
-  changed(provisionId: string): void {
-    this.emit(provisionId);
+  /**
+   * Call after the change is committed, with the events it wrote if they are known (this
+   * process's own moves): a stream here can send them without reading them back.
+   */
+  changed(provisionId: string, events?: WrittenEvent[]): void {
+    this.emit(provisionId, events);
     if (!this.notifier.shared) return;
     // Other processes hear of changes in batches: one NOTIFY per 20 ms at most, whatever the load.
     this.pending.add(provisionId);
@@ -68,7 +72,8 @@ export class ProgressHub {
     return () => this.emitter.off(ANY, fn);
   }
 
-  subscribe(provisionId: string, fn: () => void): () => void {
+  /** Changes of one run; `events` are given when the change was made in this process. */
+  subscribe(provisionId: string, fn: (events?: WrittenEvent[]) => void): () => void {
     this.emitter.on(provisionId, fn);
     return () => this.emitter.off(provisionId, fn);
   }

@@ -120,7 +120,8 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
           do {
             again = false;
             const events = await provisioning.polledEvents(id, last);
-            for (const e of events) {
+            // Events told by the hub may have been sent while this read was under way.
+            for (const e of events) if (e.id > last) {
               send(e.taskSeq === null ? 'provision' : 'task', e, e.id);
               last = e.id;
             }
@@ -133,7 +134,17 @@ export function provisioningRoutes(app: ZodApp, provisioning: ProvisioningServic
           busy = false;
         }
       };
-      const unsubscribe = hub.subscribe(id, () => void flush());
+      // A change made in this process comes with its events: sent at once when they follow the
+      // last one sent (nothing missed between), then the snapshot is read. Otherwise read them.
+      const unsubscribe = hub.subscribe(id, (written) => {
+        if (written?.length && !closed && written.every((e, i) => e.prev === (i ? written[i - 1]!.id : last))) {
+          for (const { prev: _prev, ...e } of written) {
+            send(e.taskSeq === null ? 'provision' : 'task', e, e.id);
+            last = e.id;
+          }
+        }
+        void flush();
+      });
       const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       req.raw.on('close', () => {
         closed = true;

@@ -75,6 +75,9 @@ describe('live progress (R7.2)', () => {
     await setSimulator(admin, 'ocs', { latencyMs: 150 });
     const { res } = await assign(agent, { customerId: JOHN, product: 'mobile-20gb', templates: ['SIM Card', 'Mobile Number'] });
     const id = body(res).id;
+    // This process's moves tell the hub the events they wrote, each with the one before it.
+    const heard: any[] = [];
+    const off = t.app.hub.subscribe(id, (written) => heard.push(...(written ?? [])));
     // Read as the console does: until a progress snapshot shows the run ended.
     const events = await readEvents(`${base}/api/provisions/${id}/events`, cookie, (e) => e.event === 'progress' && ['succeeded', 'failed'].includes(e.data.status));
     await setSimulator(admin, 'ocs', { latencyMs: 0 });
@@ -91,6 +94,14 @@ describe('live progress (R7.2)', () => {
       ...[1, 2, 3, 4, 5, 6].flatMap((s) => [`${s} running`, `${s} succeeded`]),
       'run succeeded',
     ]);
+    // Each change as the database holds it, whether the stream read it or heard it from this process's ledger.
+    const stored = await t.app.services.provisioning.events(id, 0);
+    expect(changes.map((e) => e.data)).toEqual(stored);
+    off();
+    expect(heard.length).toBeGreaterThanOrEqual(12);
+    const tail = stored.slice(stored.length - heard.length);
+    expect(heard.map(({ prev: _prev, ...e }) => e)).toEqual(tail);
+    expect(heard.map((e) => e.prev)).toEqual(stored.slice(stored.length - heard.length - 1, -1).map((e) => e.id));
     // The snapshots follow the changes, ending where the polling route is.
     const lastSnapshot = events.filter((e) => e.event === 'progress').at(-1)!.data;
     const polled = body(await agent.get(`/api/provisions/${id}`));
