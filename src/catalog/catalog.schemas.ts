@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerType, intId, patchOf, regexSource, serviceType, timestamp } from '../shared/schemas.js';
+import { customerType, intId, language, patchOf, regexSource, serviceType, timestamp } from '../shared/schemas.js';
 
 export const productCategory = z.enum(['plan', 'addon']);
 export const billingKind = z
@@ -19,6 +19,24 @@ export const customField = z
   })
   .meta({ id: 'CustomField' });
 export type CustomField = z.infer<typeof customField>;
+
+/** A product's text in another language (R13): what is left out is shown in the default language. */
+export const productTranslation = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    description: z.string().max(2000),
+    features: z.array(z.string().min(1).max(200)).max(30),
+    terms: z.string().max(5000),
+    customFields: z
+      .record(z.string(), z.object({ label: z.string().min(1).max(100), help: z.string().max(300) }).partial())
+      .describe('Custom fields\' labels and help by field name, e.g. {"po_number": {"label": "Numéro de bon de commande"}}'),
+  })
+  .partial()
+  .meta({ id: 'ProductTranslation' });
+export const productTranslations = z
+  .record(language, productTranslation)
+  .describe('The product\'s text per language other than the default, e.g. {"fr": {"name": "Mobile - forfait 20 Go"}}');
+export type ProductTranslations = z.infer<typeof productTranslations>;
 
 const money = z.number().int().min(0).max(100_000_000).describe('Integer minor units (pence, cents)');
 
@@ -51,6 +69,7 @@ export const productInput = z
     playbook: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a playbook name such as mobile-new').max(100),
     playbookVars: z.record(z.string(), z.unknown()).default({}),
     customFields: z.array(customField).max(20).default([]),
+    translations: productTranslations.default({}),
   })
   .meta({ id: 'ProductCreate' });
 export type ProductInput = z.infer<typeof productInput>;
@@ -80,6 +99,7 @@ export const product = z
     playbook: z.string(),
     playbookVars: z.record(z.string(), z.unknown()),
     customFields: z.array(customField),
+    translations: productTranslations,
     createdAt: timestamp,
     updatedAt: timestamp,
   })

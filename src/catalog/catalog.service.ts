@@ -200,6 +200,7 @@ function toRow(p: ProductInput) {
     playbook: p.playbook,
     playbookVars: json(p.playbookVars),
     customFields: json(p.customFields),
+    translations: json(p.translations ?? {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 import type { JsonColumn } from '../db/schema.js';
-import type { CustomField } from './catalog.schemas.js';
+import type { CustomField, ProductTranslations } from './catalog.schemas.js';
 
 export interface ProductsTable {
   id: Generated<number>;
@@ -23,6 +23,8 @@ export interface ProductsTable {
   playbook: string;
   playbookVars: JsonColumn<Record<string, unknown>>;
   customFields: JsonColumn<CustomField[]>;
+  /** The product's text in other languages than the default: `{ fr: { name, description, features, terms } }`. */
+  translations: JsonColumn<ProductTranslations>;
   createdAt: Generated<string>;
   updatedAt: Generated<string>;
 }

@@ -12,6 +12,7 @@ export const demoUsers = [
 export const demoTemplates = [
   {
     name: 'SIM Card',
+    names: { fr: 'Carte SIM' },
     description: 'Physical SIM cards; a SIM taken back is never reissued.',
     attributes: [
       { name: 'iccid', label: 'ICCID', required: true, pattern: '89[0-9]{17,18}' },
@@ -22,6 +23,7 @@ export const demoTemplates = [
   },
   {
     name: 'Mobile Number',
+    names: { fr: 'Numéro de mobile' },
     description: 'UK mobile numbers (MSISDN); a number released goes back in stock.',
     attributes: [{ name: 'msisdn', label: 'MSISDN', required: true, pattern: '44[0-9]{10}' }],
     releaseTo: 'in_stock' as const,
@@ -29,6 +31,7 @@ export const demoTemplates = [
   },
   {
     name: 'CPE Modem',
+    names: { fr: 'Modem CPE' },
     description: 'Fibre routers shipped to the installation site.',
     attributes: [
       { name: 'serial', label: 'Serial', required: true },
@@ -39,6 +42,7 @@ export const demoTemplates = [
   },
   {
     name: 'Set-top Box',
+    names: { fr: 'Décodeur TV' },
     description: 'IPTV decoders.',
     attributes: [
       { name: 'serial', label: 'Serial', required: true },
@@ -49,6 +53,7 @@ export const demoTemplates = [
   },
   {
     name: 'Landline Number',
+    names: { fr: 'Numéro de ligne fixe' },
     description: 'Geographic numbers for VoIP lines.',
     attributes: [{ name: 'e164', label: 'Number', required: true, pattern: '44[0-9]{10}' }],
     releaseTo: 'in_stock' as const,
@@ -112,10 +117,10 @@ const installationDate = {
   label: 'Installation date',
   type: 'date' as const,
   required: true,
-  help: 'The day an engineer installs the line (R12.2)',
+  help: 'The day an engineer installs the line',
 };
 
-type DemoProduct = Omit<ProductInput, 'description' | 'enabled' | 'icon' | 'terms' | 'features' | 'contractMonths' | 'playbookVars' | 'customFields' | 'inventoryTemplates'> &
+type DemoProduct = Omit<ProductInput, 'description' | 'enabled' | 'icon' | 'terms' | 'features' | 'contractMonths' | 'playbookVars' | 'customFields' | 'inventoryTemplates' | 'translations'> &
   Partial<ProductInput>;
 
 const products: DemoProduct[] = [
@@ -259,7 +264,7 @@ const products: DemoProduct[] = [
     name: 'VoIP - Business line',
     category: 'plan',
     serviceType: 'voip',
-    customerTypes: ['business', 'individual'],
+    customerTypes: ['business'],
     billing: 'recurring',
     setupFee: 0,
     recurringPrice: 800,
@@ -357,6 +362,71 @@ const products: DemoProduct[] = [
   },
 ];
 
+const poNumberFr = { label: 'Numéro de bon de commande', help: 'Tel que sur le bon de commande, par ex. PO-2025-001234' };
+const costCentreFr = { label: 'Centre de coût' };
+const installationDateFr = { label: "Date d'installation", help: 'Le jour où un technicien installe la ligne' };
+
+/** The catalog in French (R13): the names, descriptions, features and terms staff read in the console in French. */
+const french: Record<string, NonNullable<ProductInput['translations']>[string]> = {
+  'mobile-20gb': {
+    name: 'Mobile - forfait 20 Go',
+    description: 'Un forfait sans engagement de mobile, 20 Go de données par mois.',
+    features: ['20 Go de données', 'Appels et SMS illimités au Royaume-Uni', 'Compatible 5G', 'Itinérance UE incluse'],
+    terms: "Engagement de 12 mois. Le prix augmente chaque avril de l'IPC + 3,9 %. Usage raisonnable en itinérance.",
+  },
+  'mobile-unlimited': {
+    name: 'Mobile - forfait illimité',
+    features: ['Données illimitées', 'Appels et SMS illimités au Royaume-Uni', '5G', 'Itinérance dans 50 destinations'],
+    terms: 'Engagement de 24 mois.',
+  },
+  'mobile-30-day-pass': {
+    name: 'Mobile - pass 30 jours',
+    description: 'Payez une fois, utilisez pendant 30 jours ; sans renouvellement.',
+    features: ['10 Go de données', '500 minutes au Royaume-Uni', 'Sans engagement'],
+    terms: "Valable 30 jours à compter de l'activation.",
+  },
+  'mobile-business-50gb': {
+    name: 'Mobile - Entreprise 50 Go',
+    features: ['50 Go de données', 'Appels et SMS illimités au Royaume-Uni', 'Assistance prioritaire', "Facture unique pour l'entreprise"],
+    terms: 'Engagement de 24 mois, hors TVA.',
+    customFields: { po_number: poNumberFr, cost_centre: costCentreFr },
+  },
+  'fibre-100': {
+    name: 'Fibre - 100 Mbit/s',
+    description: 'Internet très haut débit par fibre, avec un routeur.',
+    features: ['100 Mbit/s en réception', '20 Mbit/s en émission', 'Routeur Wi-Fi 6 inclus', "Pas de limite d'usage"],
+    terms: "Engagement de 18 mois. Un technicien installe la ligne à la date choisie.",
+    customFields: { installation_date: installationDateFr, po_number: poNumberFr },
+  },
+  'fibre-900': {
+    name: 'Fibre - 900 Mbit/s',
+    features: ['900 Mbit/s en réception', '110 Mbit/s en émission', 'Routeur Wi-Fi 6E inclus'],
+    terms: 'Engagement de 24 mois.',
+    customFields: { installation_date: installationDateFr, po_number: poNumberFr },
+  },
+  'iptv-essentials': {
+    name: 'IPTV - Essentiel',
+    features: ['80 chaînes', 'Replay 7 jours', 'Décodeur HD'],
+    terms: 'Engagement de 12 mois.',
+  },
+  'voip-line': {
+    name: 'VoIP - Ligne entreprise',
+    features: ['Numéro géographique', 'Appels illimités vers les fixes au Royaume-Uni', 'Messagerie vocale par e-mail'],
+    terms: 'Engagement de 12 mois.',
+    customFields: { cost_centre: costCentreFr },
+  },
+  'data-boost-5gb': {
+    name: 'Recharge de données 5 Go',
+    description: "Des données en plus, ajoutées tout de suite, valables jusqu'à la fin de la période de facturation.",
+    features: ['+5 Go de données tout de suite', "Valable jusqu'à la fin de la période de facturation"],
+    terms: 'Paiement unique. Les données non utilisées ne sont pas reportées.',
+  },
+  'roaming-world': { name: 'Pack itinérance monde', features: ['Utilisez votre forfait dans 80 pays'], terms: 'Mensuel, résiliable à tout moment.' },
+  'static-ip': { name: 'Adresse IP fixe', features: ['Une adresse IPv4 publique fixe'], terms: 'Mensuel, résiliable à tout moment.' },
+  'iptv-sports': { name: 'Chaînes sport', features: ['12 chaînes de sport en HD'], terms: 'Mensuel, engagement d’un mois.' },
+  'voip-intl-500': { name: '500 minutes internationales', features: ['500 minutes vers 40 pays'], terms: 'Paiement unique, valable 90 jours.' },
+};
+
 export const demoProducts: ProductInput[] = products.map((p) => ({
   description: '',
   enabled: true,
@@ -367,6 +437,7 @@ export const demoProducts: ProductInput[] = products.map((p) => ({
   playbookVars: {},
   customFields: [],
   inventoryTemplates: [],
+  translations: french[p.slug] ? { fr: french[p.slug]! } : {},
   ...p,
 }));
 

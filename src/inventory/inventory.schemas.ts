@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intId, regexSource, timestamp } from '../shared/schemas.js';
+import { intId, language, regexSource, timestamp } from '../shared/schemas.js';
 
 export const itemStatus = z
   .enum(['new', 'in_stock', 'reserved', 'assigned', 'retired'])
@@ -16,10 +16,14 @@ export const templateAttribute = z
   .meta({ id: 'TemplateAttribute' });
 export type TemplateAttribute = z.infer<typeof templateAttribute>;
 
+/** A template's name in other languages than the default (R13): `{"fr": "Carte SIM"}`. */
+const templateNames = z.record(language, z.string().trim().min(1).max(100)).describe('The name per language other than the default, e.g. {"fr": "Carte SIM"}');
+
 export const template = z
   .object({
     id: z.number().int(),
     name: z.string(),
+    names: templateNames,
     description: z.string(),
     attributes: z.array(templateAttribute),
     releaseTo: z.enum(['in_stock', 'retired']).describe('Where an item goes when its service ends: numbers back in stock, SIM cards retired'),
@@ -35,6 +39,7 @@ const lowStockThreshold = z.number().int().min(0).max(1_000_000).nullable().desc
 export const templateInput = z
   .object({
     name: z.string().trim().min(1).max(100),
+    names: templateNames.default({}),
     description: z.string().max(500).default(''),
     attributes: z.array(templateAttribute).max(20).default([]),
     releaseTo: z.enum(['in_stock', 'retired']).default('in_stock'),
@@ -43,7 +48,7 @@ export const templateInput = z
   .meta({ id: 'InventoryTemplateCreate' });
 
 export const templateUpdate = z
-  .object({ description: z.string().max(500), lowStockThreshold })
+  .object({ description: z.string().max(500), names: templateNames, lowStockThreshold })
   .partial()
   .meta({ id: 'InventoryTemplateUpdate' });
 

@@ -63,7 +63,7 @@ export class InventoryService {
     return row;
   }
 
-  async createTemplate(ctx: Ctx, input: { name: string; description: string; attributes: TemplateAttribute[]; releaseTo: 'in_stock' | 'retired'; lowStockThreshold?: number | null | undefined }): Promise<Template> {
+  async createTemplate(ctx: Ctx, input: { name: string; names?: Record<string, string> | undefined; description: string; attributes: TemplateAttribute[]; releaseTo: 'in_stock' | 'retired'; lowStockThreshold?: number | null | undefined }): Promise<Template> {
     return transaction(this.db, async (trx) => {
       const clash = await trx
         .selectFrom('inventoryTemplates')
@@ -73,7 +73,7 @@ export class InventoryService {
       if (clash) throw new AppError('ALREADY_EXISTS', `A template named "${input.name}" already exists.`, 'Add items to it instead.', { field: 'name' });
       const row = await trx
         .insertInto('inventoryTemplates')
-        .values({ name: input.name, description: input.description, attributes: json(input.attributes), releaseTo: input.releaseTo, lowStockThreshold: input.lowStockThreshold ?? null })
+        .values({ name: input.name, names: json(input.names ?? {}), description: input.description, attributes: json(input.attributes), releaseTo: input.releaseTo, lowStockThreshold: input.lowStockThreshold ?? null })
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordAudit(trx, ctx, { action: 'inventory_template.create', entityType: 'inventory_template', entityId: row.id, after: row });
@@ -82,12 +82,13 @@ export class InventoryService {
   }
 
   /** Changes a template's description or its low-stock threshold (null: never low), audited. */
-  async updateTemplate(ctx: Ctx, id: number, patch: { description?: string | undefined; lowStockThreshold?: number | null | undefined }): Promise<Template> {
+  async updateTemplate(ctx: Ctx, id: number, patch: { description?: string | undefined; names?: Record<string, string> | undefined; lowStockThreshold?: number | null | undefined }): Promise<Template> {
     const row = await transaction(this.db, async (trx) => {
       const before = await trx.selectFrom('inventoryTemplates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!before) throw notFound('Inventory template', id);
       const changes = {
         ...(patch.description !== undefined && { description: patch.description }),
+        ...(patch.names !== undefined && { names: json(patch.names) }),
         ...(patch.lowStockThreshold !== undefined && { lowStockThreshold: patch.lowStockThreshold }),
       };
       if (!Object.keys(changes).length) return before;
@@ -96,8 +97,8 @@ export class InventoryService {
         action: 'inventory_template.update',
         entityType: 'inventory_template',
         entityId: id,
-        before: { description: before.description, lowStockThreshold: before.lowStockThreshold },
-        after: { description: after.description, lowStockThreshold: after.lowStockThreshold },
+        before: { description: before.description, names: before.names, lowStockThreshold: before.lowStockThreshold },
+        after: { description: after.description, names: after.names, lowStockThreshold: after.lowStockThreshold },
       });
       return after;
     });
@@ -208,7 +209,15 @@ export class InventoryService {
     let q = this.items().where('inventoryItems.templateId', '=', template.id).where(availableAt(now));
     if (opts.q) {
       const like = `%${escapeLike(opts.q.toLowerCase())}%`;
-      q = q.where((eb) => eb.or([eb(eb.fn('lower', ['inventoryItems.reference']), 'like', like), eb(sql`lower(inventory_items.attributes::text)`, 'like', like)]));
+      // "7700900124" finds "+44 7700 900124": the reference is also compared without its spaces and signs.
+      const bare = opts.q.replace(/[^0-9A-Za-z]/g, '').toLowerCase();
+      q = q.where((eb) =>
+        eb.or([
+          eb(eb.fn('lower', ['inventoryItems.reference']), 'like', like),
+          eb(sql`lower(inventory_items.attributes::text)`, 'like', like),
+          ...(bare ? [eb(sql`lower(regexp_replace(inventory_items.reference, '[^0-9A-Za-z]', '', 'g'))`, 'like', `%${bare}%`)] : []),
+        ]),
+      );
     }
     const [rows, summary] = await Promise.all([
       q.orderBy('inventoryItems.reference').limit(opts.limit).execute(),

@@ -6,6 +6,8 @@ export interface InventoryTemplatesTable {
   id: Generated<number>;
   name: string;
   description: Generated<string>;
+  /** The template's name in other languages: `{ fr: 'Carte SIM' }`. */
+  names: JsonColumn<Record<string, string>>;
   attributes: JsonColumn<TemplateAttribute[]>;
   releaseTo: Generated<'in_stock' | 'retired'>;
   /** Below this many available items the stock is low (stock.low); null: never. */

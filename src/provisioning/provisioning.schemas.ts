@@ -87,11 +87,17 @@ export const preflightResult = z
     pricing: z.object({ setupFee: z.number().int(), recurringPrice: z.number().int(), currency: z.string(), billing: z.enum(['recurring', 'one_off']) }).nullable(),
     autoRenew: z.boolean().nullable().describe('What will be recorded (the default of R5.2 if none was given)'),
     tasks: z.array(z.string()).describe('The playbook tasks that will run, by name'),
+    taskNames: z.record(z.string(), z.array(z.string())).describe('The same names in the other languages the playbook gives: {"fr": [...]}'),
   })
   .meta({ id: 'PreflightResult' });
 export type PreflightResult = z.infer<typeof preflightResult>;
 
-export const progressTask = z.object({ seq: z.number().int(), name: z.string(), action: z.string(), status: taskStatus, attempts: z.number().int() }).meta({ id: 'ProgressTask' });
+/** A task's name in other languages than the default, as its playbook gives them (R13): `{"fr": "..."}`; null when it gives none. */
+const taskNames = z.record(z.string(), z.string()).nullable();
+
+export const progressTask = z
+  .object({ seq: z.number().int(), name: z.string(), names: taskNames, action: z.string(), status: taskStatus, attempts: z.number().int() })
+  .meta({ id: 'ProgressTask' });
 
 export const progress = z
   .object({
@@ -107,7 +113,7 @@ export const progress = z
     total: z.number().int(),
     summary: z.string().describe('"3 of 6 tasks completed"'),
     error: z
-      .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), task: z.string().nullable() })
+      .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), task: z.string().nullable(), taskSeq: z.number().int().nullable().describe('The failed task, by its place in the list') })
       .nullable()
       .describe('Why it failed, and which task (R8.2)'),
     createdAt: timestamp,
@@ -124,6 +130,7 @@ export const taskLog = z
   .object({
     seq: z.number().int(),
     name: z.string(),
+    names: taskNames,
     action: z.string(),
     status: taskStatus,
     attempts: z.number().int(),

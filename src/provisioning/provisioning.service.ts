@@ -57,7 +57,7 @@ const ocsAccountOf = (serviceId: number) => `SB${String(serviceId).padStart(8, '
 
 /** What the progress view shows of a run just queued, without reading it back. */
 function queuedProgress(b: { id: string; plan: Plan; service: { id: number; name: string }; vars: RunVariables }, ctx: Ctx, now: string): Progress {
-  const tasks = pendingTasks(b.id, b.plan.playbook, b.vars).map((t) => ({ seq: t.seq, name: t.name, action: t.action, status: t.status, attempts: 0 }));
+  const tasks = pendingTasks(b.id, b.plan.playbook, b.vars).map((t, i) => ({ seq: t.seq, name: t.name, names: localNames(b.plan.playbook.tasks[i]!, b.vars), action: t.action, status: t.status, attempts: 0 }));
   return {
     id: b.id,
     kind: b.plan.kind,
@@ -341,7 +341,7 @@ export class ProvisioningService {
              p.variables -> 'customer' ->> 'name' as customer_name,
              p.variables -> 'product' ->> 'name' as product_name,
              (select json_build_object('id', s.id, 'name', s.name, 'status', s.status) from services s where s.id = p.service_id) as service,
-             (select json_agg(json_build_object('seq', t.seq, 'name', t.name, 'action', t.action, 'status', t.status, 'attempts', t.attempts) order by t.seq)
+             (select json_agg(json_build_object('seq', t.seq, 'name', t.name, 'names', t.names, 'action', t.action, 'status', t.status, 'attempts', t.attempts) order by t.seq)
                 from provision_tasks t where t.provision_id = p.id) as tasks,
              (select max(e.id) from provision_events e where e.provision_id = p.id) as version
       from provisions p where p.id = any(${ids as string[]}::uuid[])`.execute(db);
@@ -363,7 +363,7 @@ export class ProvisioningService {
         completed,
         total: tasks.length,
         summary: `${completed} of ${tasks.length} tasks completed`,
-        error: p.error && (p.status === 'failed' || p.status === 'timed_out') ? { code: p.errorCode ?? 'TASK_FAILED', message: p.error, hint: p.errorHint, task: failedTask?.name ?? null } : null,
+        error: p.error && (p.status === 'failed' || p.status === 'timed_out') ? { code: p.errorCode ?? 'TASK_FAILED', message: p.error, hint: p.errorHint, task: failedTask?.name ?? null, taskSeq: failedTask?.seq ?? null } : null,
         createdAt: p.createdAt,
         startedAt: p.startedAt,
         finishedAt: p.finishedAt,
@@ -379,7 +379,7 @@ export class ProvisioningService {
     const p = await this.d.db.selectFrom('provisions').select(['id', 'status', 'attempt']).where('id', '=', id).executeTakeFirst();
     if (!p) throw notFound('Provisioning', id);
     const [tasks, events] = await Promise.all([
-      this.d.db.selectFrom('provisionTasks').select(['seq', 'name', 'action', 'status', 'attempts', 'output', 'error', 'log', 'startedAt', 'finishedAt']).where('provisionId', '=', id).orderBy('seq').execute(),
+      this.d.db.selectFrom('provisionTasks').select(['seq', 'name', 'names', 'action', 'status', 'attempts', 'output', 'error', 'log', 'startedAt', 'finishedAt']).where('provisionId', '=', id).orderBy('seq').execute(),
       this.events(id, 0),
     ]);
     return { ...p, tasks, events };
@@ -515,6 +515,26 @@ export function stripRefs<T extends { references: unknown; file: string }>(pb: T
 }
 
 /** A new run's tasks, all pending, named as the run's variables render them. */
-export function pendingTasks(provisionId: string, playbook: { tasks: readonly { name: string; action: string }[] }, vars: RunVariables) {
-  return playbook.tasks.map((t, i) => ({ provisionId, seq: i + 1, name: String(renderString(t.name, vars)), action: t.action, status: 'pending' as const, log: json([]), output: null, undo: null, error: null, startedAt: null, finishedAt: null }));
+export function pendingTasks(provisionId: string, playbook: { tasks: readonly { name: string; names?: Record<string, string> | undefined; action: string }[] }, vars: RunVariables) {
+  return playbook.tasks.map((t, i) => ({
+    provisionId,
+    seq: i + 1,
+    name: String(renderString(t.name, vars)),
+    names: jsonOrNull(localNames(t, vars)),
+    action: t.action,
+    status: 'pending' as const,
+    log: json([]),
+    output: null,
+    undo: null,
+    error: null,
+    startedAt: null,
+    finishedAt: null,
+  }));
 }
+
+/** A task's name in each other language its playbook gives, rendered with the run's values (R13); null when it gives none. */
+export function localNames(task: { names?: Record<string, string> | undefined }, vars: RunVariables): Record<string, string> | null {
+  const entries = Object.entries(task.names ?? {});
+  return entries.length ? Object.fromEntries(entries.map(([lang, name]) => [lang, String(renderString(name, vars))])) : null;
+}
+const jsonOrNull = (v: unknown) => (v === null ? null : json(v));

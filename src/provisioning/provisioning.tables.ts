@@ -49,6 +49,8 @@ export interface ProvisionTasksTable {
   provisionId: string;
   seq: number;
   name: string;
+  /** The name rendered in each other language the playbook gives (`{ fr: '...' }`); null when it gives none. */
+  names: NullableJsonColumn<Record<string, string>>;
   action: string;
   status: TaskStatus;
   attempts: Generated<number>;

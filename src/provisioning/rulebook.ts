@@ -289,6 +289,12 @@ export function checkAssignment(deps: Pick<PreflightDeps, 'playbooks'>, loaded: 
 
   // --- the playbook itself --------------------------------------------------------------------
   let taskNames: string[] = [];
+  // The same names in the other languages the playbook gives (R13), rendered as the default is.
+  const otherNames: Record<string, string[]> = {};
+  const unrendered = (pb: NonNullable<typeof playbook>) => {
+    for (const lang of new Set(pb.tasks.flatMap((t) => Object.keys(t.names)))) otherNames[lang] = pb.tasks.map((t) => t.names[lang] ?? t.name);
+    return pb.tasks.map((t) => t.name);
+  };
   if (product && !playbook) fail('playbook', say('playbook.notLoaded', { playbook: product.playbook, product: product.name }), advise('playbook.addOrFix', {}));
   else if (product && playbook) {
     const problems = productProblems(product, playbook);
@@ -297,7 +303,7 @@ export function checkAssignment(deps: Pick<PreflightDeps, 'playbooks'>, loaded: 
       // A file's items are picked as its rows start: the tasks are rendered then (the pump checks
       // each row again, 'held'), not in the dry run.
       pass('playbook', say('playbook.ready', { count: playbook.tasks.length, playbook: playbook.name }));
-      taskNames = playbook.tasks.map((t) => t.name);
+      taskNames = unrendered(playbook);
     } else if (customer && [...checks.values()].every((c) => c.ok)) {
       // Render every task now, with the real values, so that no template fails half-way (R13).
       const vars = variablesFor({ customer, product, playbook, kind: product.category === 'plan' ? 'new_service' : 'addon', items, target, site, billingContact, technicalContact, customFields, autoRenew: autoRenew ?? false }, '00000000-0000-0000-0000-000000000000', target ?? { id: 0, name: '(new service)', ocsAccount: 'SB00000000' });
@@ -307,16 +313,19 @@ export function checkAssignment(deps: Pick<PreflightDeps, 'playbooks'>, loaded: 
           const action = actions.get(t.action)!;
           const parsed = action.args.safeParse(renderDeep(t.args, vars));
           if (!parsed.success) renderProblems.push(`task ${i + 1} "${t.name}": ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-          return String(renderString(t.name, vars));
+          const name = String(renderString(t.name, vars));
+          for (const [lang, other] of Object.entries(t.names)) (otherNames[lang] ??= [])[i] = String(renderString(other, vars));
+          return name;
         } catch (e) {
           renderProblems.push(`task ${i + 1} "${t.name}": ${explainRenderError((e as Error).message)}`);
           return t.name;
         }
       });
+      for (const lang of Object.keys(otherNames)) otherNames[lang] = taskNames.map((name, i) => otherNames[lang]![i] ?? name);
       if (renderProblems.length) fail('playbook', say('playbook.cannotRender', { problems: renderProblems.join('; ') }), advise('playbook.fillIn', {}));
       else pass('playbook', say('playbook.ready', { count: playbook.tasks.length, playbook: playbook.name }));
     } else {
-      taskNames = playbook.tasks.map((t) => t.name);
+      taskNames = unrendered(playbook);
       notChecked('playbook', say('notChecked.othersFirst', {}));
     }
   } else notChecked('playbook', say('notChecked.noProduct', {}));
@@ -332,6 +341,7 @@ export function checkAssignment(deps: Pick<PreflightDeps, 'playbooks'>, loaded: 
     pricing: product && { setupFee: product.setupFee, recurringPrice: product.recurringPrice, currency: product.currency, billing: product.billing },
     autoRenew,
     tasks: taskNames,
+    taskNames: otherNames,
   };
   const plan: Plan | null =
     ok && customer && product && playbook

@@ -16,6 +16,34 @@ const count = async (query: string, ...params: unknown[]) => {
   return Number((await sql<{ n: number }>`select count(*)::int as n from (${s}) x`.execute(t.app.database.db)).rows[0]!.n);
 };
 
+describe('the operator\'s text in French (R13, issue 13)', () => {
+  it('products and templates carry their names per language; the review lists the tasks in each language', async () => {
+    const agent = await t.as('agent');
+    const product = body(await agent.get('/api/products/mobile-20gb'));
+    expect(product.translations.fr).toMatchObject({ name: 'Mobile - forfait 20 Go', features: expect.arrayContaining(['20 Go de données']) });
+    const templates = body(await agent.get('/api/inventory/templates')).items;
+    expect(Object.fromEntries(templates.map((x: any) => [x.name, x.names.fr]))).toMatchObject({ 'SIM Card': 'Carte SIM', 'Mobile Number': 'Numéro de mobile', 'CPE Modem': 'Modem CPE' });
+    const check = body(await agent.post('/api/provisions/preflight', { customerId: JOHN, product: 'mobile-20gb' }));
+    expect(check.taskNames.fr[0]).toBe('Validation du compte client');
+    expect(check.taskNames.fr).toHaveLength(check.tasks.length);
+  });
+
+  it('an admin gives a product its French text; a bad language code is refused and changes nothing', async () => {
+    const admin = await t.as('admin');
+    const bad = await admin.patch('/api/products/static-ip', { translations: { french: { name: 'x' } } });
+    expect(bad.statusCode).toBe(400);
+    expect(body(bad).error.code).toBe('VALIDATION_FAILED');
+    expect(body(await admin.get('/api/products/static-ip')).translations.fr.name).toBe('Adresse IP fixe');
+    const ok = await admin.patch('/api/products/static-ip', { translations: { fr: { name: 'IP fixe' } } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(body(ok).translations).toEqual({ fr: { name: 'IP fixe' } });
+    const tpl = body(await admin.get('/api/inventory/templates')).items.find((x: any) => x.name === 'Set-top Box');
+    const changed = await admin.patch(`/api/inventory/templates/${tpl.id}`, { names: { fr: 'Boîtier TV' } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(body(changed).names).toEqual({ fr: 'Boîtier TV' });
+  });
+});
+
 describe('a new mobile line for John Smith, through the API alone (R12.1, R7.1, R13.3)', () => {
   it('runs the six tasks, activates the service and assigns its SIM and number', async () => {
     const agent = await t.as('agent');
@@ -39,6 +67,17 @@ describe('a new mobile line for John Smith, through the API alone (R12.1, R7.1, 
       'Send welcome e-mail',
     ]);
     expect(done.tasks.every((x: any) => x.status === 'succeeded')).toBe(true);
+    // The same tasks as the seed names them in French (R13, issue 13), rendered with the run's values.
+    expect(done.tasks.map((x: any) => x.names?.fr)).toEqual([
+      'Validation du compte client',
+      `Attribution de la carte SIM (ICCID : ${sim.attributes.iccid})`,
+      `Attribution du numéro de mobile (${number.reference})`,
+      'Configuration du compte OCS',
+      "Création de l'enregistrement de service",
+      "Envoi de l'e-mail de bienvenue",
+    ]);
+    const logs = body(await agent.get(`/api/provisions/${started.id}/logs`));
+    expect(logs.tasks[1].names.fr).toBe(`Attribution de la carte SIM (ICCID : ${sim.attributes.iccid})`);
 
     const service = body(await agent.get(`/api/services/${done.service.id}`));
     expect(service).toMatchObject({ status: 'active', customerId: JOHN, autoRenew: true, serviceType: 'mobile' });

@@ -10,6 +10,10 @@ export const duration = z.union([z.number().positive(), z.string().regex(/^\d+(\
 
 export const taskSchema = z.strictObject({
   name: z.string().min(1).max(200).describe('What the progress view shows; may use variables'),
+  names: z
+    .record(z.string().regex(/^[a-z]{2}$/, 'a two-letter language code such as fr'), z.string().min(1).max(200))
+    .default({})
+    .describe('The name in other languages, by language code (fr: "Validation du compte client"); may use the same variables'),
   action: z.string().min(1),
   args: z.record(z.string(), z.unknown()).default({}),
   when: z.string().min(1).optional().describe('A condition; the task is skipped when it is false'),

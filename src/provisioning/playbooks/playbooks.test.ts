@@ -45,6 +45,12 @@ describe('playbook validation at load (nothing found wrong half-way through a ru
     expect(problemsOf(withTask({ name: 'x {{ inventory["SIM Card"].iccid }}', action: 'customer.validate' })).join()).toMatch(/inventory\['SIM Card'\].iccid does not exist/);
   });
 
+  it('checks a task’s names in other languages as it checks its name (R13), and refuses a bad language code', () => {
+    expect(problemsOf(withTask({ name: 'x', names: { fr: 'Validation de {{ customer.shoe_size }}' }, action: 'customer.validate' })).join()).toMatch(/names\.fr.*customer.shoe_size does not exist/);
+    expect(problemsOf(withTask({ name: 'x', names: { french: 'y' }, action: 'customer.validate' })).join()).toMatch(/tasks\.\d+\.names\.french/);
+    expect(problemsOf(withTask({ name: 'x', names: { fr: 'Validation du compte client' }, action: 'customer.validate' }))).toEqual([]);
+  });
+
   it('refuses arguments an action does not take, or lacks', () => {
     expect(problemsOf(withTask({ name: 'x', action: 'ocs.add_balance', args: { account: 'a', balance_id: 'b', type: 'data', amount: 1, unit: 'MB', colour: 'red' } })).join()).toMatch(/no argument "colour"/);
     expect(problemsOf(withTask({ name: 'x', action: 'mail.send', args: { to: 'a@b.c' } })).join()).toMatch(/needs the argument "subject"/);

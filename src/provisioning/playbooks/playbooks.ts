@@ -115,6 +115,7 @@ export function validatePlaybook(raw: unknown, file: string): { playbook?: Loade
       if (!schema.isOptional() && !(key in task.args)) problems.push(`${where}: ${task.action} needs the argument "${key}"`);
     }
     checkTemplate(task.name, `${where} name`, refs, problems);
+    for (const [lang, name] of Object.entries(task.names)) checkTemplate(name, `${where} names.${lang}`, refs, problems);
     if (task.when) checkTemplate(`{{ ${task.when} }}`, `${where} when`, refs, problems);
     for (const s of stringsIn(task.args)) checkTemplate(s.text, `${where} args.${s.path}`, refs, problems);
     if (task.action === 'mail.send' && typeof task.args.template === 'string') {
