@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shot, signIn } from './helpers.js';
+import { pickItem, shot, signIn } from './helpers.js';
 
 /** The same wizard in French, the language of the operator's documentation. */
 test('the assignment wizard in French, from the catalog to « 6 des 6 tâches complétées »', async ({ page }) => {
@@ -11,8 +11,11 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
   await expect(page.getByRole('radio', { name: 'Individuel' })).toBeVisible();
   await shot(page, 'fr-01-catalogue');
 
-  const card = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Mobile - 20GB plan' }) });
+  // The catalog in French: the product's name, features and terms as the operator gave them (R13).
+  const card = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Mobile - forfait 20 Go' }) });
   await expect(card).toContainText('15,00 £ / mois');
+  await expect(card).toContainText('Appels et SMS illimités au Royaume-Uni');
+  await expect(card).toContainText('Carte SIM, Numéro de mobile');
   await card.getByRole('button', { name: 'Attribuer au client' }).click();
   const wizard = page.getByRole('dialog', { name: 'Attribuer un plan' });
   await wizard.getByRole('combobox', { name: 'Rechercher des clients' }).fill('john.doe@');
@@ -21,9 +24,9 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
   await wizard.getByRole('button', { name: 'Continuer' }).click();
 
   await expect(wizard.getByRole('heading', { name: "Éléments d'inventaire requis" })).toBeVisible();
-  await wizard.getByRole('combobox', { name: /^SIM Card/ }).selectOption({ index: 1 });
+  await pickItem(wizard, /^Carte SIM/);
   await expect(wizard.getByText(/Réservé pour cette attribution/)).toHaveCount(1);
-  await wizard.getByRole('combobox', { name: /^Mobile Number/ }).selectOption({ index: 1 });
+  await pickItem(wizard, /^Numéro de mobile/);
   await expect(wizard.getByText(/Réservé pour cette attribution/)).toHaveCount(2);
   await shot(page, 'fr-02-inventaire');
   await wizard.getByRole('button', { name: 'Continuer' }).click();
@@ -33,10 +36,13 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
   await wizard.getByRole('button', { name: 'Continuer' }).click();
 
   await expect(wizard.getByRole('heading', { name: 'Examiner et confirmer' })).toBeVisible();
-  await expect(wizard.getByText('Toutes les vérifications sont passées.')).toBeVisible();
+  await expect(wizard.getByText('8 vérifications sur 8 réussies')).toBeVisible();
   // What each check found, in French too (R6.3).
   await expect(wizard.locator('[data-check="customer"]')).toContainText('Compte client : John Doe (ID : 101) est actif.');
-  await expect(wizard.locator('[data-check="eligibility"]')).toContainText('Mobile - 20GB plan est proposé aux clients particuliers.');
+  await expect(wizard.locator('[data-check="eligibility"]')).toContainText('Mobile - forfait 20 Go est proposé aux clients particuliers.');
+  await expect(wizard.getByTestId('review-product')).toHaveText('Mobile - forfait 20 Go');
+  await expect(wizard.getByTestId('review-inventory')).toContainText('Carte SIM : SIM-');
+  await expect(wizard.getByTestId('wizard-customer')).toHaveText('Client : John Doe (ID : 101)');
   await expect(wizard.locator('[data-check="inventory"]')).toContainText('Réservé pour cette attribution');
   await expect(wizard.getByTestId('review-pricing')).toContainText("Frais d'installation : 0,00 £");
   await expect(wizard.getByTestId('review-pricing')).toContainText('Coût mensuel : 15,00 £');
@@ -45,6 +51,15 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
   await wizard.getByRole('button', { name: 'Confirmer & Provisionner' }).click();
 
   await expect(wizard.getByTestId('progress-summary')).toHaveText('6 des 6 tâches complétées', { timeout: 30_000 });
+  // The seed's six task names, in French, with the run's SIM and number.
+  await expect(wizard.getByRole('list', { name: 'Avancement du provisionnement' }).locator('.task-name')).toHaveText([
+    'Validation du compte client',
+    /^Attribution de la carte SIM \(ICCID : 8944\d{16}\)$/,
+    /^Attribution du numéro de mobile \(\+44 7700 9\d{5}\)$/,
+    'Configuration du compte OCS',
+    "Création de l'enregistrement de service",
+    "Envoi de l'e-mail de bienvenue",
+  ]);
   await expect(wizard.getByText('Service provisionné avec succès pour John Doe')).toBeVisible();
   await expect(wizard.getByText('ID de service')).toBeVisible();
   await expect(wizard.getByText('Nom de service')).toBeVisible();

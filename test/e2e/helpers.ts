@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type APIRequestContext, type Browser, expect, type Page, request } from '@playwright/test';
+import { type APIRequestContext, type Browser, expect, type Locator, type Page, request } from '@playwright/test';
 
 export const users = {
   agent: { email: 'agent@switchboard.local', password: 'switchboard-agent' },
@@ -71,3 +71,19 @@ export async function newAgentPage(browser: Browser): Promise<Page> {
 }
 
 export const JOHN = 100;
+
+/**
+ * Picks an item in the wizard's searchable stock picker (a combobox): opens its list, optionally
+ * types a search, clicks the nth option, and waits for the reservation to be shown. Returns
+ * what was chosen, without its status ("SIM-00101 - ICCID 8944...0001").
+ */
+export async function pickItem(scope: Locator, name: RegExp, opts: { search?: string; nth?: number } = {}): Promise<string> {
+  const box = scope.getByRole('combobox', { name });
+  await box.click();
+  if (opts.search !== undefined) await box.fill(opts.search);
+  const option = scope.getByRole('listbox').getByRole('option').nth(opts.nth ?? 0);
+  const text = (await option.textContent())!.replace(/ \([^)]*\)$/, '');
+  await option.click();
+  await expect(box).toHaveValue(new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\((Reserved|Réservé)\\)$`));
+  return text;
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { JOHN, adminApi, servicesOf, shot, signIn } from './helpers.js';
+import { JOHN, adminApi, pickItem, servicesOf, shot, signIn } from './helpers.js';
 
 /** R12.1: a new mobile service, from the catalog to the service page, in the browser. */
 test('new mobile line for John Smith: catalog, search by phone, SIM and number, auto-renew, confirm, 6 of 6, service Active', async ({ page, baseURL }) => {
@@ -35,16 +35,18 @@ test('new mobile line for John Smith: catalog, search by phone, SIM and number, 
   await wizard.getByRole('button', { name: 'Continue' }).click();
 
   // Pick a SIM and a number: each is reserved at once
+  // (a searchable picker per item; its list shows each item with its status)
   const sim = wizard.getByRole('combobox', { name: /^SIM Card/ });
-  const number = wizard.getByRole('combobox', { name: /^Mobile Number/ });
-  await expect(sim.locator('option').nth(1)).toHaveText(/^SIM-\d{5} - ICCID 8944\.\.\.\d{4} \(New\)$/);
-  await sim.selectOption({ index: 1 });
+  await sim.click();
+  await expect(wizard.getByRole('listbox').getByRole('option').first()).toHaveText(/^SIM-\d{5} - ICCID 8944\.\.\.\d{4} \(New\)$/);
+  const simText = await pickItem(wizard, /^SIM Card/);
   await expect(wizard.getByText(/Reserved for this assignment until/).first()).toBeVisible();
-  await expect(number.locator('option').nth(1)).toHaveText(/^\+44 7700 900\d{3} \((New|In stock)\)$/);
-  await number.selectOption({ index: 1 });
+  await wizard.getByRole('combobox', { name: /^Mobile Number/ }).click();
+  await expect(wizard.getByRole('listbox').getByRole('option').first()).toHaveText(/^\+44 7700 900\d{3} \((New|In stock)\)$/);
+  const numberText = await pickItem(wizard, /^Mobile Number/);
   await expect(wizard.getByText(/Reserved for this assignment until/)).toHaveCount(2);
-  const simText = (await sim.locator('option:checked').textContent())!.replace(/ \(.*\)$/, '');
-  const numberText = (await number.locator('option:checked').textContent())!.replace(/ \(.*\)$/, '');
+  // The wizard's header names the customer on every step (R3.2).
+  await expect(wizard.getByTestId('wizard-customer')).toHaveText('Customer: John Smith (ID: 100)');
   await shot(page, 'r12-1-04-inventory');
   await wizard.getByRole('button', { name: 'Continue' }).click();
 
@@ -56,7 +58,7 @@ test('new mobile line for John Smith: catalog, search by phone, SIM and number, 
   await wizard.getByRole('button', { name: 'Continue' }).click();
 
   // Review
-  await expect(wizard.getByText('Every check passed.')).toBeVisible();
+  await expect(wizard.getByText('8 of 8 checks passed')).toBeVisible();
   await expect(wizard.getByTestId('review-customer')).toHaveText('John Smith (ID: 100)');
   await expect(wizard.getByTestId('review-product')).toHaveText('Mobile - 20GB plan');
   await expect(wizard.getByTestId('review-inventory')).toContainText(simText);

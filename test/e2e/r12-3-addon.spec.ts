@@ -23,7 +23,7 @@ test('5GB data boost on a mobile service from the customer\'s Services tab, with
   await wizard.getByRole('button', { name: 'Continue' }).click();
   await wizard.getByRole('button', { name: 'Continue' }).click();
 
-  await expect(wizard.getByText('Every check passed.')).toBeVisible();
+  await expect(wizard.getByText('8 of 8 checks passed')).toBeVisible();
   await expect(wizard.locator('[data-check="payment_method"]')).toContainText('Visa ending 4242');
   await expect(wizard.locator('[data-check="addon_target"]')).toContainText(mobile.name);
   await expect(wizard.getByTestId('review-pricing')).toContainText('One-off charge: £5.00');

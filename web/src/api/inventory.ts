@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { del, get, post, qs } from './client';
 import type { AvailableInventory, Item, ItemStatus, Template } from './types';
 
@@ -26,6 +26,8 @@ export function useAvailable(template: string, q = '') {
     queryKey: inventoryKeys.available(template, q),
     queryFn: () => get<AvailableInventory>(`/api/inventory/available${qs({ template, q, limit: 50 })}`),
     staleTime: 5_000,
+    // While the next search is on its way the list keeps the last answer, rather than emptying.
+    placeholderData: keepPreviousData,
   });
 }
 

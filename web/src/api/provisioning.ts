@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { customerKeys } from './customers';
 import { get, post, qs } from './client';
 import { inventoryKeys } from './inventory';
@@ -79,8 +79,17 @@ export function useProgress(id: string | null) {
   return { ...query, mode };
 }
 
-export function useLogs(id: string | null, enabled = true) {
-  return useQuery({ queryKey: provisionKeys.logs(id ?? ''), queryFn: () => get<ProvisionLogs>(`/api/provisions/${id}/logs`), enabled: Boolean(id) && enabled });
+/** A run's task log; given the run's `version`, read again each time the run moves, so it follows a retry. */
+export function useLogs(id: string | null, enabled = true, version?: number) {
+  const query = useQuery({ queryKey: provisionKeys.logs(id ?? ''), queryFn: () => get<ProvisionLogs>(`/api/provisions/${id}/logs`), enabled: Boolean(id) && enabled });
+  const seen = useRef(version);
+  const { refetch } = query;
+  useEffect(() => {
+    if (version === undefined || version === seen.current) return;
+    seen.current = version;
+    if (enabled && id) void refetch();
+  }, [version, enabled, id, refetch]);
+  return query;
 }
 
 export function useProvisions(f: { status?: ProvisionStatus | undefined; serviceId?: number | undefined; customerId?: number | undefined }) {

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { useLocal } from '../i18n/local';
 import type { Product } from '../api/types';
 import { money } from '../format';
 
@@ -51,12 +52,13 @@ export function Price({ product }: { product: Product }) {
 /** A short form, for lists and the wizard. */
 export function ProductSummary({ product }: { product: Product }) {
   const { t } = useTranslation();
+  const text = useLocal().productText(product);
   return (
     <span className="product-summary">
       <ProductIcon product={product} />
       <span>
-        <strong>{product.name}</strong>
-        <span className="muted"> · {product.features.slice(0, 2).join(' · ')}</span>
+        <strong>{text.name}</strong>
+        <span className="muted"> · {text.features.slice(0, 2).join(' · ')}</span>
         <br />
         <span>
           {product.billing === 'one_off' ? `${money(product.setupFee, product.currency)} ${t('catalog.oneOff').toLowerCase()}` : t('catalog.perMonth', { price: money(product.recurringPrice, product.currency) })}
@@ -67,29 +69,34 @@ export function ProductSummary({ product }: { product: Product }) {
 }
 
 /** A catalog card (R2.3): icon, name, features, setup fee, monthly price, terms, and the action. */
-export function ProductCard({ product, onAssign }: { product: Product; onAssign: () => void }) {
+export function ProductCard({ product, onAssign, headingLevel = 2 }: { product: Product; onAssign: () => void; headingLevel?: 2 | 3 }) {
   const { t } = useTranslation();
+  const local = useLocal();
+  const text = local.productText(product);
+  const Heading = headingLevel === 2 ? 'h2' : 'h3';
   return (
     <article className="product-card" aria-labelledby={`product-${product.id}`}>
       <div className="product-card-head">
         <ProductIcon product={product} />
         <div>
-          <h3 id={`product-${product.id}`}>{product.name}</h3>
+          <Heading id={`product-${product.id}`} className="product-name">
+            {text.name}
+          </Heading>
           <p className="muted">{t(`catalog.serviceTypes.${product.serviceType}`)}</p>
         </div>
       </div>
       <ul className="features">
-        {product.features.map((f) => (
+        {text.features.map((f) => (
           <li key={f}>{f}</li>
         ))}
       </ul>
       <Price product={product} />
       <p className="muted small">{product.contractMonths > 0 ? t('catalog.contract', { count: product.contractMonths }) : t('catalog.noContract')}</p>
-      {product.inventoryTemplates.length > 0 && <p className="muted small">{t('catalog.needs', { items: product.inventoryTemplates.join(', ') })}</p>}
-      {product.terms && (
+      {product.inventoryTemplates.length > 0 && <p className="muted small">{t('catalog.needs', { items: product.inventoryTemplates.map(local.template).join(', ') })}</p>}
+      {text.terms && (
         <details className="terms">
           <summary>{t('catalog.terms')}</summary>
-          <p className="small">{product.terms}</p>
+          <p className="small">{text.terms}</p>
         </details>
       )}
       <button type="button" className="btn btn-primary" onClick={onAssign} aria-describedby={`product-${product.id}`}>

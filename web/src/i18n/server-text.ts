@@ -50,7 +50,10 @@ export interface Said {
 /** The kind of code a value holds, by the value's name (see preflight-texts.ts). */
 const valueKinds: Record<string, string> = { status: 'status', customerType: 'customerType', serviceType: 'serviceType', targetType: 'serviceType', role: 'role', wanted: 'role', catalog: 'catalog', by: 'customerRef' };
 
-function renderSaid(i18n: I18n, group: 'checks' | 'hints', said: Said): string | null {
+/** The operator's own names in a clause (a product's, a template's) in the reader's language. */
+export type DataNames = { product?: (name: string) => string; template?: (name: string) => string };
+
+function renderSaid(i18n: I18n, group: 'checks' | 'hints', said: Said, names: DataNames = {}): string | null {
   const key = `serverTexts.${group}.${said.key}`;
   if (!i18n.exists(key)) return null;
   const lang = i18n.resolvedLanguage ?? i18n.language;
@@ -59,6 +62,8 @@ function renderSaid(i18n: I18n, group: 'checks' | 'hints', said: Said): string |
     const kind = valueKinds[name];
     if (Array.isArray(v)) params[name] = new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(v);
     else if (kind && i18n.exists(`serverTexts.values.${kind}.${v}`)) params[name] = i18n.t(`serverTexts.values.${kind}.${v}` as never);
+    else if (name === 'product' && names.product) params[name] = names.product(String(v));
+    else if (name === 'template' && names.template) params[name] = names.template(String(v));
     else params[name] = String(v);
   }
   return (i18n.t as unknown as (k: string, p: Record<string, string>) => string)(key, params);
@@ -69,29 +74,19 @@ function renderSaid(i18n: I18n, group: 'checks' | 'hints', said: Said): string |
  * or the check's clauses in another language (joined with « ; », capitalised, a full stop at the
  * end). A key this console does not know leaves the whole check in the server's words.
  */
-export function readCheck(i18n: I18n, check: { message: string; hint?: string | undefined; text: Said[]; hintText?: Said | undefined }): { message: string; hint: string | null } {
+export function readCheck(i18n: I18n, check: { message: string; hint?: string | undefined; text: Said[]; hintText?: Said | undefined }, names: DataNames = {}): { message: string; hint: string | null } {
   const asSent = { message: check.message, hint: check.hint ?? null };
   if ((i18n.resolvedLanguage ?? i18n.language) === 'en') return asSent;
-  const clauses = check.text.map((s) => renderSaid(i18n, 'checks', s));
+  const clauses = check.text.map((s) => renderSaid(i18n, 'checks', s, names));
   if (!clauses.length || clauses.some((c) => c === null)) return asSent;
   const joined = clauses.join('\u202f; ');
   const message = `${joined.charAt(0).toLocaleUpperCase()}${joined.slice(1)}${/[.!?]$/.test(joined) ? '' : '.'}`;
-  const hint = check.hintText ? (renderSaid(i18n, 'hints', check.hintText) ?? check.hint ?? null) : (check.hint ?? null);
+  const hint = check.hintText ? (renderSaid(i18n, 'hints', check.hintText, names) ?? check.hint ?? null) : (check.hint ?? null);
   return { message, hint };
 }
 
-export function useCheckText(): (check: Parameters<typeof readCheck>[1]) => { message: string; hint: string | null } {
-  const { i18n } = useTranslation();
-  return (check) => readCheck(i18n, check);
-}
-
 /** A bulk row's error (R11.2) in the reader's language: one clause, as the server wrote it in English. */
-export function readClause(i18n: I18n, e: { message: string; text?: Said | undefined }): string {
+export function readClause(i18n: I18n, e: { message: string; text?: Said | undefined }, names: DataNames = {}): string {
   if ((i18n.resolvedLanguage ?? i18n.language) === 'en' || !e.text) return e.message;
-  return renderSaid(i18n, 'checks', e.text) ?? e.message;
-}
-
-export function useClauseText(): (e: Parameters<typeof readClause>[1]) => string {
-  const { i18n } = useTranslation();
-  return (e) => readClause(i18n, e);
+  return renderSaid(i18n, 'checks', e.text, names) ?? e.message;
 }

@@ -8,7 +8,8 @@ import type { Batch } from '../api/types';
 import { ErrorNote, Field, Loaded, Loading, StatusBadge } from '../components/common';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { dateTime, duration, number } from '../format';
-import { useClauseText, useServerError } from '../i18n/server-text';
+import { useServerError } from '../i18n/server-text';
+import { useClauseText } from '../i18n/local';
 
 /** Rows that will be run (every row but the invalid ones), and how many of them have finished. */
 export function progressOf(b: Batch) {

@@ -7,8 +7,8 @@ import { useSession } from '../api/session';
 import type { DryRunReport, Product } from '../api/types';
 import { ErrorNote, Field } from '../components/common';
 import { number } from '../format';
-import { useClauseText } from '../i18n/server-text';
 import { fieldProblem } from '../wizard/AssignWizard';
+import { useClauseText } from '../i18n/local';
 
 type CustomField = Product['customFields'][number];
 

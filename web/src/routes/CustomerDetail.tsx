@@ -8,6 +8,7 @@ import { Tabs } from '../components/Tabs';
 import { BillingTab } from './BillingTab';
 import { date, dateTime } from '../format';
 import { useOpenWizard } from '../wizard/WizardContext';
+import { useLocal } from '../i18n/local';
 
 type Tab = 'services' | 'details' | 'contacts' | 'payment' | 'billing';
 
@@ -54,6 +55,7 @@ export function CustomerDetail() {
 
 function ServicesTab({ customer }: { customer: Detail }) {
   const { t } = useTranslation();
+  const local = useLocal();
   const services = useCustomerServices(customer.id);
   const openWizard = useOpenWizard();
   return (
@@ -86,7 +88,7 @@ function ServicesTab({ customer }: { customer: Detail }) {
                     <td>
                       <Link to={`/services/${s.id}`}>{t('customers.resultLine', { name: s.name, id: s.id })}</Link>
                     </td>
-                    <td>{s.productName}</td>
+                    <td>{local.productName({ id: s.productId, name: s.productName })}</td>
                     <td>
                       <StatusBadge status={s.status} />
                     </td>

@@ -5,12 +5,14 @@ import { useAddItems, useItems, useTemplates } from '../api/inventory';
 import { useSession } from '../api/session';
 import type { ItemStatus } from '../api/types';
 import { ErrorNote, Field, Loaded, StatusBadge } from '../components/common';
+import { useLocal } from '../i18n/local';
 
 const statuses: ItemStatus[] = ['new', 'in_stock', 'reserved', 'assigned', 'retired'];
 
 /** Stock by template and status, and a form to add items in bulk. */
 export function Inventory() {
   const { t } = useTranslation();
+  const local = useLocal();
   const id = useId();
   const templates = useTemplates();
   const session = useSession();
@@ -28,7 +30,7 @@ export function Inventory() {
             <option value="">{t('inventory.allTemplates')}</option>
             {templates.data?.map((tpl) => (
               <option key={tpl.id} value={tpl.name}>
-                {tpl.name}
+                {local.template(tpl.name)}
               </option>
             ))}
           </select>
@@ -67,7 +69,7 @@ export function Inventory() {
                   {list.map((i) => (
                     <tr key={i.id}>
                       <td>{i.reference}</td>
-                      <td>{i.templateName}</td>
+                      <td>{local.template(i.templateName)}</td>
                       <td className="small">
                         {Object.entries(i.attributes)
                           .map(([k, v]) => `${k.toUpperCase()} ${v}`)
@@ -97,6 +99,7 @@ export function Inventory() {
 
 function AddItems({ templates }: { templates: { name: string; attributes: { name: string; label: string }[] }[] }) {
   const { t } = useTranslation();
+  const local = useLocal();
   const id = useId();
   const add = useAddItems();
   const [template, setTemplate] = useState(templates[0]?.name ?? '');
@@ -125,7 +128,7 @@ function AddItems({ templates }: { templates: { name: string; attributes: { name
         <select id={`${id}-t`} value={template} onChange={(e) => setTemplate(e.target.value)}>
           {templates.map((tpl) => (
             <option key={tpl.name} value={tpl.name}>
-              {tpl.name}
+              {local.template(tpl.name)}
             </option>
           ))}
         </select>

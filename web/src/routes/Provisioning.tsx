@@ -9,12 +9,14 @@ import { dateTime } from '../format';
 import { useServerError } from '../i18n/server-text';
 import { TaskList, TaskLogs } from '../wizard/ProgressStep';
 import { BatchProgress } from './BulkBatch';
+import { useLocal } from '../i18n/local';
 
 const statuses: ProvisionStatus[] = ['queued', 'running', 'failed', 'timed_out', 'succeeded', 'cancelled'];
 
 /** What is running, what failed (R13): recent runs, each opening its progress and logs. */
 export function Provisioning() {
   const { t } = useTranslation();
+  const local = useLocal();
   const [params, setParams] = useSearchParams();
   const status = (params.get('status') as ProvisionStatus | null) ?? undefined;
   const list = useProvisions({ status });
@@ -63,7 +65,7 @@ export function Provisioning() {
                     <td>
                       <Link to={`/customers/${p.customerId}`}>{p.customerName}</Link>
                     </td>
-                    <td>{p.productName}</td>
+                    <td>{local.productName({ name: p.productName })}</td>
                     <td>
                       <StatusBadge status={p.status} />
                       {p.error && <div className="small error-text">{p.error}</div>}
@@ -158,6 +160,7 @@ function BatchTable({ id, title, items }: { id: string; title: string; items: Ba
 /** One run: its live task list, its error, its logs, and Retry / Cancel when it failed. */
 export function ProvisionDetail() {
   const { t } = useTranslation();
+  const local = useLocal();
   const id = useParams().id!;
   const progress = useProgress(id);
   const logs = useLogs(id);
@@ -178,7 +181,7 @@ export function ProvisionDetail() {
             {t('provisioning.run')} <StatusBadge status={p!.status} />
           </h1>
           <p className="muted">
-            {p!.product.name} · <Link to={`/customers/${p!.customer.id}`}>{p!.customer.name}</Link>
+            {local.productName(p!.product)} · <Link to={`/customers/${p!.customer.id}`}>{p!.customer.name}</Link>
             {p!.service && (
               <>
                 {' '}

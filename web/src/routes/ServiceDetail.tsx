@@ -8,10 +8,12 @@ import { Loaded, StatusBadge } from '../components/common';
 import { date, dateTime, money, number } from '../format';
 import { ServiceActions } from './ServiceActions';
 import { useOpenWizard } from '../wizard/WizardContext';
+import { useLocal } from '../i18n/local';
 
 /** A service: status, product, inventory, balance, add-ons, tickets, provisioning history. */
 export function ServiceDetail() {
   const { t } = useTranslation();
+  const local = useLocal();
   const id = Number(useParams().id);
   const service = useService(id);
   const inventory = useServiceInventory(id);
@@ -37,7 +39,7 @@ export function ServiceDetail() {
                 <dt>{t('service.customer')}</dt>
                 <dd>{customer.data ? <Link to={`/customers/${s.customerId}`}>{t('customers.resultLine', { name: customer.data.name, id: s.customerId })}</Link> : s.customerId}</dd>
                 <dt>{t('service.product')}</dt>
-                <dd>{s.productName}</dd>
+                <dd>{local.productName({ id: s.productId, name: s.productName })}</dd>
                 <dt>{t('service.status')}</dt>
                 <dd data-testid="service-status">
                   <StatusBadge status={s.status} />
@@ -122,7 +124,7 @@ export function ServiceDetail() {
                 <ul className="plain" data-testid="service-inventory">
                   {items.map((i) => (
                     <li key={i.id}>
-                      <strong>{i.templateName}</strong>: {i.label} {Object.entries(i.attributes).map(([k, v]) => `${k.toUpperCase()} ${v}`).join(' · ')}
+                      <strong>{local.template(i.templateName)}</strong>: {local.itemLabel(i)} {Object.entries(i.attributes).map(([k, v]) => `${k.toUpperCase()} ${v}`).join(' · ')}
                     </li>
                   ))}
                 </ul>
@@ -147,7 +149,7 @@ export function ServiceDetail() {
                 <ul className="plain">
                   {list.map((a) => (
                     <li key={a.id}>
-                      {a.productName} · {t(`service.billing.${a.billing}`)} · {dateTime(a.createdAt)} <StatusBadge status={a.status} />
+                      {local.productName({ id: a.productId, name: a.productName })} · {t(`service.billing.${a.billing}`)} · {dateTime(a.createdAt)} <StatusBadge status={a.status} />
                     </li>
                   ))}
                 </ul>
@@ -199,7 +201,7 @@ export function ServiceDetail() {
                   {list.map((p) => (
                     <li key={p.id}>
                       <Link to={`/provisioning/${p.id}`}>
-                        {dateTime(p.createdAt)} · {p.productName}
+                        {dateTime(p.createdAt)} · {local.productName({ name: p.productName })}
                       </Link>{' '}
                       <StatusBadge status={p.status} /> · {t('wizard.progress.summary', { completed: p.completed, total: p.total })}
                     </li>

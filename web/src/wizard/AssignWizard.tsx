@@ -7,6 +7,7 @@ import { inventoryKeys } from '../api/inventory';
 import type { Item, Product } from '../api/types';
 import { ProductIcon } from '../components/ProductCard';
 import { money } from '../format';
+import { useLocal } from '../i18n/local';
 import { CustomerStep } from './CustomerStep';
 import { DetailsStep } from './DetailsStep';
 import { InventoryStep } from './InventoryStep';
@@ -15,6 +16,7 @@ import { ProgressStep } from './ProgressStep';
 import { ReviewStep } from './ReviewStep';
 import { ServiceStep } from './ServiceStep';
 import type { WizardStart } from './WizardContext';
+import { FooterSlot } from './WizardFooter';
 
 export type StepId = 'customer' | 'product' | 'service' | 'inventory' | 'details' | 'review' | 'progress';
 
@@ -33,7 +35,11 @@ export interface Choices {
 
 export interface StepProps {
   choices: Choices;
-  update: (patch: Partial<Choices>) => void;
+  /**
+   * A patch, or a function of the choices as they are when it applies: what an answer from the
+   * server changes must be built on the latest choices, not on those of the render that asked.
+   */
+  update: (patch: Partial<Choices> | ((now: Choices) => Partial<Choices>)) => void;
   holder: string;
 }
 
@@ -72,8 +78,10 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
     customFields: {},
     autoRenew: null,
   });
-  const update = (patch: Partial<Choices>) => setChoices((c) => ({ ...c, ...patch }));
+  const update: StepProps['update'] = (patch) => setChoices((c) => ({ ...c, ...(typeof patch === 'function' ? patch(c) : patch) }));
   const customer = useCustomer(choices.customerId ?? undefined);
+  const local = useLocal();
+  const [footer, setFooter] = useState<HTMLElement | null>(null);
   const category = choices.product?.category ?? start.category ?? 'plan';
 
   const steps = useMemo<StepId[]>(() => {
@@ -158,16 +166,26 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
           ✕
         </button>
       </header>
-      {choices.product && (
-        <p className="wizard-product" data-testid="wizard-product">
-          <ProductIcon product={choices.product} />
-          <strong>{choices.product.name}</strong>
-          <span className="muted">
-            {choices.product.billing === 'one_off'
-              ? `${money(choices.product.setupFee, choices.product.currency)} · ${t('catalog.oneOff').toLowerCase()}`
-              : t('catalog.perMonth', { price: money(choices.product.recurringPrice, choices.product.currency) })}
-          </span>
-        </p>
+      {(choices.product || customer.data) && (
+        <div className="wizard-context">
+          {choices.product && (
+            <p className="wizard-product" data-testid="wizard-product">
+              <ProductIcon product={choices.product} />
+              <strong>{local.productText(choices.product).name}</strong>
+              <span className="muted">
+                {choices.product.billing === 'one_off'
+                  ? `${money(choices.product.setupFee, choices.product.currency)} · ${t('catalog.oneOff').toLowerCase()}`
+                  : t('catalog.perMonth', { price: money(choices.product.recurringPrice, choices.product.currency) })}
+              </span>
+            </p>
+          )}
+          {/* R3.2: the chosen customer, prominently, on every step, however the wizard was started. */}
+          {customer.data && (
+            <p className="wizard-customer" data-testid="wizard-customer">
+              {t('wizard.customerLine')} <strong>{t('customers.resultLine', { name: customer.data.name, id: customer.data.id })}</strong>
+            </p>
+          )}
+        </div>
       )}
       {step !== 'progress' && (
         <ol className="wizard-steps" aria-label={title}>
@@ -178,6 +196,7 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
           ))}
         </ol>
       )}
+      <FooterSlot.Provider value={footer}>
       <div className="wizard-body" ref={body}>
         <h3 ref={heading} tabIndex={-1} className="sr-only-focusable">
           {step === 'progress' ? stepName : t('wizard.stepOf', { n: index + 1, total: steps.length, name: stepName })}
@@ -190,22 +209,25 @@ export function AssignWizard({ start, onClose }: { start: WizardStart; onClose: 
         {step === 'review' && <ReviewStep {...props} customer={customer.data} onStarted={setProvisionId} onCancel={close} onBack={() => setIndex(index - 1)} />}
         {step === 'progress' && provisionId && <ProgressStep provisionId={provisionId} onClose={close} />}
       </div>
-      {step !== 'review' && step !== 'progress' && (
-        <footer className="wizard-foot">
-          <button type="button" className="btn" onClick={close}>
-            {t('wizard.cancel')}
-          </button>
-          <span className="spacer" />
-          {index > 0 && (
-            <button type="button" className="btn" onClick={() => setIndex(index - 1)}>
-              {t('wizard.back')}
+      </FooterSlot.Provider>
+      <footer className="wizard-foot" ref={setFooter}>
+        {step !== 'review' && step !== 'progress' && (
+          <>
+            <button type="button" className="btn" onClick={close}>
+              {t('wizard.cancel')}
             </button>
-          )}
-          <button type="button" className="btn btn-primary" disabled={!canContinue} onClick={() => setIndex(index + 1)}>
-            {t('wizard.next')}
-          </button>
-        </footer>
-      )}
+            <span className="spacer" />
+            {index > 0 && (
+              <button type="button" className="btn" onClick={() => setIndex(index - 1)}>
+                {t('wizard.back')}
+              </button>
+            )}
+            <button type="button" className="btn btn-primary" disabled={!canContinue} onClick={() => setIndex(index + 1)}>
+              {t('wizard.next')}
+            </button>
+          </>
+        )}
+      </footer>
     </dialog>
   );
 }

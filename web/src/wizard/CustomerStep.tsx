@@ -2,18 +2,21 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCreateCustomer, useCustomer, useCustomerSearch } from '../api/customers';
 import type { CustomerDetail, SearchHit } from '../api/types';
+import { Combobox } from '../components/Combobox';
+import { useLocal } from '../i18n/local';
 import { ErrorNote, Field, StatusBadge } from '../components/common';
 import type { StepProps } from './AssignWizard';
 
 /** R3: type-ahead search by name, ID, e-mail or phone; the chosen customer shown prominently. */
 export function CustomerStep({ choices, update }: StepProps) {
   const { t } = useTranslation();
+  const local = useLocal();
   const chosen = useCustomer(choices.customerId ?? undefined);
   if (choices.customerId && chosen.data) {
     return (
       <ChosenCustomer
         customer={chosen.data}
-        productName={choices.product?.name}
+        productName={choices.product ? local.productText(choices.product).name : undefined}
         productTypes={choices.product?.customerTypes}
         onChange={() => update({ customerId: null, serviceId: null, siteId: null, billingContactId: null, technicalContactId: null, customFields: {} })}
       />
@@ -56,80 +59,41 @@ export function ChosenCustomer({ customer, onChange, productName, productTypes }
   );
 }
 
-/** An accessible combobox: type, move with the arrow keys, pick with Enter or a click. */
+/** The customer search of R3.1: type a name, an ID, an e-mail or a phone number, pick from the list. */
 export function CustomerSearch({ onPick, autoFocus = true }: { onPick: (id: number) => void; autoFocus?: boolean }) {
   const { t } = useTranslation();
   const id = useId();
   const [q, setQ] = useState('');
-  const [active, setActive] = useState(0);
   const [creating, setCreating] = useState(false);
   const search = useCustomerSearch(q);
   const hits: SearchHit[] = q.trim() ? (search.data ?? []) : [];
-  const open = q.trim().length > 0 && hits.length > 0;
   const nothing = q.trim().length > 0 && !search.isFetching && search.data !== undefined && hits.length === 0;
 
   return (
     <div className="customer-search">
       <Field id={`${id}-q`} label={t('customers.search')} hint={t('customers.searchHint')}>
-        <input
+        <Combobox
           id={`${id}-q`}
-          type="search"
-          role="combobox"
-          aria-expanded={open}
-          aria-controls={`${id}-list`}
-          aria-autocomplete="list"
-          aria-activedescendant={open ? `${id}-opt-${active}` : undefined}
-          aria-describedby={`${id}-q-hint`}
-          autoComplete="off"
+          query={q}
+          onQueryChange={setQ}
+          options={hits}
+          optionKey={(h) => h.id}
+          listLabel={t('customers.results')}
+          describedBy={`${id}-q-hint`}
           autoFocus={autoFocus}
-          data-autofocus
-          value={q}
-          onChange={(e) => {
-            setQ(e.target.value);
-            setActive(0);
-          }}
-          onKeyDown={(e) => {
-            if (!open) return;
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              setActive((a) => Math.min(hits.length - 1, a + 1));
-            } else if (e.key === 'ArrowUp') {
-              e.preventDefault();
-              setActive((a) => Math.max(0, a - 1));
-            } else if (e.key === 'Enter') {
-              e.preventDefault();
-              const hit = hits[active];
-              if (hit) onPick(hit.id);
-            }
-          }}
+          autofocusTarget
+          onPick={(h) => onPick(h.id)}
+          renderOption={(h) => (
+            <>
+              <span className="option-main">{t('customers.resultLine', { name: h.name, id: h.id })}</span>
+              <span className="muted">
+                {' '}
+                · {t(`catalog.${h.type}`)} · {h.email ?? ''} {h.phone ?? ''} · {t(`customers.matchedOn.${h.matchedOn}`)}
+              </span>
+            </>
+          )}
         />
       </Field>
-      {open && (
-        <>
-          <p className="eyebrow" id={`${id}-label`}>
-            {t('customers.results')}
-          </p>
-          <ul className="options" role="listbox" id={`${id}-list`} aria-labelledby={`${id}-label`}>
-            {hits.map((h, i) => (
-              <li
-                key={h.id}
-                id={`${id}-opt-${i}`}
-                role="option"
-                aria-selected={i === active}
-                className={i === active ? 'active' : ''}
-                onMouseEnter={() => setActive(i)}
-                onClick={() => onPick(h.id)}
-              >
-                <span className="option-main">{t('customers.resultLine', { name: h.name, id: h.id })}</span>
-                <span className="muted">
-                  {' '}
-                  · {t(`catalog.${h.type}`)} · {h.email ?? ''} {h.phone ?? ''} · {t(`customers.matchedOn.${h.matchedOn}`)}
-                </span>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
       {nothing && !creating && (
         <div className="note note-empty" role="status">
           <p>

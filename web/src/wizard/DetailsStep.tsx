@@ -2,6 +2,7 @@ import { useEffect, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CustomerDetail } from '../api/types';
 import { Field } from '../components/common';
+import { useLocal } from '../i18n/local';
 import { type StepProps, fieldProblem, fieldsFor } from './AssignWizard';
 
 /**
@@ -10,6 +11,7 @@ import { type StepProps, fieldProblem, fieldsFor } from './AssignWizard';
  */
 export function DetailsStep({ choices, update, customer }: StepProps & { customer: CustomerDetail | undefined }) {
   const { t } = useTranslation();
+  const local = useLocal();
   const id = useId();
   const product = choices.product;
   const fields = fieldsFor(product, customer?.type);
@@ -56,14 +58,15 @@ export function DetailsStep({ choices, update, customer }: StepProps & { custome
           {fields.map((f) => {
             const value = choices.customFields[f.name] ?? '';
             const problem = value ? fieldProblem(f, value) : null;
+            const { label, help } = local.field(choices.product, f);
             return (
               <Field
                 key={f.name}
                 id={`${id}-${f.name}`}
-                label={f.label}
+                label={label}
                 required={f.required}
-                hint={f.help}
-                error={problem ? t(problem === 'missing' ? 'wizard.details.missing' : 'wizard.details.invalid', { label: f.label }) : undefined}
+                hint={help}
+                error={problem ? t(problem === 'missing' ? 'wizard.details.missing' : 'wizard.details.invalid', { label }) : undefined}
               >
                 <input
                   id={`${id}-${f.name}`}
@@ -71,10 +74,13 @@ export function DetailsStep({ choices, update, customer }: StepProps & { custome
                   type={f.type === 'date' ? 'date' : f.type === 'number' ? 'number' : 'text'}
                   required={f.required}
                   aria-invalid={Boolean(problem)}
-                  aria-describedby={[f.help && `${id}-${f.name}-hint`, problem && `${id}-${f.name}-error`].filter(Boolean).join(' ') || undefined}
+                  aria-describedby={[help && `${id}-${f.name}-hint`, problem && `${id}-${f.name}-error`].filter(Boolean).join(' ') || undefined}
                   pattern={f.pattern}
                   value={value}
-                  onChange={(e) => update({ customFields: { ...choices.customFields, [f.name]: e.target.value } })}
+                  onChange={(e) => {
+                    const v = e.target.value;
+                    update((now) => ({ customFields: { ...now.customFields, [f.name]: v } }));
+                  }}
                 />
               </Field>
             );

@@ -5,7 +5,9 @@ import { ended, useLogs, useProgress, useRetry } from '../api/provisioning';
 import type { Progress, ProvisionLogs, TaskStatus } from '../api/types';
 import { ErrorNote, Loading, ServerDetail, StatusBadge } from '../components/common';
 import { dateTime, number } from '../format';
+import { useLocal } from '../i18n/local';
 import { useServerError } from '../i18n/server-text';
+import { WizardFooter } from './WizardFooter';
 
 /** The marks of R7.1 (done, running, pending, failed) as drawings: no glyph depends on a font. */
 const markPaths: Record<TaskStatus, string> = {
@@ -32,13 +34,16 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
   const progress = useProgress(provisionId);
   const [showLogs, setShowLogs] = useState(false);
   const p = progress.data;
-  const logs = useLogs(provisionId, showLogs || (p?.kind === 'addon' && p.status === 'succeeded'));
+  // The log follows the run: read again whenever the run moves (a retry, each task), while it is shown.
+  const logs = useLogs(provisionId, showLogs || (p?.kind === 'addon' && p.status === 'succeeded'), p?.version);
+  const local = useLocal();
   const retry = useRetry();
   const readable = useServerError();
 
   if (!p) return progress.error ? <ErrorNote error={progress.error} /> : <Loading />;
   const done = ended(p.status);
   const failure = p.error && readable(p.error);
+  const failedTask = p.tasks.find((x) => x.seq === p.error?.taskSeq);
 
   return (
     <div className="progress">
@@ -54,7 +59,13 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
         <section className="outcome outcome-failure" role="alert" aria-labelledby="failure-title">
           <h5 id="failure-title">{t('wizard.progress.failureTitle', { message: failure.message })}</h5>
           {p.status === 'timed_out' && <p>{t('wizard.progress.timedOut')}</p>}
-          <p>{p.kind === 'addon' ? t('wizard.progress.failureTextAddon') : t('wizard.progress.failureText')}</p>
+          <p data-testid="failure-text">
+            {p.kind === 'addon' || !p.service
+              ? t('wizard.progress.failureTextAddon')
+              : p.service.status === 'active'
+                ? t('wizard.progress.failureActive', { service: p.service.name })
+                : t('wizard.progress.failureNotActive', { service: p.service.name, status: t(`status.${p.service.status}`, { defaultValue: p.service.status }) })}
+          </p>
           {failure.hint && (
             <p>
               <strong>{t('app.hintLabel')}</strong> {failure.hint}
@@ -64,10 +75,10 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
           <dl className="summary">
             <dt>{t('wizard.progress.provisioningId')}</dt>
             <dd data-testid="provisioning-id">{p.id}</dd>
-            {p.error?.task && (
+            {(failedTask || p.error?.task) && (
               <>
                 <dt>{t('wizard.progress.failedTask')}</dt>
-                <dd>{p.error?.task}</dd>
+                <dd>{failedTask ? local.task(failedTask) : p.error?.task}</dd>
               </>
             )}
           </dl>
@@ -77,7 +88,7 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
       {showLogs && <TaskLogs logs={logs.data} loading={logs.isPending} />}
       <ErrorNote error={retry.error} />
 
-      <footer className="wizard-foot">
+      <WizardFooter>
         {(p.status === 'failed' || p.status === 'timed_out') && (
           <>
             <button type="button" className="btn" onClick={() => setShowLogs(true)}>
@@ -109,19 +120,20 @@ export function ProgressStep({ provisionId, onClose }: { provisionId: string; on
         <button type="button" className="btn" onClick={onClose}>
           {t('wizard.close')}
         </button>
-      </footer>
+      </WizardFooter>
     </div>
   );
 }
 
 export function TaskList({ progress }: { progress: Progress }) {
   const { t } = useTranslation();
+  const local = useLocal();
   return (
     <ol className="task-list" aria-label={t('wizard.progress.heading')}>
       {progress.tasks.map((task) => (
         <li key={task.seq} className={`task task-${task.status}`} data-status={task.status}>
           <Mark status={task.status} />
-          <span className="task-name">{task.name}</span>
+          <span className="task-name">{local.task(task)}</span>
           <span className="sr-only"> ({t(`wizard.progress.marks.${task.status}`)})</span>
           {task.status === 'running' && <span className="muted small"> {t('status.running')}…</span>}
         </li>
@@ -133,12 +145,13 @@ export function TaskList({ progress }: { progress: Progress }) {
 /** R8.1 (and R9.3 for add-ons: the balance before and after). */
 function Success({ progress: p, logs }: { progress: Progress; logs: ProvisionLogs | undefined }) {
   const { t } = useTranslation();
+  const local = useLocal();
   const balance = logs?.tasks.find((x) => x.action === 'ocs.add_balance')?.output as { before?: number; after?: number; unit?: string; type?: string } | null | undefined;
   return (
     <section className="outcome outcome-success" role="status" aria-labelledby="success-title">
       <h5 id="success-title">
         {p.kind === 'addon' && p.service
-          ? t('wizard.progress.addonTitle', { product: p.product.name, service: p.service.name, customer: p.customer.name })
+          ? t('wizard.progress.addonTitle', { product: local.productName(p.product), service: p.service.name, customer: p.customer.name })
           : t('wizard.progress.successTitle', { customer: p.customer.name })}
       </h5>
       {p.service && (
@@ -170,6 +183,7 @@ function Success({ progress: p, logs }: { progress: Progress; logs: ProvisionLog
 /** R7.3: each task's output and log. */
 export function TaskLogs({ logs, loading }: { logs: ProvisionLogs | undefined; loading: boolean }) {
   const { t } = useTranslation();
+  const local = useLocal();
   if (loading || !logs) return <Loading />;
   return (
     <section className="task-logs" aria-label={t('provisioning.logs')}>
@@ -177,7 +191,7 @@ export function TaskLogs({ logs, loading }: { logs: ProvisionLogs | undefined; l
       {logs.tasks.map((task) => (
         <details key={task.seq} open={task.status === 'failed'} className={`task-log task-${task.status}`}>
           <summary>
-            {task.seq}. {task.name} · <StatusBadge status={task.status} /> · {t('provisioning.attempts', { count: task.attempts })}
+            {task.seq}. {local.task(task)} · <StatusBadge status={task.status} /> · {t('provisioning.attempts', { count: task.attempts })}
           </summary>
           {task.error && <p className="error-text">{task.error}</p>}
           <pre className="log">{task.log.map((l) => `${dateTime(l.at)}  ${l.line}`).join('\n') || '—'}</pre>

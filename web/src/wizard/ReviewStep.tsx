@@ -1,11 +1,12 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Assignment, usePreflight, useStartProvision } from '../api/provisioning';
 import { useService } from '../api/services';
-import type { CustomerDetail } from '../api/types';
+import type { CustomerDetail, PreflightResult } from '../api/types';
 import { ErrorNote } from '../components/common';
 import { money } from '../format';
-import { useCheckText } from '../i18n/server-text';
+import { useCheckText, useLocal } from '../i18n/local';
+import { WizardFooter } from './WizardFooter';
 import { type Choices, type StepProps, fieldsFor } from './AssignWizard';
 
 export function assignmentOf(c: Choices, holder: string, customerType: 'individual' | 'business' | undefined): Assignment {
@@ -30,7 +31,7 @@ export function assignmentOf(c: Choices, holder: string, customerType: 'individu
  */
 export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onBack }: StepProps & { customer: CustomerDetail | undefined; onStarted: (id: string) => void; onCancel: () => void; onBack: () => void }) {
   const { t } = useTranslation();
-  const checkText = useCheckText();
+  const local = useLocal();
   const preflight = usePreflight();
   const start = useStartProvision();
   const service = useService(choices.serviceId ?? 0);
@@ -60,7 +61,7 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
         <dt>{t('wizard.review.customer')}</dt>
         <dd data-testid="review-customer">{customer ? t('customers.resultLine', { name: customer.name, id: customer.id }) : ''}</dd>
         <dt>{t('wizard.review.product')}</dt>
-        <dd data-testid="review-product">{product.name}</dd>
+        <dd data-testid="review-product">{local.productText(product).name}</dd>
         {product.category === 'addon' && service.data && (
           <>
             <dt>{t('wizard.review.service')}</dt>
@@ -74,8 +75,8 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
               <ul className="plain" data-testid="review-inventory">
                 {Object.entries(choices.items).map(([tpl, item]) => (
                   <li key={tpl}>
-                    {tpl}
-                    {t('app.colon')} {item.label.replace(/ \([^)]*\)$/, '')}
+                    {local.template(tpl)}
+                    {t('app.colon')} {local.itemName(item)}
                   </li>
                 ))}
               </ul>
@@ -125,7 +126,7 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
                 )}
                 {fields.map((f) => (
                   <li key={f.name}>
-                    {f.label}
+                    {local.field(product, f).label}
                     {t('app.colon')} {choices.customFields[f.name]}
                   </li>
                 ))}
@@ -139,38 +140,10 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
         <h5 id="checks-title">{t('wizard.review.checks')}</h5>
         {preflight.isPending && <p role="status">{t('wizard.review.checking')}</p>}
         <ErrorNote error={preflight.error} onRetry={() => preflight.mutate(input)} />
-        {result && (
-          <>
-            <p role="status" className={result.ok ? 'ok-text' : 'error-text'}>
-              {result.ok ? t('wizard.review.allGood') : t('wizard.review.problems')}
-            </p>
-            <ul className="check-list">
-              {result.checks.map((c) => {
-                const said = checkText(c);
-                return (
-                  <li key={c.id} className={c.ok ? 'check-ok' : 'check-fail'} data-check={c.id}>
-                    <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span> <strong>{t(`wizard.checks.${c.id}`)}</strong>
-                    {t('app.colon')} {said.message}
-                    {!c.ok && said.hint && <span className="hint"> {said.hint}</span>}
-                  </li>
-                );
-              })}
-            </ul>
-            {result.tasks.length > 0 && (
-              <details>
-                <summary>{t('wizard.review.tasks')}</summary>
-                <ol>
-                  {result.tasks.map((name, i) => (
-                    <li key={i}>{name}</li>
-                  ))}
-                </ol>
-              </details>
-            )}
-          </>
-        )}
+        {result && <CheckSummary result={result} />}
       </section>
       <ErrorNote error={start.error} />
-      <footer className="wizard-foot">
+      <WizardFooter>
         <button type="button" className="btn" onClick={onCancel}>
           {t('wizard.cancel')}
         </button>
@@ -181,7 +154,57 @@ export function ReviewStep({ choices, holder, customer, onStarted, onCancel, onB
         <button type="button" className="btn btn-primary" disabled={!result?.ok || start.isPending || start.isSuccess} onClick={confirm}>
           {start.isPending ? t('wizard.review.confirming') : t('wizard.review.confirm')}
         </button>
-      </footer>
+      </WizardFooter>
     </div>
+  );
+}
+
+/**
+ * The checks of R6.3 as one line ("8 of 8 checks passed") that opens on demand, and opens by
+ * itself when one fails, so that the review fits the screen and a failure cannot be missed.
+ */
+function CheckSummary({ result }: { result: PreflightResult }) {
+  const { t } = useTranslation();
+  const local = useLocal();
+  const checkText = useCheckText();
+  // A check that waits for another to pass is not a failure of its own: it shows as not checked.
+  const waiting = (c: PreflightResult['checks'][number]) => !c.ok && c.text.length > 0 && c.text.every((x) => x.key.startsWith('notChecked.'));
+  const failed = result.checks.filter((c) => !c.ok && !waiting(c)).length;
+  const [open, setOpen] = useState(failed > 0);
+  useEffect(() => {
+    if (failed > 0) setOpen(true);
+  }, [failed]);
+  const tasks = result.taskNames[local.lang] ?? result.tasks;
+  return (
+    <>
+      <details className="checks-detail" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary role="status" className={result.ok ? 'ok-text' : 'error-text'} data-testid="checks-summary">
+          <span aria-hidden="true">{result.ok ? '✓' : '✗'}</span>{' '}
+          {result.ok ? t('wizard.review.allGood', { total: result.checks.length }) : t('wizard.review.problems', { failed, total: result.checks.length })}
+        </summary>
+        <ul className="check-list">
+          {result.checks.map((c) => {
+            const said = checkText(c);
+            return (
+              <li key={c.id} className={c.ok ? 'check-ok' : waiting(c) ? 'check-waiting' : 'check-fail'} data-check={c.id}>
+                <span aria-hidden="true">{c.ok ? '✓' : waiting(c) ? '–' : '✗'}</span> <strong>{t(`wizard.checks.${c.id}`)}</strong>
+                {t('app.colon')} {said.message}
+                {!c.ok && said.hint && <span className="hint"> {said.hint}</span>}
+              </li>
+            );
+          })}
+        </ul>
+      </details>
+      {tasks.length > 0 && (
+        <details>
+          <summary>{t('wizard.review.tasks', { count: tasks.length })}</summary>
+          <ol>
+            {tasks.map((name, i) => (
+              <li key={i}>{name}</li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </>
   );
 }

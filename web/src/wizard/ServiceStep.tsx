@@ -3,10 +3,12 @@ import { useTranslation } from 'react-i18next';
 import { useCustomer, useCustomerServices } from '../api/customers';
 import { Loaded, StatusBadge } from '../components/common';
 import type { StepProps } from './AssignWizard';
+import { useLocal } from '../i18n/local';
 
 /** R9.1: the customer's services of the add-on's type; with several, staff pick which one. */
 export function ServiceStep({ choices, update }: StepProps) {
   const { t } = useTranslation();
+  const local = useLocal();
   const type = choices.product?.serviceType;
   const customer = useCustomer(choices.customerId ?? undefined);
   const services = useCustomerServices(choices.customerId ?? undefined, type);
@@ -31,7 +33,7 @@ export function ServiceStep({ choices, update }: StepProps) {
                 <label key={s.id} className={`choice${choices.serviceId === s.id ? ' selected' : ''}`}>
                   <input type="radio" name="service" data-autofocus={!choices.serviceId || choices.serviceId === s.id ? '' : undefined} checked={choices.serviceId === s.id} onChange={() => update({ serviceId: s.id })} />
                   <span>
-                    <strong>{t('customers.resultLine', { name: s.name, id: s.id })}</strong> · {s.productName} <StatusBadge status={s.status} />
+                    <strong>{t('customers.resultLine', { name: s.name, id: s.id })}</strong> · {local.productName({ id: s.productId, name: s.productName })} <StatusBadge status={s.status} />
                   </span>
                 </label>
               ))}
