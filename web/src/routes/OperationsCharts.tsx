@@ -38,7 +38,9 @@ function Chart({ title, summary, table, children, testId }: { title: string; sum
   return (
     <figure className="chart card" aria-labelledby={`${id}-title`} aria-describedby={`${id}-summary`} data-testid={testId}>
       <figcaption>
-        <h3 id={`${id}-title`}>{title}</h3>
+        <h2 id={`${id}-title`} className="chart-title">
+          {title}
+        </h2>
         <p id={`${id}-summary`} className="chart-summary" data-testid={`${testId}-summary`}>
           {summary}
         </p>

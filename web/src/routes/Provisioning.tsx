@@ -217,7 +217,7 @@ export function ProvisionDetail() {
             </div>
           )}
           <ErrorNote error={retry.error ?? cancel.error} />
-          <TaskLogs logs={logs.data} loading={logs.isPending} />
+          <TaskLogs logs={logs.data} loading={logs.isPending} headingLevel={2} />
           {logs.data && (
             <details>
               <summary>{t('provisioning.events')}</summary>

@@ -181,13 +181,14 @@ function Success({ progress: p, logs }: { progress: Progress; logs: ProvisionLog
 }
 
 /** R7.3: each task's output and log. */
-export function TaskLogs({ logs, loading }: { logs: ProvisionLogs | undefined; loading: boolean }) {
+export function TaskLogs({ logs, loading, headingLevel = 5 }: { logs: ProvisionLogs | undefined; loading: boolean; headingLevel?: 2 | 5 }) {
   const { t } = useTranslation();
   const local = useLocal();
+  const Heading = headingLevel === 2 ? 'h2' : 'h5';
   if (loading || !logs) return <Loading />;
   return (
     <section className="task-logs" aria-label={t('provisioning.logs')}>
-      <h5>{t('provisioning.logs')}</h5>
+      <Heading>{t('provisioning.logs')}</Heading>
       {logs.tasks.map((task) => (
         <details key={task.seq} open={task.status === 'failed'} className={`task-log task-${task.status}`}>
           <summary>

@@ -178,9 +178,9 @@ function CheckSummary({ result }: { result: PreflightResult }) {
   return (
     <>
       <details className="checks-detail" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
-        <summary role="status" className={result.ok ? 'ok-text' : 'error-text'} data-testid="checks-summary">
+        <summary className={result.ok ? 'ok-text' : 'error-text'} data-testid="checks-summary">
           <span aria-hidden="true">{result.ok ? '✓' : '✗'}</span>{' '}
-          {result.ok ? t('wizard.review.allGood', { total: result.checks.length }) : t('wizard.review.problems', { failed, total: result.checks.length })}
+          <span role="status">{result.ok ? t('wizard.review.allGood', { total: result.checks.length }) : t('wizard.review.problems', { failed, total: result.checks.length })}</span>
         </summary>
         <ul className="check-list">
           {result.checks.map((c) => {
