@@ -294,7 +294,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     catalogRoutes(http, catalog);
     customersRoutes(http, customers);
     inventoryRoutes(http, inventory);
-    servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing });
+    servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing, provisioning });
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
     bulkRoutes(http, bulk);

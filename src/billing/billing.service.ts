@@ -480,6 +480,11 @@ export class BillingService {
   }
 
   /** A customer's charges and payments, with totals per billing month (period start, else date). */
+  /** A service's charges, newest first. */
+  async forService(serviceId: number) {
+    return this.db.selectFrom('charges').selectAll().where('serviceId', '=', serviceId).orderBy('createdAt', 'desc').orderBy('id', 'desc').execute();
+  }
+
   async forCustomer(customerId: number) {
     const [charges, payments] = await Promise.all([
       this.db.selectFrom('charges').selectAll().where('customerId', '=', customerId).orderBy('createdAt', 'desc').orderBy('id', 'desc').execute(),

@@ -10,7 +10,8 @@ import { errors, type ZodApp } from '../http/types.js';
 import { item } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import { idParams, timestamp } from '../shared/schemas.js';
-import { balanceBody, customerServicesQuery, service, serviceAddon, serviceListQuery, ticket } from './services.schemas.js';
+import { balanceBody, customerServicesQuery, service, serviceAddon, serviceListQuery, servicePage, ticket } from './services.schemas.js';
+import type { ProvisioningService } from '../provisioning/provisioning.service.js';
 import type { ServicesService } from './services.service.js';
 
 export interface ServicesRouteDeps {
@@ -20,6 +21,7 @@ export interface ServicesRouteDeps {
   integrations: Pick<Integrations, 'ocs' | 'tickets' | 'mail'>;
   lifecycle: LifecycleService;
   billing: BillingService;
+  provisioning: Pick<ProvisioningService, 'list'>;
 }
 
 export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
@@ -50,6 +52,38 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
     config: { auth: anyStaff },
     schema: { tags, summary: 'One service', params: idParams, response: { 200: service, ...errors } },
     handler: async (req) => d.services.get(req.params.id),
+  });
+
+  app.get('/api/services/:id/page', {
+    config: { auth: anyStaff },
+    schema: {
+      tags,
+      summary: "The service page's data in one answer: the service, its customer, site and contacts, inventory, add-ons, charges and runs (the balance and tickets come from their own systems: /balance, /tickets)",
+      params: idParams,
+      response: { 200: servicePage, ...errors },
+    },
+    handler: async (req) => {
+      const s = await d.services.get(req.params.id);
+      const [customer, inventory, addons, charges, history] = await Promise.all([
+        d.customers.detail(s.customerId),
+        d.inventory.forService(s.id),
+        d.services.addons(s.id),
+        d.billing.forService(s.id),
+        d.provisioning.list({ serviceId: s.id, limit: 50 }),
+      ]);
+      const contact = (id: number | null) => customer.contacts.find((c) => c.id === id) ?? null;
+      return {
+        service: s,
+        customer: { id: customer.id, name: customer.name, type: customer.type, status: customer.status },
+        site: customer.sites.find((x) => x.id === s.siteId) ?? null,
+        billingContact: contact(s.billingContactId),
+        technicalContact: contact(s.technicalContactId),
+        inventory,
+        addons,
+        charges,
+        history,
+      };
+    },
   });
 
   app.get('/api/services/:id/inventory', {

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { charge } from '../billing/billing.schemas.js';
+import { contact, site } from '../customers/customers.schemas.js';
+import { item } from '../inventory/inventory.schemas.js';
+import { provisionSummary } from '../provisioning/provisioning.schemas.js';
 import { serviceType, timestamp } from '../shared/schemas.js';
 
 export const serviceStatus = z
@@ -83,3 +87,23 @@ export const ticket = z
   })
   .meta({ id: 'Ticket' });
 export type Ticket = z.infer<typeof ticket>;
+
+/**
+ * Everything the service page shows that Switchboard itself holds, in one answer (issue 13): the
+ * balance (the OCS) and the tickets (the ticketing system) are asked of their systems apart, so
+ * that a slow outside system never holds the page back.
+ */
+export const servicePage = z
+  .object({
+    service,
+    customer: z.object({ id: z.number().int(), name: z.string(), type: z.enum(['individual', 'business']), status: z.string() }),
+    site: site.nullable(),
+    billingContact: contact.nullable(),
+    technicalContact: contact.nullable(),
+    inventory: z.array(item),
+    addons: z.array(serviceAddon),
+    charges: z.array(charge),
+    history: z.array(provisionSummary),
+  })
+  .meta({ id: 'ServicePage' });
+export type ServicePage = z.infer<typeof servicePage>;

@@ -103,6 +103,17 @@ describe('a new mobile line for John Smith, through the API alone (R12.1, R7.1, 
 
     const listed = body(await agent.get(`/api/customers/${JOHN}/services`)).items.map((s: any) => s.id);
     expect(listed).toContain(service.id);
+
+    // The service page's data in one answer (issue 13): the same service, its inventory, charges and run.
+    const page = body(await (await t.as('viewer')).get(`/api/services/${service.id}/page`));
+    expect(page.service).toEqual(service);
+    expect(page.customer).toMatchObject({ id: JOHN, name: 'John Smith', type: 'individual' });
+    expect(page.inventory.map((i: any) => i.reference).sort()).toEqual(onService);
+    expect(page.charges.map((c: any) => c.serviceId)).toEqual(page.charges.map(() => service.id));
+    expect(page.charges.length).toBeGreaterThan(0);
+    expect(page.history.map((r: any) => r.id)).toContain(started.id);
+    expect(page.site).toBeNull();
+    expect((await agent.get('/api/services/99999999/page')).statusCode).toBe(404);
   });
 
   it('refuses to start what would fail, with every check stated (R6.3)', async () => {

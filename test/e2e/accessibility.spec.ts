@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { adminApi, JOHN, pickItem, provisionMobileByApi, setSimulator, signIn } from './helpers.js';
 
@@ -25,7 +25,7 @@ for (const lang of ['en', 'fr'] as const) {
     const found: string[] = [];
 
     await page.goto('/');
-    await page.evaluate((l) => localStorage.setItem('switchboard.language', l), lang);
+    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('switchboard.language', l), lang);
     await page.goto('/');
     await scan(page, 'sign-in', found);
     await signIn(page, 'admin');
@@ -93,7 +93,7 @@ for (const lang of ['en', 'fr'] as const) {
     const api = await adminApi(baseURL!);
     const found: string[] = [];
     await page.goto('/');
-    await page.evaluate((l) => localStorage.setItem('switchboard.language', l), lang);
+    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('switchboard.language', l), lang);
     await signIn(page);
     const acme = ((await (await api.get('/api/customers/search?q=Acme')).json()) as { items: { id: number }[] }).items[0]!.id;
     await page.goto(`/customers/${acme}`);

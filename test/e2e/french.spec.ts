@@ -66,7 +66,15 @@ test('the assignment wizard in French, from the catalog to « 6 des 6 tâches co
   await expect(wizard.getByRole('button', { name: 'Voir le service' })).toBeVisible();
   await expect(wizard.getByRole('button', { name: 'Fermer', exact: true })).toBeVisible();
   await shot(page, 'fr-04-succes');
-  await wizard.getByRole('button', { name: 'Fermer', exact: true }).click();
+  // The service page in French: the balance in Go, the stock by its French names, dates in one style.
+  await wizard.getByRole('button', { name: 'Voir le service' }).click();
+  await expect(page.getByTestId('service-status')).toHaveText('Actif');
+  await expect(page.getByTestId('balance')).toHaveText('20 Go de données');
+  await expect(page.getByTestId('service-inventory')).toContainText('Carte SIM : SIM-');
+  await expect(page.getByTestId('service-inventory')).toContainText('Numéro de mobile : +44 7700');
+  await expect(page.getByTestId('service-charges')).toContainText('Mensuel · Mobile - forfait 20 Go · ');
+  await expect(page.getByTestId('service-charges')).not.toContainText(/\d{4}-\d{2}-\d{2}/);
+  await shot(page, 'fr-06-service');
   await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
 });
 

@@ -47,12 +47,14 @@ test("the customer's billing tab: totals per month, charges and payments", async
   await signIn(page);
   await page.goto(`/customers/${JOHN}`);
   await page.getByRole('tab', { name: 'Billing' }).click();
-  const month = new Date().toISOString().slice(0, 7);
+  // Months and dates written as everywhere else in the console ("December 2026"), not "2026-12".
+  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date());
   await expect(page.getByTestId('billing-totals')).toContainText(month);
+  await expect(page.getByTestId('billing-totals')).not.toContainText(/\d{4}-\d{2}/);
   const charges = page.getByTestId('billing-charges');
   await expect(charges).toContainText('Mobile - 20GB plan');
   await expect(charges).toContainText('£15.00');
   await expect(charges).toContainText('Paid');
-  await expect(page.getByTestId('billing-payments')).toContainText('visa 4242');
+  await expect(page.getByTestId('billing-payments')).toContainText('Visa ending 4242');
   await shot(page, 'billing-01-tab');
 });

@@ -52,8 +52,26 @@ test('Acme Ltd: Services tab, Add service, Fibre - 100Mbps, a site, a CPE modem,
   await expect(wizard.getByText('Service provisioned successfully for Acme Ltd')).toBeVisible();
   await shot(page, 'r12-2-06-success');
 
+  // The service page: its data in one request (the balance and the tickets from their systems),
+  // the site and the contacts chosen in the wizard, the custom fields by their labels.
+  const serviceId = Number(await wizard.getByTestId('service-id').textContent());
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/api/') && !path.startsWith('/api/provisions/')) asked.push(path);
+  });
   await wizard.getByRole('button', { name: 'View service' }).click();
   await expect(page.getByTestId('service-status')).toHaveText('Active');
+  await expect(page.getByTestId('service-site')).toHaveText('London office · 123 Main St, EC1A 1BB, London');
+  const details = page.locator('dl.summary');
+  await expect(details).toContainText('Billing contactJane Doe · jane@acme.example · +44 20 7946 0101');
+  await expect(details).toContainText('Technical contactBob Smith');
+  await expect(details).toContainText('PO numberPO-2025-001234');
+  await expect(details).toContainText('Installation date15 Dec 2026');
+  await expect(details).not.toContainText('po_number');
+  await expect(page.getByTestId('tickets')).toBeVisible();
+  expect(asked.filter((p) => p.startsWith(`/api/services/${serviceId}`)).sort()).toEqual([`/api/services/${serviceId}/balance`, `/api/services/${serviceId}/page`, `/api/services/${serviceId}/tickets`]);
+  expect(asked.filter((p) => p.startsWith('/api/customers'))).toEqual([]);
   await expect(page.getByTestId('tickets')).toContainText('Install Fibre - 100Mbps at London office');
   await expect(page.getByTestId('tickets')).toContainText('15 Dec 2026');
   await expect(page.getByTestId('service-inventory')).toContainText('CPE Modem');

@@ -31,12 +31,13 @@ test('5GB data boost on a mobile service from the customer\'s Services tab, with
   await wizard.getByRole('button', { name: 'Confirm & Provision' }).click();
 
   await expect(wizard.getByText(`5GB data boost added to ${mobile.name} for John Smith`)).toBeVisible({ timeout: 30_000 });
-  const fmt = (n: number) => new Intl.NumberFormat('en-GB').format(n);
-  await expect(wizard.getByTestId('balance-change')).toHaveText(`Balance (data): ${fmt(before)} → ${fmt(before + 5120)} MB`);
+  // Whole gigabytes read as GB (20480 MB is "20 GB").
+  const gb = (mb: number) => `${mb / 1024} GB`;
+  await expect(wizard.getByTestId('balance-change')).toHaveText(`Balance (data): ${gb(before)} → ${gb(before + 5120)}`);
   await shot(page, 'r12-3-03-balance');
 
   // No new service; the service page shows the new balance and the add-on.
   await page.goto(`/services/${mobile.id}`);
-  await expect(page.getByTestId('balance')).toContainText(`${fmt(before + 5120)} MB of data`);
+  await expect(page.getByTestId('balance')).toContainText(`${gb(before + 5120)} of data`);
   await expect(page.getByText(/5GB data boost · One-off/)).toBeVisible();
 });

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { customerKeys } from './customers';
 import { get, post, qs } from './client';
 import { inventoryKeys } from './inventory';
-import { serviceKeys } from './services';
+import { serviceKeys, showServiceStatus } from './services';
 import type { AssignmentInput, PreflightResult, Progress, ProvisionLogs, ProvisionStatus, ProvisionSummary } from './types';
 
 export const provisionKeys = {
@@ -58,6 +58,11 @@ export function useProgress(id: string | null) {
     // A poll's answer that was read before what is shown (an event came first) does not replace it.
     structuralSharing: (old, next) => newer(old as Progress | undefined, next as Progress),
   });
+  // The service's page shows the status the run has given it, as soon as the run says so.
+  const service = query.data?.service;
+  useEffect(() => {
+    if (service) showServiceStatus(qc, service);
+  }, [qc, service?.id, service?.status]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     if (!id || mode !== 'live') return;
     const es = new EventSource(`/api/provisions/${id}/events`);

@@ -1,30 +1,33 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { get, patch, post } from './client';
-import type { Charge, Item, Progress, Service, ServiceAddon, ServiceBalance, Ticket } from './types';
+import type { Progress, Service, ServiceBalance, ServicePage, Ticket } from './types';
 
 export const serviceKeys = {
   all: ['services'] as const,
   detail: (id: number) => [...serviceKeys.all, id] as const,
-  part: (id: number, part: 'inventory' | 'addons' | 'balance' | 'tickets' | 'charges') => [...serviceKeys.all, id, part] as const,
+  part: (id: number, part: 'inventory' | 'addons' | 'balance' | 'tickets' | 'charges' | 'page') => [...serviceKeys.all, id, part] as const,
 };
+
+/** The service page's own data in one request (the balance and the tickets come from their systems). */
+export function useServicePage(id: number) {
+  return useQuery({ queryKey: serviceKeys.part(id, 'page'), queryFn: () => get<ServicePage>(`/api/services/${id}/page`), enabled: id > 0 });
+}
+
+/** A run's snapshot names its service's status as it is now: the page shows it at once, before it reloads. */
+export function showServiceStatus(qc: QueryClient, service: { id: number; status: string }): void {
+  qc.setQueryData<ServicePage>(serviceKeys.part(service.id, 'page'), (old) =>
+    old && old.service.status !== service.status ? { ...old, service: { ...old.service, status: service.status as ServicePage['service']['status'] } } : old,
+  );
+}
 
 export function useService(id: number) {
   return useQuery({ queryKey: serviceKeys.detail(id), queryFn: () => get<Service>(`/api/services/${id}`), enabled: id > 0 });
-}
-export function useServiceInventory(id: number) {
-  return useQuery({ queryKey: serviceKeys.part(id, 'inventory'), queryFn: () => get<{ items: Item[] }>(`/api/services/${id}/inventory`).then((r) => r.items) });
-}
-export function useServiceAddons(id: number) {
-  return useQuery({ queryKey: serviceKeys.part(id, 'addons'), queryFn: () => get<{ items: ServiceAddon[] }>(`/api/services/${id}/addons`).then((r) => r.items) });
 }
 export function useServiceBalance(id: number) {
   return useQuery({ queryKey: serviceKeys.part(id, 'balance'), queryFn: () => get<ServiceBalance>(`/api/services/${id}/balance`) });
 }
 export function useServiceTickets(id: number) {
   return useQuery({ queryKey: serviceKeys.part(id, 'tickets'), queryFn: () => get<{ items: Ticket[] }>(`/api/services/${id}/tickets`).then((r) => r.items) });
-}
-export function useServiceCharges(id: number) {
-  return useQuery({ queryKey: serviceKeys.part(id, 'charges'), queryFn: () => get<{ items: Charge[] }>(`/api/services/${id}/charges`).then((r) => r.items) });
 }
 
 export type LifecycleAction = 'suspend' | 'unsuspend' | 'renew' | 'terminate';
@@ -46,6 +49,9 @@ export function useSetAutoRenew(serviceId: number) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (autoRenew: boolean) => patch<Service>(`/api/services/${serviceId}`, { autoRenew }),
-    onSuccess: (s) => qc.setQueryData(serviceKeys.detail(serviceId), s),
+    onSuccess: (s) => {
+      qc.setQueryData(serviceKeys.detail(serviceId), s);
+      qc.setQueryData<ServicePage>(serviceKeys.part(serviceId, 'page'), (old) => old && { ...old, service: s });
+    },
   });
 }

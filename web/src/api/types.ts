@@ -5,7 +5,7 @@
 export type { Product } from '../../../src/catalog/catalog.schemas';
 export type { Customer, CustomerDetail, Contact, Site, PaymentMethod, SearchHit } from '../../../src/customers/customers.schemas';
 export type { Item, Template, AvailableInventory, ItemStatus } from '../../../src/inventory/inventory.schemas';
-export type { Service, ServiceAddon, ServiceBalance, Ticket, ServiceStatus } from '../../../src/services/services.schemas';
+export type { Service, ServiceAddon, ServiceBalance, ServicePage, Ticket, ServiceStatus } from '../../../src/services/services.schemas';
 export type { Progress, PreflightResult, Check, ProvisionLogs, ProvisionSummary, AssignmentInput, TaskStatus, ProvisionStatus } from '../../../src/provisioning/provisioning.schemas';
 export type { User, Me, Providers, SignedIn, SecondFactorNeeded, TwoFactorStatus, TotpEnrolment, SecuritySettings } from '../../../src/users/users.schemas';
 export type { ChargeBody as Charge, PaymentBody as Payment, BillingBody } from '../../../src/billing/billing.schemas';

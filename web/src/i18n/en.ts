@@ -1,5 +1,6 @@
 /** English: the reference. Every key here exists in fr.ts too (a test checks it). */
 export const en = {
+  format: { card: '{{brand}} ending {{last4}}' },
   app: {
     name: 'Switchboard',
     skip: 'Skip to content',
@@ -349,7 +350,7 @@ export const en = {
     contactRole: 'Role',
     paymentMethods: 'Payment methods',
     noPaymentMethods: 'No payment method on file.',
-    card: '{{brand}} ending {{last4}}, expires {{month}}/{{year}}',
+    card: '{{card}}, expires {{month}}/{{year}}',
     default: 'Default',
     makeDefault: 'Make default',
     addCard: 'Add card',
@@ -383,7 +384,8 @@ export const en = {
     noInventory: 'No inventory assigned.',
     balance: 'Balance',
     noBalance: 'The OCS has no account for this service yet.',
-    balanceLine: '{{amount}} {{unit}} of {{type}}',
+    balanceLine: '{{amount}} of {{type}}',
+    emptyBalance: 'The OCS account {{account}} has no balance left.',
     balanceTypes: { data: 'data', voice: 'voice', monetary: 'credit', feature: 'feature' },
     addons: 'Add-ons',
     noAddons: 'No add-ons.',
@@ -414,7 +416,6 @@ export const en = {
     autoRenewOn: 'On: the service renews at the end of each billing period and the default payment method is charged.',
     autoRenewOff: 'Off: the service expires at the end of its contract and must be renewed by hand.',
     period: 'Current period',
-    periodLine: '{{start}} to {{end}}',
     reasons: { staff: 'by staff', non_payment: 'payment not received', contract_end: 'end of contract', payment_received: 'payment received' },
     reason: 'Reason',
     charges: 'Charges',
@@ -812,7 +813,7 @@ export const en = {
       serviceId: 'Service ID',
       serviceName: 'Service name',
       status: 'Status',
-      balanceChange: 'Balance ({{type}}): {{before}} → {{after}} {{unit}}',
+      balanceChange: 'Balance ({{type}}): {{before}} → {{after}}',
       viewService: 'View service',
       failureTitle: 'Error: {{message}}',
       failureActive: 'The service {{service}} is active; the tasks after its activation did not complete. Retry to finish them: what succeeded is not done again.',

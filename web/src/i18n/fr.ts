@@ -2,6 +2,7 @@ import type { Messages } from './en';
 
 /** Français : les mots de la documentation de l'opérateur (« Flux de travail d'attribution de plans »). */
 export const fr: Messages = {
+  format: { card: '{{brand}} se terminant par {{last4}}' },
   app: {
     name: 'Switchboard',
     skip: 'Aller au contenu principal',
@@ -351,7 +352,7 @@ export const fr: Messages = {
     contactRole: 'Rôle',
     paymentMethods: 'Modes de paiement',
     noPaymentMethods: 'Aucun mode de paiement enregistré.',
-    card: '{{brand}} se terminant par {{last4}}, expire {{month}}/{{year}}',
+    card: '{{card}}, expire {{month}}/{{year}}',
     default: 'Par défaut',
     makeDefault: 'Définir par défaut',
     addCard: 'Ajouter une carte',
@@ -385,7 +386,8 @@ export const fr: Messages = {
     noInventory: 'Aucun élément attribué.',
     balance: 'Solde',
     noBalance: "L'OCS n'a pas encore de compte pour ce service.",
-    balanceLine: '{{amount}} {{unit}} de {{type}}',
+    balanceLine: '{{amount}} de {{type}}',
+    emptyBalance: "Le compte OCS {{account}} n'a plus de solde.",
     balanceTypes: { data: 'données', voice: 'voix', monetary: 'crédit', feature: 'fonction' },
     addons: 'Options supplémentaires',
     noAddons: 'Aucune option supplémentaire.',
@@ -416,7 +418,6 @@ export const fr: Messages = {
     autoRenewOn: 'Activé : le service se renouvelle à la fin de chaque période de facturation et le mode de paiement par défaut est débité.',
     autoRenewOff: 'Désactivé : le service expire à la fin de son contrat et doit être renouvelé manuellement.',
     period: 'Période en cours',
-    periodLine: 'du {{start}} au {{end}}',
     reasons: { staff: 'par le personnel', non_payment: 'paiement non reçu', contract_end: 'fin du contrat', payment_received: 'paiement reçu' },
     reason: 'Motif',
     charges: 'Frais',
@@ -814,7 +815,7 @@ export const fr: Messages = {
       serviceId: 'ID de service',
       serviceName: 'Nom de service',
       status: 'Statut',
-      balanceChange: 'Solde ({{type}}) : {{before}} → {{after}} {{unit}}',
+      balanceChange: 'Solde ({{type}}) : {{before}} → {{after}}',
       viewService: 'Voir le service',
       failureTitle: 'Erreur : {{message}}',
       failureActive: "Le service {{service}} est actif ; les tâches après son activation n'ont pas abouti. Réessayez pour les terminer : ce qui a réussi n'est pas refait.",

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { get } from '../api/client';
+import { dateRange } from '../format';
 import { useTemplates } from '../api/inventory';
 import type { Item, Product } from '../api/types';
 import { type DataNames, readCheck, readClause } from './server-text';
@@ -57,7 +58,23 @@ export function useLocal() {
   /** The same without its status: what was chosen. */
   const itemName = useCallback((item: Pick<Item, 'label'>) => item.label.replace(/ \([^)]*\)$/, ''), []);
 
-  return { lang, productText, productName, template, task, field, itemLabel, itemName };
+  /**
+   * A charge as staff read it, in their language: the product and the period it pays for
+   * ("Mobile - forfait 20 Go · 3 déc. 2026 – 3 janv. 2027"); the server's English description
+   * for what has no product.
+   */
+  const chargeText = useCallback(
+    (c: { productId: number | null; description: string; periodStart: string | null; periodEnd: string | null }) => {
+      if (c.productId == null) return c.description;
+      const name = productName({ id: c.productId, name: c.description });
+      return c.periodStart && c.periodEnd ? `${name} · ${dateRange(c.periodStart, c.periodEnd)}` : name;
+    },
+    [productName],
+  );
+
+  const productById = useCallback((id: number | null | undefined) => (id == null ? undefined : byId.get(id)), [byId]);
+
+  return { lang, productText, productName, productById, template, task, field, itemLabel, itemName, chargeText };
 }
 
 /** What a preflight check found, in the reader's language, with the operator's names in it too. */

@@ -2,11 +2,13 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useCustomerBilling, useRetryCharge } from '../api/billing';
 import { ErrorNote, Loaded, StatusBadge } from '../components/common';
-import { date, dateTime, money } from '../format';
+import { cardOf, date, dateTime, money, month } from '../format';
+import { useLocal } from '../i18n/local';
 
 /** A customer's charges and payments, with totals per month (issue 5). */
 export function BillingTab({ customerId }: { customerId: number }) {
   const { t } = useTranslation();
+  const local = useLocal();
   const billing = useCustomerBilling(customerId);
   const retry = useRetryCharge();
   return (
@@ -29,7 +31,7 @@ export function BillingTab({ customerId }: { customerId: number }) {
               <tbody>
                 {b.totals.map((x) => (
                   <tr key={`${x.period}-${x.currency}`}>
-                    <td>{x.period}</td>
+                    <td>{month(x.period)}</td>
                     <td>{money(x.charged, x.currency)}</td>
                     <td>{money(x.paid, x.currency)}</td>
                     <td className={x.outstanding > 0 ? 'error-text' : ''}>{money(x.outstanding, x.currency)}</td>
@@ -60,7 +62,7 @@ export function BillingTab({ customerId }: { customerId: number }) {
                   <tr key={c.id}>
                     <td>{date(c.createdAt)}</td>
                     <td>
-                      {c.serviceId ? <Link to={`/services/${c.serviceId}`}>{c.description}</Link> : c.description}
+                      {c.serviceId ? <Link to={`/services/${c.serviceId}`} title={c.description}>{local.chargeText(c)}</Link> : local.chargeText(c)}
                       {c.lastError && c.status === 'failed' && <div className="small error-text">{c.lastError}</div>}
                     </td>
                     <td>{t(`billing.kind.${c.kind}`)}</td>
@@ -101,7 +103,7 @@ export function BillingTab({ customerId }: { customerId: number }) {
                   {b.payments.map((p) => (
                     <tr key={p.id}>
                       <td>{dateTime(p.createdAt)}</td>
-                      <td>{p.card}</td>
+                      <td>{cardOf(p.card)}</td>
                       <td>{money(p.amount, p.currency)}</td>
                       <td>
                         <StatusBadge status={p.status} /> {p.message && <span className="small muted">{p.message}</span>}

@@ -6,7 +6,7 @@ import type { CustomerDetail as Detail } from '../api/types';
 import { ErrorNote, Field, Loaded, StatusBadge } from '../components/common';
 import { Tabs } from '../components/Tabs';
 import { BillingTab } from './BillingTab';
-import { date, dateTime } from '../format';
+import { cardName, date, dateTime } from '../format';
 import { useOpenWizard } from '../wizard/WizardContext';
 import { useLocal } from '../i18n/local';
 
@@ -266,7 +266,7 @@ function PaymentTab({ customer }: { customer: Detail }) {
         <ul className="plain">
           {customer.paymentMethods.map((m) => (
             <li key={m.id}>
-              {t('customers.card', { brand: m.brand.toUpperCase(), last4: m.last4, month: String(m.expMonth).padStart(2, '0'), year: m.expYear })}{' '}
+              {t('customers.card', { card: cardName(m.brand, m.last4), month: String(m.expMonth).padStart(2, '0'), year: m.expYear })}{' '}
               {m.isDefault ? (
                 <span className="badge badge-active">{t('customers.default')}</span>
               ) : (

@@ -4,7 +4,7 @@ import { useNavigate } from 'react-router';
 import { ended, useLogs, useProgress, useRetry } from '../api/provisioning';
 import type { Progress, ProvisionLogs, TaskStatus } from '../api/types';
 import { ErrorNote, Loading, ServerDetail, StatusBadge } from '../components/common';
-import { dateTime, number } from '../format';
+import { balanceAmount, dateTime } from '../format';
 import { useLocal } from '../i18n/local';
 import { useServerError } from '../i18n/server-text';
 import { WizardFooter } from './WizardFooter';
@@ -170,9 +170,8 @@ function Success({ progress: p, logs }: { progress: Progress; logs: ProvisionLog
         <p className="balance-change" data-testid="balance-change">
           {t('wizard.progress.balanceChange', {
             type: t(`service.balanceTypes.${(balance.type ?? 'data') as 'data'}`),
-            before: number(balance.before ?? 0),
-            after: number(balance.after),
-            unit: balance.unit ?? '',
+            before: balanceAmount(balance.before ?? 0, balance.unit ?? ''),
+            after: balanceAmount(balance.after, balance.unit ?? ''),
           })}
         </p>
       )}
