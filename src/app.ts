@@ -29,6 +29,7 @@ import type { PaymentGateway } from './integrations/payments/gateway.js';
 import { StripeGateway } from './integrations/payments/stripe-gateway.js';
 import { TestGateway } from './integrations/payments/test-gateway.js';
 import { knownSystems, Simulators } from './integrations/simulators.js';
+import { systemsRoutes } from './integrations/systems.routes.js';
 import { SystemLimits } from './integrations/limits.js';
 import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
@@ -297,6 +298,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing, provisioning });
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });
     provisioningRoutes(http, provisioning, hub, simulators);
+    systemsRoutes(http, simulators, config);
     bulkRoutes(http, bulk);
     webhooksRoutes(http, webhooks);
     triageRoutes(http, triage);

@@ -101,7 +101,7 @@ export const checkTexts = {
 /** What to do about a failed check. */
 export const hintTexts = {
   'customer.reactivate': () => 'Reactivate the customer account before assigning a service.',
-  'customer.searchAgain': () => 'Search again by name, e-mail or phone, or create the customer first (R3.3).',
+  'customer.searchAgain': () => 'Search again by name, e-mail or phone, or create the customer first.',
   'product.pickAgain': () => 'Pick the product from the catalog again.',
   'product.pickAnother': () => 'Pick another product, or ask an administrator to enable it.',
   'product.pickForType': (p: { customerType: string; catalog: 'Business' | 'Individual' }) => `Pick a product for ${p.customerType} customers (switch the catalog to ${p.catalog}).`,

@@ -49,6 +49,7 @@ for (const lang of ['en', 'fr'] as const) {
       '/account',
       '/staff',
       '/webhooks',
+      '/systems',
     ];
     for (const path of pages) {
       await page.goto(path);

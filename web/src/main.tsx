@@ -23,6 +23,7 @@ import { ServiceDetail } from './routes/ServiceDetail';
 import { SignIn } from './routes/SignIn';
 import { Staff } from './routes/Staff';
 import { Webhooks } from './routes/Webhooks';
+import { Systems } from './routes/Systems';
 import { WizardProvider } from './wizard/WizardContext';
 
 const queryClient = new QueryClient({
@@ -98,6 +99,7 @@ function App() {
           <Route path="account" element={<Account />} />
           <Route path="staff" element={<Staff />} />
           <Route path="webhooks/:id?" element={<Webhooks />} />
+          <Route path="systems" element={<Systems />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

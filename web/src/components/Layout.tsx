@@ -1,4 +1,5 @@
 import { Link, NavLink, Outlet, useMatch } from 'react-router';
+import { SimulatorBanner } from './SimulatorBanner';
 import { useTranslation } from 'react-i18next';
 import { useSignOut } from '../api/session';
 import type { User } from '../api/types';
@@ -33,6 +34,7 @@ export function Layout({ user }: { user: User }) {
           <NavLink to="/operations">{t('app.nav.operations')}</NavLink>
           {user.role === 'admin' && <NavLink to="/staff">{t('app.nav.staff')}</NavLink>}
           {user.role === 'admin' && <NavLink to="/webhooks">{t('app.nav.webhooks')}</NavLink>}
+          {user.role === 'admin' && <NavLink to="/systems">{t('app.nav.systems')}</NavLink>}
         </nav>
         <span className="spacer" />
         <label className="lang">
@@ -53,6 +55,7 @@ export function Layout({ user }: { user: User }) {
           {t('app.signOut')}
         </button>
       </header>
+      <SimulatorBanner admin={user.role === 'admin'} />
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>

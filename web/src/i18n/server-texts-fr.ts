@@ -81,7 +81,7 @@ export const serverTextsFr = {
   },
   hints: {
     'customer.reactivate': "Réactivez le compte client avant d'attribuer un service.",
-    'customer.searchAgain': "Recherchez de nouveau par nom, e-mail ou téléphone, ou créez d'abord le client (R3.3).",
+    'customer.searchAgain': "Recherchez de nouveau par nom, e-mail ou téléphone, ou créez d'abord le client.",
     'product.pickAgain': 'Choisissez de nouveau le produit dans le catalogue.',
     'product.pickAnother': "Choisissez un autre produit, ou demandez à un administrateur de l'activer.",
     'product.pickForType': 'Choisissez un produit pour les clients {{customerType}} (basculez le catalogue sur « {{catalog}} »).',
