@@ -171,6 +171,7 @@ export const provisionSummary = z
     customerName: z.string(),
     productName: z.string(),
     serviceId: z.number().int().nullable(),
+    playbook: z.string().describe('What the run does: the product\'s playbook, service-suspend, diagnostic-mobile (a service test)...'),
     error: z.string().nullable(),
     completed: z.number().int(),
     total: z.number().int(),

@@ -399,6 +399,7 @@ export class ProvisioningService {
         'attempt',
         'customerId',
         'serviceId',
+        'playbook',
         'error',
         'createdAt',
         'finishedAt',

@@ -9,6 +9,8 @@ import { progress } from '../provisioning/provisioning.schemas.js';
 import { errors, type ZodApp } from '../http/types.js';
 import { item } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
+import { TaskError } from '../integrations/errors.js';
+import { AppError } from '../shared/errors.js';
 import { idParams, timestamp } from '../shared/schemas.js';
 import { balanceBody, customerServicesQuery, service, serviceAddon, serviceListQuery, servicePage, ticket } from './services.schemas.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
@@ -109,7 +111,14 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
     schema: { tags, summary: "The service's OCS account and balances (R9.3)", params: idParams, response: { 200: balanceBody, ...errors } },
     handler: async (req) => {
       const s = await d.services.get(req.params.id);
-      const account = s.ocsAccount ? await d.integrations.ocs.getAccount(s.ocsAccount) : null;
+      let account: Awaited<ReturnType<typeof d.integrations.ocs.getAccount>> = null;
+      try {
+        account = s.ocsAccount ? await d.integrations.ocs.getAccount(s.ocsAccount) : null;
+      } catch (e) {
+        // The OCS down is the OCS's failure, said as such (503), not the console's (500).
+        if (e instanceof TaskError) throw new AppError('UPSTREAM_UNAVAILABLE', e.message, e.hint ?? 'Try again in a moment.', { system: 'ocs', code: e.code });
+        throw e;
+      }
       return { serviceId: s.id, ocsAccount: s.ocsAccount, exists: Boolean(account), balances: account?.balances ?? [], totals: account?.totals ?? {} };
     },
   });
@@ -156,6 +165,19 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
       handler: async (req) => d.lifecycle.start(ctxOf(req), req.params.id, action, req.body?.reason ?? 'staff', req.headers['idempotency-key']),
     });
   }
+
+  app.post('/api/services/:id/test', {
+    config: { auth: agents },
+    schema: {
+      tags,
+      summary: "Test the service (the seed's last check): its type's diagnostic playbook runs read-only checks (mobile: the SIM on the HLR/HSS, attached, the OCS account and balance; internet: the RADIUS user, the modem seen; IPTV, VoIP: their systems know the subscriber); each check's result is in the run's tasks and stays on the service's history. 409 for a service that is not active or suspended",
+      params: idParams,
+      headers: z.object({ 'idempotency-key': z.string().min(8, 'send one key per click, e.g. a UUID').max(200).optional() }),
+      body: z.object({}).optional(),
+      response: { 200: progress, ...errors },
+    },
+    handler: async (req) => d.lifecycle.test(ctxOf(req), req.params.id, req.headers['idempotency-key']),
+  });
 
   app.get('/api/services/:id/charges', {
     config: { auth: anyStaff },

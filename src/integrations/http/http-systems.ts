@@ -36,10 +36,51 @@ export class HttpSystems {
         .values({ kind: `http:${input.system}`, key, data: json({ body: input.body ?? null, idempotencyKey: input.idempotencyKey }) })
         .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ data: json({ body: input.body ?? null, idempotencyKey: input.idempotencyKey }) }))
         .execute();
+      await this.rememberResource(input);
       await this.sim.record(input.system, 'request', key, 'done', call);
       return { status: 200, body: { ok: true }, simulated: true };
     }
     return limited(this.limits, input.system, signal, () => this.send(base, input, signal));
+  }
+
+  /**
+   * Reads a resource (a service test asks whether the system knows the subscriber): its body, or
+   * null when the system answers 404. A simulated system answers from what it was sent: a PUT
+   * to a path, or a POST to a collection whose body names the item (`subscriber`, `id`,
+   * `username`), creates the resource; a DELETE removes it.
+   */
+  async lookup(input: { system: string; path: string; idempotencyKey: string }, signal?: AbortSignal): Promise<{ found: boolean; body: unknown; simulated: boolean }> {
+    const base = this.addresses[input.system];
+    if (!base) {
+      const call = await this.sim.call(input.system, 'lookup', `GET ${input.path}`, signal);
+      const row = await this.db.selectFrom('simNetworkElements').select('data').where('kind', '=', `resource:${input.system}`).where('key', '=', input.path).executeTakeFirst();
+      await this.sim.record(input.system, 'lookup', `GET ${input.path}`, row ? 'found' : 'not found', call);
+      return { found: Boolean(row), body: row?.data ?? null, simulated: true };
+    }
+    return limited(this.limits, input.system, signal, async () => {
+      try {
+        const res = await this.send(base, { ...input, method: 'GET' }, signal);
+        return { found: true, body: res.body, simulated: false };
+      } catch (e) {
+        if (e instanceof TaskError && e.code === 'HTTP_REFUSED' && / \(HTTP 404\)$/.test(e.message)) return { found: false, body: null, simulated: false };
+        throw e;
+      }
+    });
+  }
+
+  private async rememberResource(input: { system: string; method: string; path: string; body?: unknown }): Promise<void> {
+    const kind = `resource:${input.system}`;
+    const body = input.body && typeof input.body === 'object' ? (input.body as Record<string, unknown>) : {};
+    const named = ['subscriber', 'id', 'username'].map((k) => body[k]).find((v) => typeof v === 'string' || typeof v === 'number');
+    const path = input.method === 'PUT' ? input.path : input.method === 'POST' && named !== undefined ? `${input.path.replace(/\/$/, '')}/${encodeURIComponent(String(named))}` : null;
+    if (input.method === 'DELETE') await this.db.deleteFrom('simNetworkElements').where('kind', '=', kind).where('key', '=', input.path).execute();
+    else if (path) {
+      await this.db
+        .insertInto('simNetworkElements')
+        .values({ kind, key: path, data: json(body) })
+        .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ data: json(body) }))
+        .execute();
+    }
   }
 
   private async send(

@@ -16,6 +16,17 @@ export interface NetworkAdapter {
   deleteRadiusUser(username: string, signal?: AbortSignal): Promise<{ deleted: boolean }>;
   /** The user as RADIUS has it now, or null. */
   getRadiusUser(username: string, signal?: AbortSignal): Promise<RadiusUser | null>;
+  /** The SIM as the HLR/HSS has it (read-only, a service test): whether it is known, its MSISDN, whether a device is attached. */
+  getSubscriber(imsi: string, signal?: AbortSignal): Promise<HlrSubscriber | null>;
+  /** When the user's modem last opened a session (RADIUS accounting), or null if never. */
+  lastSession(username: string, signal?: AbortSignal): Promise<{ at: string; mac: string | null } | null>;
+}
+
+export interface HlrSubscriber {
+  imsi: string;
+  msisdn: string | null;
+  state: string;
+  attached: boolean;
 }
 
 export interface RadiusUser {
@@ -69,6 +80,29 @@ export class SimulatedNetwork implements NetworkAdapter {
     if (!row) return null;
     const data = row.data as Partial<RadiusUser>;
     return { username, profile: String(data.profile ?? ''), attributes: data.attributes ?? {} };
+  }
+  /**
+   * The simulated HLR/HSS: SIM cards are loaded into it by their vendor before they reach the
+   * shop (so a card it has no record of is known, idle and attached, as on a healthy network);
+   * one activated or deactivated through it answers as it was left.
+   */
+  async getSubscriber(imsi: string, signal?: AbortSignal): Promise<HlrSubscriber | null> {
+    const call = await this.sim.call('hlr', 'get_subscriber', imsi, signal);
+    const row = await this.db.selectFrom('simNetworkElements').select('data').where('kind', '=', 'hlr').where('key', '=', imsi).executeTakeFirst();
+    await this.sim.record('hlr', 'get_subscriber', imsi, 'done', call);
+    if (!row) return { imsi, msisdn: null, state: 'provisioned', attached: true };
+    const data = row.data as { msisdn?: string; state?: string };
+    return { imsi, msisdn: data.msisdn ?? null, state: data.state ?? 'active', attached: data.state !== 'barred' };
+  }
+  /** The simulated RADIUS: a user's modem opens its first session as the user is created. */
+  async lastSession(username: string, signal?: AbortSignal): Promise<{ at: string; mac: string | null } | null> {
+    const call = await this.sim.call('radius', 'last_session', username, signal);
+    const row = await this.db.selectFrom('simNetworkElements').select(['data', 'createdAt']).where('kind', '=', 'radius').where('key', '=', username).executeTakeFirst();
+    await this.sim.record('radius', 'last_session', username, 'done', call);
+    if (!row) return null;
+    const attributes = ((row.data as Partial<RadiusUser>).attributes ?? {}) as Record<string, unknown>;
+    const mac = typeof attributes.mac === 'string' ? attributes.mac : typeof attributes['Calling-Station-Id'] === 'string' ? (attributes['Calling-Station-Id'] as string) : null;
+    return { at: new Date(row.createdAt).toISOString(), mac };
   }
 }
 
@@ -131,5 +165,19 @@ export class HttpNetwork implements NetworkAdapter {
     if (res.status === 404) return null;
     const data = (await res.json()) as Partial<RadiusUser>;
     return { username, profile: String(data.profile ?? ''), attributes: data.attributes ?? {} };
+  }
+  /** GET {hlrUrl}/subscribers/{imsi}: { msisdn, state, attached }; 404 when the HLR does not know it. */
+  async getSubscriber(imsi: string, signal?: AbortSignal): Promise<HlrSubscriber | null> {
+    const res = await this.send('hlr', 'GET', `/subscribers/${encodeURIComponent(imsi)}`, undefined, signal);
+    if (res.status === 404) return null;
+    const data = (await res.json()) as Partial<HlrSubscriber>;
+    return { imsi, msisdn: data.msisdn ?? null, state: String(data.state ?? 'unknown'), attached: Boolean(data.attached) };
+  }
+  /** GET {radiusUrl}/users/{username}/last-session: { at, mac }; 404 when the modem was never seen. */
+  async lastSession(username: string, signal?: AbortSignal): Promise<{ at: string; mac: string | null } | null> {
+    const res = await this.send('radius', 'GET', `/users/${encodeURIComponent(username)}/last-session`, undefined, signal);
+    if (res.status === 404) return null;
+    const data = (await res.json()) as { at?: string; mac?: string | null };
+    return data.at ? { at: data.at, mac: data.mac ?? null } : null;
   }
 }

@@ -32,7 +32,7 @@ export class SimulatedOcs implements OcsAdapter {
       return Boolean(row);
     });
     await this.sim.record('ocs', 'create_account', input.account, created ? 'created' : 'already there', call);
-    return { account: (await this.getAccount(input.account))!, created };
+    return { account: (await this.readAccount(input.account))!, created };
   }
 
   /**
@@ -112,10 +112,18 @@ export class SimulatedOcs implements OcsAdapter {
       .returning('balanceId')
       .executeTakeFirst();
     await this.sim.record('ocs', 'add_balance', `${input.account}/${input.balanceId}`, row ? 'added' : 'already there', call);
-    return { account: (await this.getAccount(input.account))!, added: Boolean(row) };
+    return { account: (await this.readAccount(input.account))!, added: Boolean(row) };
   }
 
-  async getAccount(account: string): Promise<OcsAccount | null> {
+  /** Reading an account is a call to the OCS too: slow or failing as the simulator is set. */
+  async getAccount(account: string, signal?: AbortSignal): Promise<OcsAccount | null> {
+    const call = await this.sim.call('ocs', 'get_account', account, signal);
+    const found = await this.readAccount(account);
+    await this.sim.record('ocs', 'get_account', account, found ? 'found' : 'not found', call);
+    return found;
+  }
+
+  private async readAccount(account: string): Promise<OcsAccount | null> {
     const acc = await this.db.selectFrom('simOcsAccounts').selectAll().where('account', '=', account).executeTakeFirst();
     if (!acc) return null;
     const rows = await this.db.selectFrom('simOcsBalances').selectAll().where('account', '=', account).orderBy('createdAt').execute();

@@ -76,7 +76,9 @@ export interface ActionDefinition<A extends z.ZodObject = z.ZodObject> {
   summary: string;
   args: A;
   /** Which kind of playbook may use it; both when left out. */
-  kinds?: readonly ('service' | 'addon' | 'lifecycle')[];
+  kinds?: readonly ('service' | 'addon' | 'lifecycle' | 'diagnostic')[];
+  /** It only reads (a service test's check): the one kind of action a diagnostic playbook may use. */
+  readOnly?: boolean;
   run(ctx: ActionContext, args: z.infer<A>): Promise<ActionResult>;
   /**
    * The task for many runs of a group at once: one outcome per row, in order. Actions done inside

@@ -1,4 +1,9 @@
 import type { ActionDefinition } from './action.js';
+import { checkHlrSubscriber } from './check-hlr-subscriber.js';
+import { checkHttpResource } from './check-http-resource.js';
+import { checkModemSeen } from './check-modem-seen.js';
+import { checkOcsAccount } from './check-ocs-account.js';
+import { checkRadiusUser } from './check-radius-user.js';
 import { customerValidate } from './customer-validate.js';
 import { httpRequest } from './http-request.js';
 import { inventoryAssign } from './inventory-assign.js';
@@ -38,5 +43,10 @@ export const actions: ReadonlyMap<string, ActionDefinition> = new Map(
     networkDeleteRadiusUser,
     inventoryRelease,
     serviceSetStatus,
+    checkHlrSubscriber,
+    checkOcsAccount,
+    checkRadiusUser,
+    checkModemSeen,
+    checkHttpResource,
   ].map((a) => [a.name, a as unknown as ActionDefinition]),
 );

@@ -27,7 +27,9 @@ export const taskSchema = z.strictObject({
 export const playbookSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
   description: z.string().default(''),
-  kind: z.enum(['service', 'addon', 'lifecycle']).describe('service: creates a service; addon: works on an existing one (R9.2); lifecycle: suspends, renews, terminates one'),
+  kind: z
+    .enum(['service', 'addon', 'lifecycle', 'diagnostic'])
+    .describe('service: creates a service; addon: works on an existing one (R9.2); lifecycle: suspends, renews, terminates one; diagnostic: tests one, read-only (its checks only read)'),
   timeout: duration.default(300_000).describe('The run deadline (R8.4): past it the run ends timed_out'),
   on_failure: z.enum(['keep', 'rollback']).default('keep').describe('keep: what succeeded stays for the retry (R8.3); rollback: undo every task that can be undone'),
   tasks: z.array(taskSchema).min(1).max(50),

@@ -106,6 +106,7 @@ export function validatePlaybook(raw: unknown, file: string): { playbook?: Loade
       return;
     }
     if (action.kinds && !action.kinds.includes(pb.kind)) problems.push(`${where}: ${task.action} cannot be used in a playbook of kind ${pb.kind}`);
+    if (pb.kind === 'diagnostic' && !action.readOnly) problems.push(`${where}: ${task.action} changes things; a diagnostic playbook may only use read-only checks (${[...actions.values()].filter((a) => a.readOnly).map((a) => a.name).join(', ')})`);
     const shape = action.args.shape as Record<string, { isOptional(): boolean }>;
     const open = action.args.def.catchall !== undefined;
     for (const key of Object.keys(task.args)) {

@@ -55,3 +55,12 @@ export function useSetAutoRenew(serviceId: number) {
     },
   });
 }
+
+/** Test the service (issue 13): its diagnostic playbook, read-only; one key per click. */
+export function useTestService(serviceId: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (key: string) => post<Progress>(`/api/services/${serviceId}/test`, {}, { 'idempotency-key': key }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.part(serviceId, 'page') }),
+  });
+}

@@ -414,6 +414,17 @@ export const en = {
     noTickets: 'No tickets.',
     ticketLine: 'Ticket {{id}}: {{subject}}',
     due: 'due {{date}}',
+    test: {
+      title: 'Test service',
+      run: 'Test service',
+      running: 'Testing…',
+      help: 'Checks, without changing anything, that the network and the OCS know the service: for a mobile line the SIM on the HLR/HSS with a device attached and the OCS account and balance; for fibre the RADIUS user and the modem seen; for IPTV and VoIP their systems know the subscriber. Each test stays on the history.',
+      passed: 'passed',
+      failed: 'failed',
+      allPassed: 'All {{total}} checks passed.',
+      someFailed: '{{failed}} of {{total}} checks failed: see why above.',
+      historyLabel: 'Service test',
+    },
     actions: {
       title: 'Actions',
       suspend: 'Suspend',

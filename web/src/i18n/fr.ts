@@ -416,6 +416,17 @@ export const fr: Messages = {
     noTickets: 'Aucun ticket.',
     ticketLine: 'Ticket {{id}} : {{subject}}',
     due: 'prévu le {{date}}',
+    test: {
+      title: 'Tester le service',
+      run: 'Tester le service',
+      running: 'Test en cours…',
+      help: "Vérifie, sans rien changer, que le réseau et l'OCS connaissent le service : pour une ligne mobile, la carte SIM sur le HLR/HSS avec un appareil attaché, le compte OCS et son solde ; pour la fibre, l'utilisateur RADIUS et le modem vu ; pour l'IPTV et la VoIP, leurs systèmes connaissent l'abonné. Chaque test reste dans l'historique.",
+      passed: 'réussie',
+      failed: 'en échec',
+      allPassed: 'Les {{total}} vérifications sont réussies.',
+      someFailed: '{{failed}} vérification(s) sur {{total}} en échec : voir pourquoi ci-dessus.',
+      historyLabel: 'Test du service',
+    },
     actions: {
       title: 'Actions',
       suspend: 'Suspendre',

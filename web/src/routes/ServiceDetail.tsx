@@ -1,10 +1,13 @@
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useServiceBalance, useServicePage, useServiceTickets } from '../api/services';
+import { ended, useLogs, useProgress } from '../api/provisioning';
+import { useSession } from '../api/session';
+import { useServiceBalance, useServicePage, useServiceTickets, useTestService } from '../api/services';
 import type { Item, ServicePage } from '../api/types';
 import { ErrorNote, Loaded, Loading, StatusBadge } from '../components/common';
 import { balanceAmount, date, dateRange, dateTime, money } from '../format';
 import { useLocal } from '../i18n/local';
+import { useServerError } from '../i18n/server-text';
 import { useOpenWizard } from '../wizard/WizardContext';
 import { ServiceActions } from './ServiceActions';
 
@@ -99,6 +102,7 @@ export function ServiceDetail() {
             </div>
 
             <ServiceActions service={s} product={product} />
+            <ServiceTest serviceId={s.id} status={s.status} />
 
             <h2>{t('service.inventory')}</h2>
             {inventory.length === 0 ? (
@@ -240,20 +244,91 @@ function Tickets({ serviceId }: { serviceId: number }) {
   );
 }
 
-function History({ runs }: { runs: ServicePage['history'] }) {
+/** What a run on the service did, in a word: its product (the assignment, an add-on), a change of its life, a test. */
+function useRunLabel() {
   const { t } = useTranslation();
   const local = useLocal();
+  return (p: ServicePage['history'][number]) => {
+    if (p.playbook.startsWith('diagnostic-')) return t('service.test.historyLabel');
+    const action = /^service-(suspend|unsuspend|renew|terminate)$/.exec(p.playbook)?.[1];
+    if (action) return t(`service.actions.${action as 'suspend'}`);
+    if (p.playbook === 'service-expire') return t('status.expired');
+    return local.productName({ name: p.productName });
+  };
+}
+
+function History({ runs }: { runs: ServicePage['history'] }) {
+  const { t } = useTranslation();
+  const label = useRunLabel();
   if (runs.length === 0) return <p className="muted">{t('service.noHistory')}</p>;
   return (
-    <ul className="plain">
+    <ul className="plain" data-testid="service-history">
       {runs.map((p) => (
         <li key={p.id}>
           <Link to={`/provisioning/${p.id}`}>
-            {dateTime(p.createdAt)} · {local.productName({ name: p.productName })}
+            {dateTime(p.createdAt)} · {label(p)}
           </Link>{' '}
           <StatusBadge status={p.status} /> · {t('wizard.progress.summary', { completed: p.completed, total: p.total })}
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * "Test service" (issue 13, the seed's last check: "make a test call, check the data"): runs the
+ * diagnostic playbook of the service's type, read-only, and shows what each check found.
+ */
+/** What a check found: its own last log line (the engine's closing "Done." left out). */
+const found = (log: { log: { line: string }[] } | undefined) => log?.log.map((l) => l.line).filter((l) => l !== 'Done.').at(-1);
+
+function ServiceTest({ serviceId, status }: { serviceId: number; status: string }) {
+  const { t } = useTranslation();
+  const local = useLocal();
+  const me = useSession();
+  const test = useTestService(serviceId);
+  const run = useProgress(test.data?.id ?? null);
+  const p = run.data;
+  const logs = useLogs(p?.id ?? null, Boolean(p), p?.version);
+  const readable = useServerError();
+  if (me.data?.role === 'viewer' || !['active', 'suspended'].includes(status)) return null;
+  const done = p && ended(p.status);
+  const failed = p?.tasks.filter((x) => x.status === 'failed' || x.status === 'ignored').length ?? 0;
+  return (
+    <section className="card" aria-labelledby="test-title">
+      <div className="row">
+        <h2 id="test-title">{t('service.test.title')}</h2>
+        <span className="spacer" />
+        <button type="button" className="btn" disabled={test.isPending || (p && !done)} onClick={() => test.mutate(crypto.randomUUID())}>
+          {p && !done ? t('service.test.running') : t('service.test.run')}
+        </button>
+      </div>
+      <p className="muted small">{t('service.test.help')}</p>
+      <ErrorNote error={test.error} />
+      {p && (
+        <>
+          <ul className="plain check-results" data-testid="test-results" aria-live="polite">
+            {p.tasks.map((task) => {
+              const log = logs.data?.tasks.find((x) => x.seq === task.seq);
+              const ok = task.status === 'succeeded';
+              const bad = task.status === 'failed' || task.status === 'ignored';
+              return (
+                <li key={task.seq} className={ok ? 'check-ok' : bad ? 'check-fail' : 'check-waiting'} data-status={task.status}>
+                  <span aria-hidden="true">{ok ? '✓' : bad ? '✗' : '…'}</span> <strong>{local.task(task)}</strong>
+                  <span className="sr-only"> ({ok ? t('service.test.passed') : bad ? t('service.test.failed') : t('status.running')})</span>
+                  {bad && log?.error && <div className="small">{readable({ code: 'CHECK_FAILED', message: log.error }).message}</div>}
+                  {ok && found(log) && <div className="small muted">{found(log)}</div>}
+                </li>
+              );
+            })}
+          </ul>
+          {done && (
+            <p role="status" className={failed ? 'error-text' : 'ok-text'} data-testid="test-summary">
+              {failed ? t('service.test.someFailed', { failed, total: p.tasks.length }) : t('service.test.allPassed', { total: p.tasks.length })}
+            </p>
+          )}
+        </>
+      )}
+    </section>
   );
 }
