@@ -52,9 +52,8 @@ export class HttpSystems {
   async lookup(input: { system: string; path: string; idempotencyKey: string }, signal?: AbortSignal): Promise<{ found: boolean; body: unknown; simulated: boolean }> {
     const base = this.addresses[input.system];
     if (!base) {
-      const call = await this.sim.call(input.system, 'lookup', `GET ${input.path}`, signal);
+      await this.sim.call(input.system, 'lookup', `GET ${input.path}`, signal);
       const row = await this.db.selectFrom('simNetworkElements').select('data').where('kind', '=', `resource:${input.system}`).where('key', '=', input.path).executeTakeFirst();
-      await this.sim.record(input.system, 'lookup', `GET ${input.path}`, row ? 'found' : 'not found', call);
       return { found: Boolean(row), body: row?.data ?? null, simulated: true };
     }
     return limited(this.limits, input.system, signal, async () => {

@@ -87,18 +87,16 @@ export class SimulatedNetwork implements NetworkAdapter {
    * one activated or deactivated through it answers as it was left.
    */
   async getSubscriber(imsi: string, signal?: AbortSignal): Promise<HlrSubscriber | null> {
-    const call = await this.sim.call('hlr', 'get_subscriber', imsi, signal);
+    await this.sim.call('hlr', 'get_subscriber', imsi, signal);
     const row = await this.db.selectFrom('simNetworkElements').select('data').where('kind', '=', 'hlr').where('key', '=', imsi).executeTakeFirst();
-    await this.sim.record('hlr', 'get_subscriber', imsi, 'done', call);
     if (!row) return { imsi, msisdn: null, state: 'provisioned', attached: true };
     const data = row.data as { msisdn?: string; state?: string };
     return { imsi, msisdn: data.msisdn ?? null, state: data.state ?? 'active', attached: data.state !== 'barred' };
   }
   /** The simulated RADIUS: a user's modem opens its first session as the user is created. */
   async lastSession(username: string, signal?: AbortSignal): Promise<{ at: string; mac: string | null } | null> {
-    const call = await this.sim.call('radius', 'last_session', username, signal);
+    await this.sim.call('radius', 'last_session', username, signal);
     const row = await this.db.selectFrom('simNetworkElements').select(['data', 'createdAt']).where('kind', '=', 'radius').where('key', '=', username).executeTakeFirst();
-    await this.sim.record('radius', 'last_session', username, 'done', call);
     if (!row) return null;
     const attributes = ((row.data as Partial<RadiusUser>).attributes ?? {}) as Record<string, unknown>;
     const mac = typeof attributes.mac === 'string' ? attributes.mac : typeof attributes['Calling-Station-Id'] === 'string' ? (attributes['Calling-Station-Id'] as string) : null;

@@ -115,12 +115,13 @@ export class SimulatedOcs implements OcsAdapter {
     return { account: (await this.readAccount(input.account))!, added: Boolean(row) };
   }
 
-  /** Reading an account is a call to the OCS too: slow or failing as the simulator is set. */
+  /**
+   * Reading an account is a call to the OCS too: slow or failing as the simulator is set (a read
+   * is not written to the simulator's call log: a GET changes nothing).
+   */
   async getAccount(account: string, signal?: AbortSignal): Promise<OcsAccount | null> {
-    const call = await this.sim.call('ocs', 'get_account', account, signal);
-    const found = await this.readAccount(account);
-    await this.sim.record('ocs', 'get_account', account, found ? 'found' : 'not found', call);
-    return found;
+    await this.sim.call('ocs', 'get_account', account, signal);
+    return this.readAccount(account);
   }
 
   private async readAccount(account: string): Promise<OcsAccount | null> {
