@@ -30,6 +30,8 @@ import { StripeGateway } from './integrations/payments/stripe-gateway.js';
 import { TestGateway } from './integrations/payments/test-gateway.js';
 import { knownSystems, Simulators } from './integrations/simulators.js';
 import { systemsRoutes } from './integrations/systems.routes.js';
+import { searchRoutes } from './search/search.routes.js';
+import { SearchService } from './search/search.service.js';
 import { SystemLimits } from './integrations/limits.js';
 import { Tickets } from './integrations/tickets/tickets.js';
 import { inventoryRoutes } from './inventory/inventory.routes.js';
@@ -294,6 +296,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     closers.push(() => http.close());
     catalogRoutes(http, catalog);
     customersRoutes(http, customers);
+    searchRoutes(http, new SearchService(db));
     inventoryRoutes(http, inventory);
     servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing, provisioning });
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });

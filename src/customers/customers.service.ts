@@ -8,7 +8,54 @@ import { recordAudit } from '../users/audit.service.js';
 import type { Contact, Customer, CustomerInput, CustomerUpdate, PaymentMethod, SearchHit, Site } from './customers.schemas.js';
 
 type Match = SearchHit['matchedOn'];
-const hitColumns = ['id', 'type', 'name', 'status', 'email', 'phone'] as const;
+
+/**
+ * The branches of the customer search for what was typed, as one UNION ALL (columns: id, type,
+ * name, status, email, phone, "matchedOn", rank), or null when nothing was typed. Put it under a
+ * LIMIT: the branches are disjoint and in rank order. The global search builds on it.
+ */
+export function customerSearchUnion(raw: string, limit: number, type?: Customer['type']): RawBuilder<unknown> | null {
+  const q = raw.trim().replace(/\s+/g, ' ');
+  if (!q) return null;
+  const branches: RawBuilder<unknown>[] = [];
+  const branch = (matchedOn: Match, where: RawBuilder<boolean>, orderBy?: RawBuilder<unknown>) => {
+    const rank = branches.length;
+    branches.push(sql`(select id, type, name, status, email, phone, ${matchedOn}::text as "matchedOn", ${rank}::int as rank
+      from customers where ${where}${type ? sql` and type = ${type}` : sql``}${orderBy ? sql` order by ${orderBy}` : sql``} limit ${limit})`);
+  };
+  const lower = q.toLowerCase();
+  const startsWith = `${escapeLike(lower)}%`;
+  const nameStarts = sql<boolean>`lower(name) collate "C" like ${startsWith}`;
+
+  const idMatch = /^(?:#|id:?\s*)?([0-9]{1,9})$/i.exec(q);
+  const id = idMatch ? Number(idMatch[1]) : null;
+  if (id !== null) branch('id', sql<boolean>`id = ${id}`);
+  const notId = id === null ? sql<boolean>`true` : sql<boolean>`id <> ${id}`;
+
+  const digits = q.replace(/[^0-9]/g, '');
+  if (/^[+0-9 ().-]+$/.test(q) && digits.length >= 3) {
+    // As typed with its country code ("+44 7700 900123")...
+    const typedStart = sql<boolean>`phone_digits collate "C" like ${`${digits}%`}`;
+    branch('phone', sql<boolean>`${typedStart} and ${notId}`, sql`phone_digits collate "C"`);
+    // ...or the national way ("07700 900123"), or its last digits: match the end of the number.
+    const national = digits.replace(/^0+/, '');
+    if (national.length >= 6) {
+      const reversed = [...national].reverse().join('');
+      branch('phone', sql<boolean>`phone_digits_rev collate "C" like ${`${reversed}%`} and not (${typedStart}) and ${notId}`, sql`phone_digits_rev collate "C"`);
+    }
+  } else if (q.includes('@') || (/[._]/.test(q) && !q.includes(' '))) {
+    // "john.smith@exa", or "john.smith" (no space, a dot): the start of an e-mail address.
+    branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and ${notId}`, sql`lower(email) collate "C"`);
+  } else {
+    branch('name', sql<boolean>`${nameStarts} and ${notId}`, sql`lower(name) collate "C"`);
+    if (lower.length >= 3) {
+      const contains = sql<boolean>`lower(name) like ${`%${escapeLike(lower)}%`}`;
+      branch('name', sql<boolean>`${contains} and not (${nameStarts}) and ${notId}`);
+      branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and not (${contains}) and ${notId}`, sql`lower(email) collate "C"`);
+    }
+  }
+  return sql.join(branches, sql` union all `);
+}
 
 export class CustomersService {
   constructor(private readonly db: Kysely<DB>) {}
@@ -80,57 +127,19 @@ export class CustomersService {
   }
 
   /**
-   * Type-ahead search (R3.1) by customer ID, phone, e-mail or name. Each kind of match is one
-   * indexed query: prefix matches are btree range scans read in index order ("C" collation, so
-   * ORDER BY ... LIMIT stops after `limit` rows), a phone number's end is a prefix scan of its
-   * reversed digits, and a name containing the words is a trigram index scan. The cost stays flat
-   * as the customer base grows. Exact and prefix matches rank before "contains".
+   * Type-ahead search (R3.1) by customer ID, phone, e-mail or name, in one statement: the kinds of
+   * match are the branches of a UNION ALL under one LIMIT, tried in rank order, each excluding what
+   * an earlier one finds, so a later branch runs only when the earlier ones did not fill the page
+   * (PostgreSQL's Append pulls its branches in turn and the LIMIT stops pulling). Prefix matches are
+   * btree range scans read in index order ("C" collation, so ORDER BY ... LIMIT stops after `limit`
+   * rows), a phone number's end is a prefix scan of its reversed digits, a name containing the
+   * words is a trigram index scan. The cost stays flat as the customer base grows.
    */
   async search(raw: string, limit = 10, type?: Customer['type']): Promise<SearchHit[]> {
-    const q = raw.trim().replace(/\s+/g, ' ');
-    if (!q) return [];
-    const hits = new Map<number, SearchHit>();
-    const room = () => limit - hits.size;
-    const find = async (matchedOn: Match, where: RawBuilder<boolean>, orderBy?: RawBuilder<unknown>) => {
-      if (room() <= 0) return;
-      let query = this.db.selectFrom('customers').select(hitColumns).where(where);
-      if (type) query = query.where('type', '=', type);
-      if (orderBy) query = query.orderBy(orderBy);
-      // Ask for as many as could be new: rows already found by an earlier kind are skipped.
-      const rows = await query.limit(room() + hits.size).execute();
-      for (const r of rows) if (!hits.has(r.id) && hits.size < limit) hits.set(r.id, { ...r, matchedOn });
-    };
-    const lower = q.toLowerCase();
-    const startsWith = `${escapeLike(lower)}%`;
-
-    const idMatch = /^(?:#|id:?\s*)?([0-9]{1,9})$/i.exec(q);
-    if (idMatch) await find('id', sql<boolean>`id = ${Number(idMatch[1])}`);
-
-    const digits = q.replace(/[^0-9]/g, '');
-    if (/^[+0-9 ().-]+$/.test(q) && digits.length >= 3) {
-      // As typed with its country code ("+44 7700 900123")...
-      await find('phone', sql<boolean>`phone_digits collate "C" like ${`${digits}%`}`, sql`phone_digits collate "C"`);
-      // ...or the national way ("07700 900123"), or its last digits: match the end of the number.
-      const national = digits.replace(/^0+/, '');
-      if (national.length >= 6) {
-        const reversed = [...national].reverse().join('');
-        await find('phone', sql<boolean>`phone_digits_rev collate "C" like ${`${reversed}%`}`, sql`phone_digits_rev collate "C"`);
-      }
-      return [...hits.values()];
-    }
-
-    // "john.smith@exa", or "john.smith" (no space, a dot): the start of an e-mail address.
-    if (q.includes('@') || (/[._]/.test(q) && !q.includes(' '))) {
-      await find('email', sql<boolean>`lower(email) collate "C" like ${startsWith}`, sql`lower(email) collate "C"`);
-      return [...hits.values()];
-    }
-
-    await find('name', sql<boolean>`lower(name) collate "C" like ${startsWith}`, sql`lower(name) collate "C"`);
-    if (lower.length >= 3) {
-      await find('name', sql<boolean>`lower(name) like ${`%${escapeLike(lower)}%`}`);
-      await find('email', sql<boolean>`lower(email) collate "C" like ${startsWith}`, sql`lower(email) collate "C"`);
-    }
-    return [...hits.values()];
+    const union = customerSearchUnion(raw, limit, type);
+    if (!union) return [];
+    const { rows } = await sql<SearchHit & { rank: number }>`select * from (${union}) hits limit ${limit}`.execute(this.db);
+    return rows.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...hit }) => hit);
   }
 
   async create(ctx: Ctx, input: CustomerInput): Promise<Customer> {

@@ -57,6 +57,13 @@ for (const lang of ['en', 'fr'] as const) {
       await scan(page, path, found);
     }
 
+    // The top bar's search with its results open.
+    await page.goto('/customers');
+    await page.getByRole('combobox', { name: lang === 'fr' ? 'Recherche globale' : 'Search everything' }).fill('John');
+    await expect(page.getByRole('option').first()).toBeVisible();
+    await scan(page, 'global search', found);
+    await page.keyboard.press('Escape');
+
     // The wizard, step by step, to the end of the run.
     await page.goto('/products');
     await page.getByRole('article').first().getByRole('button').last().click();

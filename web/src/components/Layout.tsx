@@ -1,4 +1,5 @@
 import { Link, NavLink, Outlet, useMatch } from 'react-router';
+import { GlobalSearch } from './GlobalSearch';
 import { SimulatorBanner } from './SimulatorBanner';
 import { useTranslation } from 'react-i18next';
 import { useSignOut } from '../api/session';
@@ -37,6 +38,7 @@ export function Layout({ user }: { user: User }) {
           {user.role === 'admin' && <NavLink to="/systems">{t('app.nav.systems')}</NavLink>}
         </nav>
         <span className="spacer" />
+        <GlobalSearch />
         <label className="lang">
           <span className="sr-only">{t('app.language')}</span>
           <select aria-label={t('app.language')} value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)}>

@@ -20,6 +20,18 @@ export const en = {
     banner: 'A simulated system is set to fail: {{systems}}. Provisioning that needs it fails on purpose.',
     bannerLink: 'Outside systems',
   },
+  search: {
+    label: 'Search everything',
+    placeholder: 'Search: customer, number, ICCID, run ID  ( / )',
+    results: 'Customers, services and runs found',
+    kinds: { customer: 'Customer', service: 'Service', run: 'Run' },
+    customerLine: '#{{id}} · {{type}} · {{detail}}',
+    serviceLine: '#{{id}} · {{customer}} · {{status}}',
+    runLine: '{{product}} · {{customer}} · {{status}}',
+    found_one: '{{count}} result, use the arrow keys and Enter to open it',
+    found_other: '{{count}} results, use the arrow keys and Enter to open one',
+    none: 'No customer, service or run matches “{{q}}”.',
+  },
   app: {
     name: 'Switchboard',
     skip: 'Skip to content',

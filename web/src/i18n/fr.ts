@@ -22,6 +22,18 @@ export const fr: Messages = {
     banner: 'Un système simulé est réglé pour échouer : {{systems}}. Le provisionnement qui en a besoin échoue volontairement.',
     bannerLink: 'Systèmes externes',
   },
+  search: {
+    label: 'Recherche globale',
+    placeholder: 'Rechercher : client, numéro, ICCID, ID de provisionnement  ( / )',
+    results: 'Clients, services et provisionnements trouvés',
+    kinds: { customer: 'Client', service: 'Service', run: 'Provisionnement' },
+    customerLine: 'n° {{id}} · {{type}} · {{detail}}',
+    serviceLine: 'n° {{id}} · {{customer}} · {{status}}',
+    runLine: '{{product}} · {{customer}} · {{status}}',
+    found_one: '{{count}} résultat, flèches et Entrée pour l’ouvrir',
+    found_other: '{{count}} résultats, flèches et Entrée pour en ouvrir un',
+    none: 'Aucun client, service ou provisionnement ne correspond à « {{q}} ».',
+  },
   app: {
     name: 'Switchboard',
     skip: 'Aller au contenu principal',

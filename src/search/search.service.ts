@@ -1,0 +1,90 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { escapeLike } from '../catalog/catalog.service.js';
+import { customerSearchUnion } from '../customers/customers.service.js';
+import type { SearchHit } from '../customers/customers.schemas.js';
+import type { DB } from '../db/schema.js';
+import type { GlobalSearchResult, RunSearchHit, ServiceSearchHit } from './search.schemas.js';
+
+/** An item's reference as its letters and digits, lower case: the expression migration 0015 indexes. */
+const referenceKey = sql`lower(regexp_replace(i.reference, '[^0-9A-Za-z]', '', 'g'))`;
+
+/** What a run's ID typed or pasted looks like: its start, at least 6 of its hex digits and dashes, a letter among them or whole. */
+const uuidStart = /^[0-9a-f-]{6,36}$/i;
+const wholeUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The top bar's search (issue 13): customers by name, ID, e-mail or phone (the customer search,
+ * R3.1), services by ID or by the number, ICCID or serial of the stock assigned to them, runs by
+ * their provisioning ID. One statement: each kind is a UNION ALL of disjoint branches under its own
+ * LIMIT, so a branch runs only while its kind's page is not full, and every branch is an index
+ * range scan read in order. The cost stays flat with a million customers and services.
+ */
+export class SearchService {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async search(raw: string, limit = 5): Promise<GlobalSearchResult> {
+    const q = raw.trim().replace(/\s+/g, ' ');
+    const result: GlobalSearchResult = { customers: [], services: [], runs: [] };
+    if (!q) return result;
+    const parts: RawBuilder<unknown>[] = [];
+    const customers = customerSearchUnion(q, limit);
+    if (customers) {
+      parts.push(sql`(select 'customer' as kind, rank, to_jsonb(c) as hit from (select * from (${customers}) u limit ${limit}) c)`);
+    }
+    const services = serviceUnion(q, limit);
+    if (services) {
+      parts.push(sql`(select 'service' as kind, rank, to_jsonb(s) || jsonb_build_object('customerName', (select name from customers where id = s."customerId")) as hit
+        from (select * from (${services}) u limit ${limit}) s)`);
+    }
+    if (uuidStart.test(q) && (/[a-f-]/i.test(q) || wholeUuid.test(q))) {
+      const id = q.toLowerCase();
+      const where = wholeUuid.test(id) ? sql`p.id = ${id}::uuid` : sql`(p.id::text) collate "C" like ${`${escapeLike(id)}%`}`;
+      parts.push(sql`(select 'run' as kind, 0 as rank, jsonb_build_object(
+          'id', p.id, 'kind', p.kind, 'status', p.status, 'productId', p.product_id,
+          'productName', (select name from products where id = p.product_id),
+          'customerId', p.customer_id, 'customerName', (select name from customers where id = p.customer_id),
+          'serviceId', p.service_id, 'createdAt', p.created_at) as hit
+        from (select * from provisions p where ${where} order by (p.id::text) collate "C" limit ${limit}) p)`);
+    }
+    const { rows } = await sql<{ kind: 'customer' | 'service' | 'run'; rank: number; hit: Record<string, unknown> }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+    for (const r of rows.sort((a, b) => a.rank - b.rank)) {
+      const { rank: _rank, ...hit } = r.hit;
+      if (r.kind === 'customer') result.customers.push(hit as unknown as SearchHit);
+      else if (r.kind === 'service') result.services.push(hit as unknown as ServiceSearchHit);
+      else result.runs.push({ ...(hit as unknown as RunSearchHit), createdAt: new Date(String(hit.createdAt)).toISOString() });
+    }
+    return result;
+  }
+}
+
+/**
+ * The branches of the service search: by its ID ("700", "#700"), by the start of an assigned
+ * item's reference as letters and digits ("+44 7700 9001", "8944 1000", "zte-f6"), or by a
+ * number's end (its last digits, or typed the national way: "07700 900123").
+ */
+function serviceUnion(q: string, limit: number): RawBuilder<unknown> | null {
+  const branches: RawBuilder<unknown>[] = [];
+  const columns = (rank: number, matchedOn: ServiceSearchHit['matchedOn']) =>
+    sql`s.id, s.name, s.service_type as "serviceType", s.status, s.customer_id as "customerId", ${matchedOn}::text as "matchedOn", ${rank}::int as rank`;
+  const idMatch = /^(?:#|id:?\s*)?([0-9]{1,9})$/i.exec(q);
+  const id = idMatch ? Number(idMatch[1]) : null;
+  if (id !== null && id <= 2_147_483_647) {
+    branches.push(sql`(select ${columns(0, 'id')}, null::text as reference, null::text as template, null::jsonb as "templateNames" from services s where s.id = ${id})`);
+  }
+  // Numbers, ICCIDs, serials and MAC addresses all carry digits; a name does not.
+  const key = q.replace(/[^0-9A-Za-z]/g, '').toLowerCase();
+  if (key.length < 3 || !/[0-9]/.test(key)) return branches.length ? sql.join(branches, sql` union all `) : null;
+  const item = (rank: number, where: RawBuilder<boolean>, orderBy: RawBuilder<unknown>) =>
+    sql`(select ${columns(rank, 'reference')}, i.reference, t.name as template, t.names as "templateNames"
+      from inventory_items i join services s on s.id = i.service_id join inventory_templates t on t.id = i.template_id
+      where i.service_id is not null and ${where}${id !== null ? sql` and s.id <> ${id}` : sql``}
+      order by ${orderBy} limit ${limit})`;
+  const starts = sql<boolean>`(${referenceKey} collate "C") like ${`${escapeLike(key)}%`}`;
+  branches.push(item(1, starts, sql`${referenceKey} collate "C"`));
+  const national = /^[+0-9 ().-]+$/.test(q) ? key.replace(/^0+/, '') : '';
+  if (national.length >= 6) {
+    const reversed = [...national].reverse().join('');
+    branches.push(item(2, sql<boolean>`(reverse(${referenceKey}) collate "C") like ${`${reversed}%`} and not (${starts})`, sql`reverse(${referenceKey}) collate "C"`));
+  }
+  return sql.join(branches, sql` union all `);
+}
