@@ -48,10 +48,17 @@ export function customerSearchUnion(raw: string, limit: number, type?: Customer[
     branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and ${notId}`, sql`lower(email) collate "C"`);
   } else {
     branch('name', sql<boolean>`${nameStarts} and ${notId}`, sql`lower(name) collate "C"`);
+    // From the second word on: a surname, "Consulting". Read in order, it stops at the page.
+    const rest = sql`substr(lower(name), strpos(name, ' ') + 1) collate "C"`;
+    const restStarts = sql<boolean>`strpos(name, ' ') > 0 and ${rest} like ${startsWith}`;
+    branch('name', sql<boolean>`${restStarts} and not (${nameStarts}) and ${notId}`, rest);
+    // Anywhere in the name (a trigram scan, which reads every match): only while the page is not
+    // full, and not for what looks like a code (digits in one word: a run's ID, a reference).
     if (lower.length >= 3) {
-      const contains = sql<boolean>`lower(name) like ${`%${escapeLike(lower)}%`}`;
-      branch('name', sql<boolean>`${contains} and not (${nameStarts}) and ${notId}`);
-      branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and not (${contains}) and ${notId}`, sql`lower(email) collate "C"`);
+      const contains = /[0-9]/.test(lower) && !lower.includes(' ') ? null : sql<boolean>`lower(name) like ${`%${escapeLike(lower)}%`}`;
+      if (contains) branch('name', sql<boolean>`${contains} and not (${nameStarts}) and not (${restStarts}) and ${notId}`);
+      const notName = contains ?? sql<boolean>`(${nameStarts}) or (${restStarts})`;
+      branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and not (${notName}) and ${notId}`, sql`lower(email) collate "C"`);
     }
   }
   return sql.join(branches, sql` union all `);

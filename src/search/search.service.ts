@@ -27,11 +27,12 @@ export class SearchService {
     const result: GlobalSearchResult = { customers: [], services: [], runs: [] };
     if (!q) return result;
     const parts: RawBuilder<unknown>[] = [];
-    const customers = customerSearchUnion(q, limit);
+    // A run's ID pasted whole names nothing else.
+    const customers = wholeUuid.test(q) ? null : customerSearchUnion(q, limit);
     if (customers) {
       parts.push(sql`(select 'customer' as kind, rank, to_jsonb(c) as hit from (select * from (${customers}) u limit ${limit}) c)`);
     }
-    const services = serviceUnion(q, limit);
+    const services = wholeUuid.test(q) ? null : serviceUnion(q, limit);
     if (services) {
       parts.push(sql`(select 'service' as kind, rank, to_jsonb(s) || jsonb_build_object('customerName', (select name from customers where id = s."customerId")) as hit
         from (select * from (${services}) u limit ${limit}) s)`);
