@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerType, patchOf, timestamp } from '../shared/schemas.js';
+import { customerType, messageLanguage, patchOf, timestamp } from '../shared/schemas.js';
 
 export const customerStatus = z.enum(['active', 'suspended', 'closed']);
 export const paymentType = z.enum(['card', 'direct_debit', 'invoice', 'prepaid']);
@@ -20,6 +20,7 @@ export const customer = z
     paymentType,
     companyNumber: z.string().nullable(),
     paymentCustomerRef: z.string().nullable().describe("The payment provider's customer (Stripe cus_...)"),
+    language: messageLanguage.nullable().describe("The language the customer's e-mails are written in; null for the operator's default (English)"),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -36,6 +37,7 @@ export const customerInput = z
     paymentType: paymentType.default('card'),
     companyNumber: z.string().trim().max(50).nullable().optional(),
     paymentCustomerRef: z.string().trim().max(100).nullable().optional().describe("The payment provider's customer, e.g. Stripe cus_..."),
+    language: messageLanguage.nullable().optional().describe("The language of the customer's e-mails (en, fr); null or absent for the operator's default"),
   })
   .meta({ id: 'CustomerCreate' });
 export type CustomerInput = z.infer<typeof customerInput>;

@@ -70,7 +70,7 @@ export class CustomersService {
   async get(id: number, db: Executor = this.db): Promise<Customer> {
     const row = await db
       .selectFrom('customers')
-      .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'createdAt', 'updatedAt'])
+      .select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'language', 'createdAt', 'updatedAt'])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw notFound('Customer', id, 'Search for the customer by name, e-mail or phone; create the customer if they are new.');
@@ -86,7 +86,7 @@ export class CustomersService {
     if (!wanted.length) return new Map();
     const iso = (v: string) => new Date(v).toISOString();
     const { rows } = await sql<Customer & { contacts: Record<string, unknown>[]; sites: Record<string, unknown>[]; paymentMethods: Record<string, unknown>[] }>`
-      select c.id, c.type, c.name, c.status, c.email, c.phone, c.payment_type, c.company_number, c.payment_customer_ref, c.created_at, c.updated_at,
+      select c.id, c.type, c.name, c.status, c.email, c.phone, c.payment_type, c.company_number, c.payment_customer_ref, c.language, c.created_at, c.updated_at,
         coalesce((select json_agg(json_build_object('id', x.id, 'customerId', x.customer_id, 'role', x.role, 'name', x.name, 'email', x.email, 'phone', x.phone, 'createdAt', x.created_at) order by x.id)
                   from contacts x where x.customer_id = c.id), '[]') as contacts,
         coalesce((select json_agg(json_build_object('id', s.id, 'customerId', s.customer_id, 'name', s.name, 'addressLine1', s.address_line1, 'addressLine2', s.address_line2,
@@ -127,7 +127,7 @@ export class CustomersService {
   }
 
   async list(q: { type?: Customer['type'] | undefined; status?: Customer['status'] | undefined; limit: number; offset: number }) {
-    let query = this.db.selectFrom('customers').select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'createdAt', 'updatedAt']);
+    let query = this.db.selectFrom('customers').select(['id', 'type', 'name', 'status', 'email', 'phone', 'paymentType', 'companyNumber', 'paymentCustomerRef', 'language', 'createdAt', 'updatedAt']);
     if (q.type) query = query.where('type', '=', q.type);
     if (q.status) query = query.where('status', '=', q.status);
     return query.orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
@@ -162,6 +162,7 @@ export class CustomersService {
           paymentType: input.paymentType,
           companyNumber: input.companyNumber ?? null,
           paymentCustomerRef: input.paymentCustomerRef ?? null,
+          language: input.language ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -186,6 +187,7 @@ export class CustomersService {
           ...(patch.paymentType !== undefined && { paymentType: patch.paymentType }),
           ...(patch.companyNumber !== undefined && { companyNumber: patch.companyNumber }),
           ...(patch.paymentCustomerRef !== undefined && { paymentCustomerRef: patch.paymentCustomerRef }),
+          ...(patch.language !== undefined && { language: patch.language }),
           updatedAt: new Date().toISOString(),
         })
         .where('id', '=', id)

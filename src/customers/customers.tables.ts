@@ -12,6 +12,7 @@ export interface CustomersTable {
   paymentType: Generated<'card' | 'direct_debit' | 'invoice' | 'prepaid'>;
   companyNumber: string | null;
   paymentCustomerRef: Generated<string | null>;
+  language: Generated<'en' | 'fr' | null>;
   createdAt: Generated<string>;
   updatedAt: Generated<string>;
 }

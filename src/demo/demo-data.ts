@@ -449,6 +449,8 @@ export interface DemoCustomer {
   status?: 'active' | 'suspended';
   paymentType?: 'card' | 'invoice' | 'direct_debit';
   companyNumber?: string;
+  /** The language of their e-mails; the operator's default (English) if absent. */
+  language?: 'en' | 'fr';
   card?: { brand: string; last4: string; expMonth: number; expYear: number };
   contacts?: { role: 'billing' | 'technical'; name: string; email: string; phone?: string }[];
   sites?: { name: string; addressLine1: string; city: string; postcode: string }[];
@@ -491,6 +493,6 @@ export const demoCustomers: DemoCustomer[] = [
   { type: 'individual', name: 'Maria Garcia', email: 'maria.garcia@example.com', phone: '+44 7700 900002', card: { brand: 'visa', last4: '1111', expMonth: 1, expYear: 2032 } },
   { type: 'individual', name: 'Amit Patel', email: 'amit.patel@example.com', phone: '+44 7700 900003', card: { brand: 'visa', last4: '0002', expMonth: 8, expYear: 2029 } },
   { type: 'individual', name: "Sarah O'Connor", email: 'sarah.oconnor@example.com', phone: '+44 7700 900004' },
-  { type: 'individual', name: 'Claire Dubois', email: 'claire.dubois@example.fr', phone: '+33 6 12 34 56 78', card: { brand: 'mastercard', last4: '5100', expMonth: 11, expYear: 2030 } },
+  { type: 'individual', name: 'Claire Dubois', email: 'claire.dubois@example.fr', phone: '+33 6 12 34 56 78', language: 'fr', card: { brand: 'mastercard', last4: '5100', expMonth: 11, expYear: 2030 } },
   { type: 'individual', name: 'Li Wei', email: 'li.wei@example.com', phone: '+44 7700 900005', status: 'suspended', card: { brand: 'visa', last4: '4000', expMonth: 4, expYear: 2030 } },
 ];

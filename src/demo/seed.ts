@@ -39,6 +39,7 @@ export async function seedDemo(deps: SeedDeps, ctx: Ctx, log?: Logger): Promise<
       status: c.status ?? 'active',
       paymentType: c.paymentType ?? 'card',
       companyNumber: c.companyNumber ?? null,
+      language: c.language ?? null,
     });
     if (c.card) await deps.customers.addPaymentMethod(ctx, created.id, { ...c.card, holderName: c.name, isDefault: true });
     for (const contact of c.contacts ?? []) await deps.customers.addContact(ctx, created.id, contact);

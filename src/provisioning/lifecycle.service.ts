@@ -13,6 +13,7 @@ import { recordAudit } from '../users/audit.service.js';
 import type { LedgerWriter, RunLedger } from './ledger.js';
 import type { LoadedPlaybook } from './playbooks/playbooks.js';
 import type { Progress, RunVariables } from './provisioning.schemas.js';
+import { productVariables } from './variables.js';
 import { pendingTasks, playbookKey, type ProvisioningService, stripRefs } from './provisioning.service.js';
 
 /** The changes of a service's life after activation, each with its target status and playbook. */
@@ -94,20 +95,8 @@ export class LifecycleService {
     };
     const vars: RunVariables = {
       provision: { id, kind: 'lifecycle' },
-      customer: { id: customer.id, type: customer.type, name: customer.name, email: customer.email ?? '', phone: customer.phone ?? '', status: customer.status },
-      product: {
-        id: product.id,
-        slug: product.slug,
-        name: product.name,
-        service_type: product.serviceType,
-        category: product.category,
-        billing: product.billing,
-        setup_fee: product.setupFee,
-        recurring_price: product.recurringPrice,
-        currency: product.currency,
-        contract_months: product.contractMonths,
-        features: product.features,
-      },
+      customer: { id: customer.id, type: customer.type, name: customer.name, email: customer.email ?? '', phone: customer.phone ?? '', status: customer.status, language: customer.language },
+      product: productVariables(product),
       vars: runVars,
       service: { id: service.id, name: service.name, ocs_account: service.ocsAccount ?? '' },
       inventory: Object.fromEntries(items.map((i) => [i.templateName, { id: i.id, reference: i.reference, template: i.templateName, attributes: i.attributes }])),

@@ -19,8 +19,8 @@ export type ProvisionKind = z.infer<typeof provisionKind>;
 /** What a playbook's templates can refer to. Captured when the assignment is confirmed. */
 export interface RunVariables {
   provision: { id: string; kind: ProvisionKind };
-  customer: { id: number; type: 'individual' | 'business'; name: string; email: string; phone: string; status: string };
-  product: { id: number; slug: string; name: string; service_type: string; category: string; billing: string; setup_fee: number; recurring_price: number; currency: string; contract_months: number; features: string[] };
+  customer: { id: number; type: 'individual' | 'business'; name: string; email: string; phone: string; status: string; language?: 'en' | 'fr' | null | undefined };
+  product: { id: number; slug: string; name: string; service_type: string; category: string; billing: string; setup_fee: number; recurring_price: number; currency: string; contract_months: number; features: string[]; translations?: Record<string, { name?: string; features?: string[] }> };
   vars: Record<string, unknown>;
   service: { id: number; name: string; ocs_account: string };
   inventory: Record<string, { id: number; reference: string; template: string; attributes: Record<string, string> }>;

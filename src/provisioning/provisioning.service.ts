@@ -16,6 +16,7 @@ import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
 import { renderString } from './playbooks/templating.js';
 import { type AssignmentInput, type PreflightResult, type Progress, progress as progressSchema, type ProvisionStatus, type RunVariables } from './provisioning.schemas.js';
+import { inLanguage } from './variables.js';
 
 export interface ProvisioningDeps extends PreflightDeps {
   db: Kysely<DB>;
@@ -536,6 +537,6 @@ export function pendingTasks(provisionId: string, playbook: { tasks: readonly { 
 /** A task's name in each other language its playbook gives, rendered with the run's values (R13); null when it gives none. */
 export function localNames(task: { names?: Record<string, string> | undefined }, vars: RunVariables): Record<string, string> | null {
   const entries = Object.entries(task.names ?? {});
-  return entries.length ? Object.fromEntries(entries.map(([lang, name]) => [lang, String(renderString(name, vars))])) : null;
+  return entries.length ? Object.fromEntries(entries.map(([lang, name]) => [lang, String(renderString(name, inLanguage(vars, lang)))])) : null;
 }
 const jsonOrNull = (v: unknown) => (v === null ? null : json(v));

@@ -10,6 +10,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { advise, englishHint, englishText, type Said, say } from './preflight-texts.js';
 import { actions } from './actions/index.js';
+import { productVariables } from './variables.js';
 import { type LoadedPlaybook, productProblems } from './playbooks/playbooks.js';
 import { renderDeep, renderString } from './playbooks/templating.js';
 import type { AssignmentInput, Check, CheckId, PreflightResult, RunVariables } from './provisioning.schemas.js';
@@ -357,20 +358,8 @@ export function variablesFor(plan: Plan, provisionId: string, service: { id: num
   const contact = (x: Plan['billingContact']) => (x ? { id: x.id, name: x.name, email: x.email ?? '', phone: x.phone ?? '' } : null);
   return {
     provision: { id: provisionId, kind: plan.kind },
-    customer: { id: c.id, type: c.type, name: c.name, email: c.email ?? '', phone: c.phone ?? '', status: c.status },
-    product: {
-      id: p.id,
-      slug: p.slug,
-      name: p.name,
-      service_type: p.serviceType,
-      category: p.category,
-      billing: p.billing,
-      setup_fee: p.setupFee,
-      recurring_price: p.recurringPrice,
-      currency: p.currency,
-      contract_months: p.contractMonths,
-      features: p.features,
-    },
+    customer: { id: c.id, type: c.type, name: c.name, email: c.email ?? '', phone: c.phone ?? '', status: c.status, language: c.language },
+    product: productVariables(p),
     vars: p.playbookVars,
     service: { id: service.id, name: service.name, ocs_account: service.ocsAccount ?? '' },
     inventory: Object.fromEntries(plan.items.map((i) => [i.templateName, { id: i.id, reference: i.reference, template: i.templateName, attributes: i.attributes }])),

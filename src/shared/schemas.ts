@@ -7,6 +7,9 @@ export const intId = z.coerce.number().int().positive().max(2_147_483_647);
 export const timestamp = z.string().describe('ISO 8601 date-time');
 /** A language other text may be given in, by its ISO 639-1 code (`fr`). */
 export const language = z.string().regex(/^[a-z]{2}$/, 'a two-letter language code such as fr');
+
+/** The languages Switchboard writes to customers and staff in. */
+export const messageLanguage = z.enum(['en', 'fr']);
 export const isoDate = z.iso.date().describe('YYYY-MM-DD');
 
 export const errorBody = z

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { pickItem, shot, signIn } from './helpers.js';
+import { adminApi, pickItem, provisionMobileByApi, shot, signIn } from './helpers.js';
 
 /** The same wizard in French, the language of the operator's documentation. */
 test('the assignment wizard in French, from the catalog to « 6 des 6 tâches complétées »', async ({ page }) => {
@@ -90,4 +90,23 @@ test('an error in French: a wrong password at sign-in', async ({ page }) => {
   await expect(error).toContainText('Que faire : Vérifiez-les, puis réessayez.');
   await expect(error).toContainText('Détail (message du serveur) :');
   await shot(page, 'fr-05-erreur');
+});
+
+test("a customer's language of e-mails: shown and changed on the details tab, and the welcome e-mail written in it", async ({ page, baseURL }) => {
+  const api = await adminApi(baseURL!);
+  const claire = ((await (await api.get('/api/customers/search?q=Claire%20Dubois')).json()) as { items: { id: number }[] }).items[0]!.id;
+  await provisionMobileByApi(api, claire);
+  await signIn(page);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+  await page.goto(`/customers/${claire}?tab=details`);
+  const language = page.getByRole('combobox', { name: 'Langue des e-mails' });
+  await expect(language).toHaveValue('fr');
+  // The welcome e-mail she was sent is in French.
+  await expect(page.getByText(/Bienvenue sur votre nouvelle ligne mobile/).first()).toBeVisible();
+  await language.selectOption('en');
+  await expect(page.getByRole('status').filter({ hasText: 'Enregistré : les prochains e-mails seront rédigés dans cette langue.' })).toBeVisible();
+  expect(((await (await api.get(`/api/customers/${claire}`)).json()) as { language: string }).language).toBe('en');
+  await language.selectOption('fr');
+  await expect.poll(async () => ((await (await api.get(`/api/customers/${claire}`)).json()) as { language: string }).language).toBe('fr');
+  await page.getByRole('combobox', { name: 'Langue' }).first().selectOption('en');
 });

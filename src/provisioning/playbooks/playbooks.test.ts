@@ -53,7 +53,7 @@ describe('playbook validation at load (nothing found wrong half-way through a ru
 
   it('refuses arguments an action does not take, or lacks', () => {
     expect(problemsOf(withTask({ name: 'x', action: 'ocs.add_balance', args: { account: 'a', balance_id: 'b', type: 'data', amount: 1, unit: 'MB', colour: 'red' } })).join()).toMatch(/no argument "colour"/);
-    expect(problemsOf(withTask({ name: 'x', action: 'mail.send', args: { to: 'a@b.c' } })).join()).toMatch(/needs the argument "subject"/);
+    expect(problemsOf(withTask({ name: 'x', action: 'mail.send', args: { to: 'a@b.c' } })).join()).toMatch(/needs a template .* or the argument "subject"/);
     expect(problemsOf(withTask({ name: 'x', action: 'mail.send', args: { to: 'a@b.c', subject: 's', template: 'nope' } })).join()).toMatch(/no e-mail template "nope"/);
   });
 

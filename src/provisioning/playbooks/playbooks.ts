@@ -119,10 +119,19 @@ export function validatePlaybook(raw: unknown, file: string): { playbook?: Loade
     for (const [lang, name] of Object.entries(task.names)) checkTemplate(name, `${where} names.${lang}`, refs, problems);
     if (task.when) checkTemplate(`{{ ${task.when} }}`, `${where} when`, refs, problems);
     for (const s of stringsIn(task.args)) checkTemplate(s.text, `${where} args.${s.path}`, refs, problems);
+    if (task.action === 'mail.send' && !('template' in task.args) && !('subject' in task.args)) {
+      problems.push(`${where}: mail.send needs a template (whose subject it takes, in the customer's language) or the argument "subject"`);
+    }
     if (task.action === 'mail.send' && typeof task.args.template === 'string') {
-      const body = mailTemplates[task.args.template];
-      if (body === undefined) problems.push(`${where}: no e-mail template "${task.args.template}" (there are: ${Object.keys(mailTemplates).join(', ')})`);
-      else checkTemplate(body, `${where} e-mail template ${task.args.template}`, refs, problems);
+      const template = mailTemplates[task.args.template];
+      if (template === undefined) problems.push(`${where}: no e-mail template "${task.args.template}" (there are: ${Object.keys(mailTemplates).join(', ')})`);
+      else {
+        for (const [lang, t] of Object.entries(template)) {
+          if (!t) continue;
+          checkTemplate(t.subject, `${where} e-mail template ${task.args.template} (${lang}) subject`, refs, problems);
+          checkTemplate(t.body, `${where} e-mail template ${task.args.template} (${lang})`, refs, problems);
+        }
+      }
     }
   });
   if (pb.kind === 'service' && !pb.tasks.some((t) => t.action === 'service.activate')) {

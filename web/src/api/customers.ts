@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { get, post, qs } from './client';
+import { get, patch, post, qs } from './client';
 import type { Customer, CustomerDetail, PaymentMethod, SearchHit, Service } from './types';
 
 export const customerKeys = {
@@ -56,7 +56,15 @@ export function useCustomerMail(id: number) {
 export function useCreateCustomer() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: { type: 'individual' | 'business'; name: string; email?: string | null; phone?: string | null; paymentType: string }) => post<Customer>('/api/customers', input),
+    mutationFn: (input: { type: 'individual' | 'business'; name: string; email?: string | null; phone?: string | null; paymentType: string; language?: 'en' | 'fr' | null }) => post<Customer>('/api/customers', input),
+    onSuccess: () => qc.invalidateQueries({ queryKey: customerKeys.all }),
+  });
+}
+
+export function useUpdateCustomer(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: Partial<Pick<Customer, 'name' | 'email' | 'phone' | 'paymentType' | 'language'>>) => patch<Customer>(`/api/customers/${id}`, input),
     onSuccess: () => qc.invalidateQueries({ queryKey: customerKeys.all }),
   });
 }

@@ -1,7 +1,9 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useAddCard, useAddContact, useAddSite, useCustomer, useCustomerMail, useCustomerServices, useMakeDefault } from '../api/customers';
+import { useAddCard, useAddContact, useAddSite, useCustomer, useCustomerMail, useCustomerServices, useMakeDefault, useUpdateCustomer } from '../api/customers';
+import { useSession } from '../api/session';
+import { languages } from '../i18n';
 import type { CustomerDetail as Detail } from '../api/types';
 import { ErrorNote, Field, Loaded, StatusBadge } from '../components/common';
 import { Tabs } from '../components/Tabs';
@@ -111,6 +113,38 @@ function ServicesTab({ customer }: { customer: Detail }) {
   );
 }
 
+/** The language the customer's e-mails are written in: agents change it here. */
+function LanguageField({ customer }: { customer: Detail }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const session = useSession();
+  const update = useUpdateCustomer(customer.id);
+  const canAct = session.data?.role === 'agent' || session.data?.role === 'admin';
+  const current = customer.language ?? 'en';
+  if (!canAct) return <>{languages[current]}</>;
+  return (
+    <span className="row inline-field">
+      <select
+        id={`${id}-lang`}
+        aria-label={t('customers.language')}
+        value={current}
+        disabled={update.isPending}
+        onChange={(e) => update.mutate({ language: e.target.value as 'en' | 'fr' })}
+      >
+        {(['en', 'fr'] as const).map((l) => (
+          <option key={l} value={l}>
+            {languages[l]}
+          </option>
+        ))}
+      </select>
+      <span role="status" className="muted small">
+        {update.isSuccess && t('customers.languageSaved')}
+      </span>
+      <ErrorNote error={update.error} />
+    </span>
+  );
+}
+
 function DetailsTab({ customer }: { customer: Detail }) {
   const { t } = useTranslation();
   const mail = useCustomerMail(customer.id);
@@ -125,6 +159,10 @@ function DetailsTab({ customer }: { customer: Detail }) {
         <dd>{customer.phone ?? '—'}</dd>
         <dt>{t('customers.paymentType')}</dt>
         <dd>{t(`customers.paymentTypes.${customer.paymentType}`)}</dd>
+        <dt>{t('customers.language')}</dt>
+        <dd>
+          <LanguageField customer={customer} />
+        </dd>
         {customer.companyNumber && (
           <>
             <dt>{t('customers.company')}</dt>

@@ -4,6 +4,7 @@ import { useCreateCustomer, useCustomer, useCustomerSearch } from '../api/custom
 import type { CustomerDetail, SearchHit } from '../api/types';
 import { Combobox } from '../components/Combobox';
 import { useLocal } from '../i18n/local';
+import { languages } from '../i18n';
 import { ErrorNote, Field, StatusBadge } from '../components/common';
 import type { StepProps } from './AssignWizard';
 
@@ -118,10 +119,11 @@ export function CustomerSearch({ onPick, autoFocus = true }: { onPick: (id: numb
 
 /** R3.3: create the customer on the spot, then carry on with the assignment. */
 export function NewCustomerForm({ initialName = '', onCreated, onCancel }: { initialName?: string; onCreated: (id: number) => void; onCancel: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const id = useId();
   const create = useCreateCustomer();
-  const [form, setForm] = useState({ type: 'individual' as 'individual' | 'business', name: initialName, email: '', phone: '', paymentType: 'card' });
+  // Written to in the language the member of staff is serving them in, unless they say otherwise.
+  const [form, setForm] = useState({ type: 'individual' as 'individual' | 'business', name: initialName, email: '', phone: '', paymentType: 'card', language: (i18n.language === 'fr' ? 'fr' : 'en') as 'en' | 'fr' });
   return (
     <form
       className="card form"
@@ -152,6 +154,15 @@ export function NewCustomerForm({ initialName = '', onCreated, onCancel }: { ini
           {(['card', 'direct_debit', 'invoice', 'prepaid'] as const).map((p) => (
             <option key={p} value={p}>
               {t(`customers.paymentTypes.${p}`)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field id={`${id}-lang`} label={t('customers.language')} hint={t('customers.languageHint')}>
+        <select id={`${id}-lang`} value={form.language} onChange={(e) => setForm({ ...form, language: e.target.value as 'en' | 'fr' })}>
+          {(['en', 'fr'] as const).map((l) => (
+            <option key={l} value={l}>
+              {languages[l]}
             </option>
           ))}
         </select>
