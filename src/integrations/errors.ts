@@ -2,12 +2,20 @@
  * A failure of an external system or of a task, said the way staff need it: a stable code, a
  * message ("Unable to connect to OCS"), a hint, and whether trying again can help.
  */
+/** A message as a key and its values, which the console says in the reader's language. */
+export interface KeyedText {
+  key: string;
+  params: Record<string, string | number | string[]>;
+}
+
 export class TaskError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly hint?: string,
     readonly retryable = false,
+    /** The message and hint as keyed clauses, when they have a translation. */
+    readonly text?: { text: KeyedText; hintText?: KeyedText; hint?: string },
   ) {
     super(message);
     this.name = 'TaskError';

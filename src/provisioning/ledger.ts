@@ -270,7 +270,7 @@ export class LedgerWriter {
         where id = ${id} and status = any(${provisionLifecycle.sourcesOf('queued')}::text[])
         returning id, attempt, kind, service_id
       ), t as (
-        update provision_tasks set status = 'pending', error = null, started_at = null, finished_at = null
+        update provision_tasks set status = 'pending', error = null, error_text = null, started_at = null, finished_at = null
         where provision_id in (select id from moved) and status = any(${taskLifecycle.sourcesOf('pending')}::text[])
       )
       select attempt, kind, service_id from moved`.execute(this.trx);
@@ -322,7 +322,7 @@ export class LedgerWriter {
       with r as (
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => jsonb(x.plannedUndo))}::jsonb[]) as r(id, attempt, undo)
       ), moved as (
-        update provision_tasks t set status = 'running', attempts = t.attempts + 1, started_at = coalesce(t.started_at, ${now}), error = null,
+        update provision_tasks t set status = 'running', attempts = t.attempts + 1, started_at = coalesce(t.started_at, ${now}), error = null, error_text = null,
                undo = coalesce(r.undo, t.undo),
                log = t.log || jsonb_build_array(jsonb_build_object('at', ${now}::text, 'line', 'Attempt ' || (t.attempts + 1) || ' started' || case when r.attempt > 1 then ' (run ' || r.attempt || ')' else '' end || '.'))
         from r join provisions p on p.id = r.id and p.attempt = r.attempt and p.status = 'running'
@@ -349,7 +349,7 @@ export class LedgerWriter {
         select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => jsonb(x.output))}::jsonb[],
                              ${runs.map((x) => jsonb(x.undo))}::jsonb[], ${runs.map((x) => jsonb([...x.lines, { at: now, line: 'Done.' }]))}::jsonb[]) as r(id, attempt, output, undo, lines)
       ), moved as (
-        update provision_tasks t set status = 'succeeded', output = r.output, undo = r.undo, finished_at = ${now}, error = null, log = t.log || r.lines
+        update provision_tasks t set status = 'succeeded', output = r.output, undo = r.undo, finished_at = ${now}, error = null, error_text = null, log = t.log || r.lines
         from r join provisions p on p.id = r.id and p.attempt = r.attempt and p.status = 'running'
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf('succeeded')}::text[])
         returning t.provision_id as id, r.attempt, extract(epoch from ${now}::timestamptz - t.started_at)::float8 as seconds
@@ -383,15 +383,16 @@ export class LedgerWriter {
   }
 
   /** Tasks end badly for good (`failed`) or are let go (`ignored`, ignore_errors), with the reason. */
-  async tasksEnded(seq: number, action: string, to: 'failed' | 'ignored', runs: { id: string; attempt: number; message: string; errorCode?: string | null }[]): Promise<Set<string>> {
+  async tasksEnded(seq: number, action: string, to: 'failed' | 'ignored', runs: { id: string; attempt: number; message: string; errorCode?: string | null; text?: unknown }[]): Promise<Set<string>> {
     if (!runs.length) return new Set();
     const now = at();
     const said = (m: string) => (to === 'ignored' ? `Failed, ignored (ignore_errors): ${m}` : `Failed: ${m}`);
     const { rows } = await sql<{ id: string; attempt: number; seconds: number | null } & EventColumns>`
       with r as (
-        select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => x.message)}::text[], ${runs.map((x) => said(x.message))}::text[]) as r(id, attempt, message, said)
+        select * from unnest(${runs.map((x) => x.id)}::uuid[], ${runs.map((x) => x.attempt)}::int[], ${runs.map((x) => x.message)}::text[], ${runs.map((x) => said(x.message))}::text[],
+                             ${runs.map((x) => (x.text ? JSON.stringify(x.text) : null))}::jsonb[]) as r(id, attempt, message, said, text)
       ), moved as (
-        update provision_tasks t set status = ${to}, error = r.message, finished_at = ${now},
+        update provision_tasks t set status = ${to}, error = r.message, error_text = r.text, finished_at = ${now},
                log = t.log || jsonb_build_array(jsonb_build_object('at', ${now}::text, 'line', r.said))
         from r join provisions p on p.id = r.id and p.attempt = r.attempt and p.status = 'running'
         where t.provision_id = r.id and t.seq = ${seq} and t.status = any(${taskLifecycle.sourcesOf(to)}::text[])

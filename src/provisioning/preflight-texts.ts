@@ -1,3 +1,5 @@
+import { TaskError } from '../integrations/errors.js';
+
 /**
  * Everything a preflight check (R6.3) and a bulk file's row (R11.2) can say, as a key and its values. The API's `message` and
  * `hint` are the English below; `text` and `hintText` carry the keys, so that the console says the
@@ -96,6 +98,16 @@ export const checkTexts = {
   'notChecked.noProduct': () => 'Not checked: no product',
   'notChecked.noCustomerOrProduct': () => 'Not checked: no customer or product',
   'notChecked.othersFirst': () => 'Not checked: the other checks must pass first',
+  // Test service: a read-only check that failed
+  'diagnostic.simUnknown': (p: { imsi: string }) => `the HLR/HSS does not know the SIM with IMSI ${p.imsi}`,
+  'diagnostic.simOtherNumber': (p: { imsi: string; msisdn: string; expected: string }) => `the HLR/HSS has the SIM ${p.imsi} on ${p.msisdn}, not on the line's number ${p.expected}`,
+  'diagnostic.simDetached': (p: { imsi: string; state: string }) => `the SIM ${p.imsi} is known to the HLR/HSS (${p.state}) but no device is attached`,
+  'diagnostic.ocsNoAccount': (p: { account: string }) => `the OCS has no account ${p.account}`,
+  'diagnostic.ocsNotActive': (p: { account: string; status: string }) => `the OCS account ${p.account} is ${p.status}: calls and data are refused`,
+  'diagnostic.radiusNoUser': (p: { username: string }) => `RADIUS has no user ${p.username}: the modem cannot log in`,
+  'diagnostic.modemNeverSeen': (p: { username: string }) => `the modem of ${p.username} has never been seen on the network`,
+  'diagnostic.modemOther': (p: { mac: string; username: string; expected: string }) => `another modem (${p.mac}) logged in as ${p.username}, not the one assigned (${p.expected})`,
+  'diagnostic.resourceUnknown': (p: { system: string; what: string; path: string }) => `${p.system} does not know ${p.what} (GET ${p.path}: not found)`,
 } satisfies Record<string, (p: never) => string>;
 
 /** What to do about a failed check. */
@@ -124,6 +136,15 @@ export const hintTexts = {
   'playbook.addOrFix': () => 'An administrator must add it to playbooks/ or fix the product.',
   'playbook.fix': () => 'An administrator must fix the product or the playbook.',
   'playbook.fillIn': () => 'Fill in what it needs (site, contacts, fields), or ask an administrator to fix the playbook.',
+  'diagnostic.checkSim': () => 'Check the SIM card with the network team: it may not have been loaded, or was removed.',
+  'diagnostic.bindSim': () => 'Ask the network team to bind the SIM to the right number.',
+  'diagnostic.restartPhone': () => 'Ask the customer to restart the phone with the SIM in it, in coverage.',
+  'diagnostic.recreateOcs': () => 'Retry the service’s provisioning, or ask the billing team to recreate the account.',
+  'diagnostic.unsuspend': () => 'Unsuspend the service if it should work.',
+  'diagnostic.reprovision': () => 'Retry the service’s provisioning to create it again.',
+  'diagnostic.checkModem': () => 'Check that the modem is connected to the line and switched on; the engineer may not have installed it yet.',
+  'diagnostic.whichModem': () => 'Check which modem the customer uses.',
+  'diagnostic.register': () => 'Retry the service’s provisioning to register it again.',
 } satisfies Record<string, (p: never) => string>;
 
 export type CheckTextKey = keyof typeof checkTexts;
@@ -158,4 +179,9 @@ export function englishText(clauses: Said[]): string {
 
 export function englishHint(hint: Said): string {
   return (hintTexts[hint.key as HintTextKey] as (p: unknown) => string)(hint.params);
+}
+
+/** A read-only check of Test service that failed: its English message and hint, and the keys to say it in another language. */
+export function checkFailed(text: Said, hint: Said): TaskError {
+  return new TaskError('CHECK_FAILED', englishText([text]), englishHint(hint), false, { text, hintText: hint, hint: englishHint(hint) });
 }

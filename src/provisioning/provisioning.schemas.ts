@@ -136,6 +136,10 @@ export const taskLog = z
     attempts: z.number().int(),
     output: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
+    errorText: z
+      .object({ text: said, hintText: said.optional(), hint: z.string().optional().describe('The hint in English') })
+      .nullable()
+      .describe('The failure as a keyed clause and hint (the same as `error`), for a console to say in its language; null when there is only the English'),
     log: z.array(z.object({ at: timestamp, line: z.string() })),
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),

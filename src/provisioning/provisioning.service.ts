@@ -380,7 +380,7 @@ export class ProvisioningService {
     const p = await this.d.db.selectFrom('provisions').select(['id', 'status', 'attempt']).where('id', '=', id).executeTakeFirst();
     if (!p) throw notFound('Provisioning', id);
     const [tasks, events] = await Promise.all([
-      this.d.db.selectFrom('provisionTasks').select(['seq', 'name', 'names', 'action', 'status', 'attempts', 'output', 'error', 'log', 'startedAt', 'finishedAt']).where('provisionId', '=', id).orderBy('seq').execute(),
+      this.d.db.selectFrom('provisionTasks').select(['seq', 'name', 'names', 'action', 'status', 'attempts', 'output', 'error', 'errorText', 'log', 'startedAt', 'finishedAt']).where('provisionId', '=', id).orderBy('seq').execute(),
       this.events(id, 0),
     ]);
     return { ...p, tasks, events };

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { JsonColumn, NullableJsonColumn } from '../db/schema.js';
+import type { KeyedText } from '../integrations/errors.js';
 import type { Playbook } from './playbooks/playbook.schema.js';
 import type { ProvisionStatus, RunVariables, TaskStatus } from './provisioning.schemas.js';
 
@@ -58,6 +59,8 @@ export interface ProvisionTasksTable {
   undo: NullableJsonColumn<Record<string, unknown>>;
   log: JsonColumn<LogLine[]>;
   error: string | null;
+  /** The failure as keyed clauses, for the reader's language; null when only English. */
+  errorText: NullableJsonColumn<{ text: KeyedText; hintText?: KeyedText; hint?: string }>;
   startedAt: string | null;
   finishedAt: string | null;
 }

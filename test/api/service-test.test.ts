@@ -51,11 +51,12 @@ describe('testing a service', () => {
     const agent = await t.as('agent');
     const admin = await t.as('admin');
     const { serviceId } = await mobileLine();
+    let logs: any;
     await setSimulator(admin, 'ocs', { failure: 'unreachable' });
     try {
       const done = await waitForEnd(agent, body(await agent.post(`/api/services/${serviceId}/test`, {})).id);
       expect(done.tasks.map((x: any) => x.status)).toEqual(['succeeded', 'ignored']);
-      const logs = body(await agent.get(`/api/provisions/${done.id}/logs`));
+      logs = body(await agent.get(`/api/provisions/${done.id}/logs`));
       expect(logs.tasks[1].error).toMatch(/Unable to connect to OCS/);
       // The balance, read from the OCS, says the OCS is down: a 503 naming it, not a 500.
       const balance = await agent.get(`/api/services/${serviceId}/balance`);
@@ -68,7 +69,16 @@ describe('testing a service', () => {
     expect(suspended.status).toBe('succeeded');
     const done = await waitForEnd(agent, body(await agent.post(`/api/services/${serviceId}/test`, {})).id);
     expect(done.tasks.map((x: any) => x.status)).toEqual(['succeeded', 'ignored']);
-    expect(body(await agent.get(`/api/provisions/${done.id}/logs`)).tasks[1].error).toMatch(/is disabled: calls and data are refused/);
+    const task = body(await agent.get(`/api/provisions/${done.id}/logs`)).tasks[1];
+    expect(task.error).toMatch(/is disabled: calls and data are refused/);
+    // Beside the English, the keyed clause and hint the console says in French (R13).
+    expect(task.errorText).toEqual({
+      text: { key: 'diagnostic.ocsNotActive', params: { account: expect.any(String), status: 'disabled' } },
+      hintText: { key: 'diagnostic.unsuspend', params: {} },
+      hint: 'Unsuspend the service if it should work.',
+    });
+    // An OCS that cannot be reached has no keyed text: the console names the system by its code.
+    expect(logs.tasks[1].errorText).toBeNull();
   });
 
   it('refuses what cannot be tested, with the reason, and viewers', async () => {

@@ -37,5 +37,14 @@ test('Test service on a mobile line: both checks pass; with the OCS down one fai
   await expect(fr.getByTestId('test-results')).toContainText('Compte OCS actif, solde lisible');
   await expect(page.getByTestId('service-history')).toContainText('Test du service');
   await shot(page, 'fr-07-test-service');
+
+  // A check that fails says why, and what to do, in French (the suspended line's OCS account).
+  const suspend = (await (await api.post(`/api/services/${mobile.id}/suspend`, { data: { reason: 'test' } })).json()) as { id: string };
+  await expect.poll(async () => ((await (await api.get(`/api/provisions/${suspend.id}`)).json()) as { status: string }).status, { timeout: 30_000 }).toBe('succeeded');
+  await page.reload();
+  await fr.getByRole('button', { name: 'Tester le service' }).click();
+  await expect(fr.getByTestId('test-summary')).toHaveText('1 vérification(s) sur 2 en échec : voir pourquoi ci-dessus.');
+  await expect(fr.getByTestId('check-failure')).toContainText(/Le compte OCS \S+ est désactivé : appels et données sont refusés\. Réactivez le service s’il doit fonctionner\./);
   await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
+  await expect(section.getByTestId('check-failure')).toContainText('is disabled: calls and data are refused. Unsuspend the service if it should work.');
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TaskError } from '../../integrations/errors.js';
+import { advise, checkFailed, say } from '../preflight-texts.js';
 import { defineAction } from './action.js';
 
 /** Service test (read-only): an outside system (IPTV middleware, SIP registrar) knows the subscriber. */
@@ -11,7 +11,7 @@ export const checkHttpResource = defineAction({
   args: z.object({ system: z.string().regex(/^[a-z0-9][a-z0-9-]*$/), path: z.string().startsWith('/'), what: z.string().min(1).max(100) }),
   async run(ctx, args) {
     const r = await ctx.deps.http.lookup({ system: args.system, path: args.path, idempotencyKey: ctx.idempotencyKey }, ctx.signal);
-    if (!r.found) throw new TaskError('CHECK_FAILED', `${args.system} does not know ${args.what} (GET ${args.path}: not found).`, 'Retry the service’s provisioning to register it again.');
+    if (!r.found) throw checkFailed(say('diagnostic.resourceUnknown', { system: args.system, what: args.what, path: args.path }), advise('diagnostic.register', {}));
     ctx.log(`${args.system} knows ${args.what}${r.simulated ? ' (simulated)' : ''}.`);
     return { output: { system: args.system, path: args.path, simulated: r.simulated } };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TaskError } from '../../integrations/errors.js';
+import { advise, checkFailed, say } from '../preflight-texts.js';
 import { defineAction } from './action.js';
 
 /** Service test (read-only): the customer's modem has opened a session (RADIUS accounting). */
@@ -11,9 +11,9 @@ export const checkModemSeen = defineAction({
   args: z.object({ username: z.string().min(1), mac: z.string().optional() }),
   async run(ctx, args) {
     const seen = await ctx.deps.network.lastSession(args.username, ctx.signal);
-    if (!seen) throw new TaskError('CHECK_FAILED', `The modem of ${args.username} has never been seen on the network.`, 'Check that the modem is connected to the line and switched on; the engineer may not have installed it yet.');
+    if (!seen) throw checkFailed(say('diagnostic.modemNeverSeen', { username: args.username }), advise('diagnostic.checkModem', {}));
     if (args.mac && seen.mac && seen.mac.toUpperCase() !== args.mac.toUpperCase()) {
-      throw new TaskError('CHECK_FAILED', `Another modem (${seen.mac}) logged in as ${args.username}, not the one assigned (${args.mac}).`, 'Check which modem the customer uses.');
+      throw checkFailed(say('diagnostic.modemOther', { mac: seen.mac, username: args.username, expected: args.mac }), advise('diagnostic.whichModem', {}));
     }
     ctx.log(`The modem was last seen at ${seen.at}${seen.mac ? ` (${seen.mac})` : ''}.`);
     return { output: { username: args.username, lastSeenAt: seen.at, mac: seen.mac } };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TaskError } from '../../integrations/errors.js';
+import { advise, checkFailed, say } from '../preflight-texts.js';
 import { defineAction } from './action.js';
 
 /** Service test (read-only): the OCS account exists, is enabled, and its balance can be read. */
@@ -11,8 +11,8 @@ export const checkOcsAccount = defineAction({
   args: z.object({ account: z.string().min(1) }),
   async run(ctx, args) {
     const a = await ctx.deps.ocs.getAccount(args.account, ctx.signal);
-    if (!a) throw new TaskError('CHECK_FAILED', `The OCS has no account ${args.account}.`, 'Retry the service’s provisioning, or ask the billing team to recreate the account.');
-    if (a.state !== 'active') throw new TaskError('CHECK_FAILED', `The OCS account ${args.account} is ${a.state}: calls and data are refused.`, 'Unsuspend the service if it should work.');
+    if (!a) throw checkFailed(say('diagnostic.ocsNoAccount', { account: args.account }), advise('diagnostic.recreateOcs', {}));
+    if (a.state !== 'active') throw checkFailed(say('diagnostic.ocsNotActive', { account: args.account, status: a.state }), advise('diagnostic.unsuspend', {}));
     const balance = Object.entries(a.totals).map(([k, v]) => `${k.replace(':', ' ')} ${v}`).join(', ') || 'none';
     ctx.log(`OCS account ${args.account} is active; balance read: ${balance}.`);
     return { output: { account: a.account, state: a.state, totals: a.totals } };

@@ -49,13 +49,14 @@ interface Failure {
   message: string;
   hint?: string | undefined;
   retryable: boolean;
+  text?: TaskError['text'];
   /** The task's own timeout fired (not the run's deadline). */
   stepTimedOut: boolean;
 }
 
 /** What a task failed with, said for staff. */
-export function describe(e: unknown): { code: string; message: string; hint?: string; retryable: boolean } {
-  if (e instanceof TaskError) return { code: e.code, message: e.message, ...(e.hint && { hint: e.hint }), retryable: e.retryable };
+export function describe(e: unknown): { code: string; message: string; hint?: string; retryable: boolean; text?: TaskError['text'] } {
+  if (e instanceof TaskError) return { code: e.code, message: e.message, ...(e.hint && { hint: e.hint }), retryable: e.retryable, ...(e.text && { text: e.text }) };
   const err = e as Error & { name?: string };
   if (err?.name === 'ZodError') return { code: 'BAD_ARGUMENTS', message: `The task's arguments are wrong: ${err.message}`, hint: 'Fix the playbook or the product, then retry.', retryable: false };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return { code: 'TASK_TIMED_OUT', message: 'The task was stopped: its time was up.', retryable: true };
@@ -168,7 +169,7 @@ export class GroupRunner {
       }
     }
     if (ignored.length) {
-      const moved = await this.o.ledger.write((w) => w.tasksEnded(seq, spec.action, 'ignored', ignored.map((f) => ({ id: f.member.id, attempt: f.member.attempt, message: f.message, errorCode: f.code }))));
+      const moved = await this.o.ledger.write((w) => w.tasksEnded(seq, spec.action, 'ignored', ignored.map((f) => ({ id: f.member.id, attempt: f.member.attempt, message: f.message, errorCode: f.code, text: f.text }))));
       for (const f of ignored) if (moved.has(f.member.id)) f.member.done.add(seq);
     }
     if (stopped.length) await this.stop(group, stopped, seq, spec);
@@ -310,7 +311,7 @@ export class GroupRunner {
       }
       const err = this.errorOf(p.m, out, timeouts.get(p.m.id), spec);
       Tracing.end(span, { code: err.code, message: err.message }, { 'switchboard.outcome': 'failed' });
-      failures.push({ member: p.m, code: err.code, message: err.message, hint: err.hint, retryable: err.retryable, stepTimedOut: err.code === 'TASK_TIMED_OUT' });
+      failures.push({ member: p.m, code: err.code, message: err.message, hint: err.hint, retryable: err.retryable, ...('text' in err && err.text && { text: err.text }), stepTimedOut: err.code === 'TASK_TIMED_OUT' });
     }
     return { failures, gone };
   }
@@ -350,9 +351,9 @@ export class GroupRunner {
       if (f.stepTimedOut) {
         return { f, taskMessage: f.message, status: 'failed' as const, error: { failedTask: seq, code: 'TASK_TIMED_OUT', message: f.message, hint: `The system behind "${name}" is slow or down; check it, then retry.` } };
       }
-      return { f, taskMessage: f.message, status: 'failed' as const, error: { failedTask: seq, code: f.code, message: f.message, hint: f.hint ?? 'Look at the logs of this task, fix the cause, then retry.' } };
+      return { f, taskMessage: f.message, text: f.text, status: 'failed' as const, error: { failedTask: seq, code: f.code, message: f.message, hint: f.hint ?? 'Look at the logs of this task, fix the cause, then retry.' } };
     });
-    await this.o.ledger.write((w) => w.tasksEnded(seq, spec.action, 'failed', said.map((s) => ({ id: s.f.member.id, attempt: s.f.member.attempt, message: s.taskMessage, errorCode: s.error.code }))));
+    await this.o.ledger.write((w) => w.tasksEnded(seq, spec.action, 'failed', said.map((s) => ({ id: s.f.member.id, attempt: s.f.member.attempt, message: s.taskMessage, errorCode: s.error.code, text: 'text' in s ? s.text : undefined }))));
     // Each run's rollback on its own (a rollback playbook, or tasks marked undo_on_failure).
     await Promise.all(said.map((s) => this.o.undoer.rollback(s.f.member)));
     await this.o.ledger.write((w) => w.finish(said.map((s) => ({ id: s.f.member.id, attempt: s.f.member.attempt, to: s.status, error: s.error }))));

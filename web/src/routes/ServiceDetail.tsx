@@ -3,11 +3,11 @@ import { Link, useParams } from 'react-router';
 import { ended, useLogs, useProgress } from '../api/provisioning';
 import { useSession } from '../api/session';
 import { useServiceBalance, useServicePage, useServiceTickets, useTestService } from '../api/services';
-import type { Item, ServicePage } from '../api/types';
+import type { Item, ProvisionLogs, ServicePage } from '../api/types';
 import { ErrorNote, Loaded, Loading, StatusBadge } from '../components/common';
 import { balanceAmount, date, dateRange, dateTime, money } from '../format';
 import { useLocal } from '../i18n/local';
-import { useServerError } from '../i18n/server-text';
+import { readCheck } from '../i18n/server-text';
 import { useOpenWizard } from '../wizard/WizardContext';
 import { ServiceActions } from './ServiceActions';
 
@@ -282,6 +282,25 @@ function History({ runs }: { runs: ServicePage['history'] }) {
 /** What a check found: its own last log line (the engine's closing "Done." left out). */
 const found = (log: { log: { line: string }[] } | undefined) => log?.log.map((l) => l.line).filter((l) => l !== 'Done.').at(-1);
 
+/** A failed check of Test service in the reader's language: what was found, and what to do. */
+function CheckFailure({ error, errorText }: { error: string; errorText: ProvisionLogs['tasks'][number]['errorText'] }) {
+  const { i18n } = useTranslation();
+  const local = useLocal();
+  // The server writes "message (hint)"; the keyed clauses say both in any language.
+  const said = errorText ? readCheck(i18n, { message: error, hint: errorText.hint, text: [errorText.text], hintText: errorText.hintText }, { product: (n) => local.productName({ name: n }), template: local.template }) : null;
+  return (
+    <div className="small" data-testid="check-failure">
+      {said ? (
+        <>
+          {said.message} {said.hint && <span className="muted">{said.hint}</span>}
+        </>
+      ) : (
+        error
+      )}
+    </div>
+  );
+}
+
 function ServiceTest({ serviceId, status }: { serviceId: number; status: string }) {
   const { t } = useTranslation();
   const local = useLocal();
@@ -290,7 +309,6 @@ function ServiceTest({ serviceId, status }: { serviceId: number; status: string 
   const run = useProgress(test.data?.id ?? null);
   const p = run.data;
   const logs = useLogs(p?.id ?? null, Boolean(p), p?.version);
-  const readable = useServerError();
   if (me.data?.role === 'viewer' || !['active', 'suspended'].includes(status)) return null;
   const done = p && ended(p.status);
   const failed = p?.tasks.filter((x) => x.status === 'failed' || x.status === 'ignored').length ?? 0;
@@ -316,7 +334,7 @@ function ServiceTest({ serviceId, status }: { serviceId: number; status: string 
                 <li key={task.seq} className={ok ? 'check-ok' : bad ? 'check-fail' : 'check-waiting'} data-status={task.status}>
                   <span aria-hidden="true">{ok ? '✓' : bad ? '✗' : '…'}</span> <strong>{local.task(task)}</strong>
                   <span className="sr-only"> ({ok ? t('service.test.passed') : bad ? t('service.test.failed') : t('status.running')})</span>
-                  {bad && log?.error && <div className="small">{readable({ code: 'CHECK_FAILED', message: log.error }).message}</div>}
+                  {bad && log?.error && <CheckFailure error={log.error} errorText={log.errorText} />}
                   {ok && found(log) && <div className="small muted">{found(log)}</div>}
                 </li>
               );
