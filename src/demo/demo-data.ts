@@ -24,7 +24,7 @@ export const demoTemplates = [
   {
     name: 'Mobile Number',
     names: { fr: 'Numéro de mobile' },
-    description: 'UK mobile numbers (MSISDN); a number released goes back in stock.',
+    description: 'UK mobile numbers (MSISDN); a number released is held back for a quarantine (NUMBER_QUARANTINE_DAYS), then goes back in stock.',
     attributes: [{ name: 'msisdn', label: 'MSISDN', required: true, pattern: '44[0-9]{10}' }],
     releaseTo: 'in_stock' as const,
     lowStockThreshold: 20,
