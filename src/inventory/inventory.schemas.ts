@@ -130,6 +130,7 @@ export const itemPage = z
     offset: z.number().int(),
   })
   .meta({ id: 'InventoryItemPage' });
+export type ItemPage = z.infer<typeof itemPage>;
 
 export const itemsInput = z
   .object({
