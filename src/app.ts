@@ -199,7 +199,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
       },
     });
     const customers = new CustomersService(db);
-    const inventory = new InventoryService(db, clock, { reservationTtlSeconds: config.reservationTtlSeconds });
+    const inventory = new InventoryService(db, clock, { reservationTtlSeconds: config.reservationTtlSeconds, numberQuarantineDays: config.numberQuarantineDays });
     inventoryRef = inventory;
     const services = new ServicesService(db, catalog, clock);
 

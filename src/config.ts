@@ -23,6 +23,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a wizard's hold on an inventory item lasts before it is available again (R4.3). */
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** How long a mobile number freed by a terminated service is held back before it can be handed out again (0: at once). */
+  NUMBER_QUARANTINE_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Send the session cookie only over HTTPS. Turn on behind TLS. */
   COOKIE_SECURE: z.preprocess(emptyAsUndefined, booleanFlag.optional()).default(false),
@@ -132,6 +134,7 @@ export type Config = {
   database: 'embedded' | 'postgres';
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   reservationTtlSeconds: number;
+  numberQuarantineDays: number;
   sessionTtlHours: number;
   cookieSecure: boolean;
   secretKey: string | undefined;
@@ -247,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: e.DATABASE_URL ? 'postgres' : 'embedded',
     logLevel: e.LOG_LEVEL,
     reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
+    numberQuarantineDays: e.NUMBER_QUARANTINE_DAYS,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     cookieSecure: e.COOKIE_SECURE,
     secretKey: e.SECRET_KEY,

@@ -7,9 +7,9 @@ export const charge = z
     customerId: z.number().int(),
     serviceId: z.number().int().nullable(),
     productId: z.number().int().nullable(),
-    kind: z.enum(['setup', 'recurring', 'addon_one_off', 'addon_recurring', 'one_off']),
+    kind: z.enum(['setup', 'recurring', 'addon_one_off', 'addon_recurring', 'one_off', 'credit', 'early_termination']).describe('credit: the unused days of a period credited at termination (a negative amount); early_termination: the fee for ending inside the minimum term'),
     description: z.string(),
-    amount: z.number().int().describe('Minor units'),
+    amount: z.number().int().describe('Minor units; negative for a credit'),
     currency: z.string(),
     periodStart: z.string().nullable(),
     periodEnd: z.string().nullable(),
@@ -42,6 +42,32 @@ export const payment = z
   })
   .meta({ id: 'Payment' });
 export type PaymentBody = z.infer<typeof payment>;
+
+export const terminationQuote = z
+  .object({
+    serviceId: z.number().int(),
+    asOf: z.string().describe('The day the quote is for (YYYY-MM-DD, UTC): terminating on another day gives another quote'),
+    currency: z.string(),
+    credit: z
+      .object({
+        amount: z.number().int().describe('Minor units credited (positive here; the credit line carries it negative)'),
+        unusedDays: z.number().int(),
+        periodDays: z.number().int(),
+        periodStart: z.string(),
+        periodEnd: z.string(),
+        charged: z.number().int().describe("The period's charge the credit is a part of"),
+      })
+      .nullable()
+      .describe('The unused part of the current period, pro rata by day; null when nothing is credited (see creditReason)'),
+    creditReason: z.enum(['credited', 'product_says_no', 'no_period_charge', 'period_over']).describe('Why there is or is not a credit'),
+    earlyTermination: z
+      .object({ amount: z.number().int(), minimumTermEnd: z.string().describe('The minimum term ends on this day (YYYY-MM-DD)'), contractMonths: z.number().int() })
+      .nullable()
+      .describe('The early termination charge, when terminating inside the minimum term'),
+    total: z.number().int().describe('What the customer owes (positive) or is owed (negative) by terminating now'),
+  })
+  .meta({ id: 'TerminationQuote' });
+export type TerminationQuote = z.infer<typeof terminationQuote>;
 
 export const billingBody = z
   .object({

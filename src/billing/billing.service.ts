@@ -4,11 +4,13 @@ import type { DB, Executor } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { TaskError } from '../integrations/errors.js';
 import type { PaymentGateway } from '../integrations/payments/gateway.js';
+import { serviceLifecycle } from '../services/services.lifecycle.js';
 import { addMonths } from '../services/services.service.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit } from '../users/audit.service.js';
+import type { TerminationQuote } from './billing.schemas.js';
 import type { ChargeKind, ChargesTable } from './billing.tables.js';
 
 export type Charge = Selectable<ChargesTable>;
@@ -123,6 +125,7 @@ export class BillingService {
     const charge = await this.getCharge(chargeId);
     if (charge.status === 'paid') return { charge, outcome: 'already_paid', message: null, exhausted: false };
     if (charge.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${charge.id} was voided.`);
+    if (charge.kind === 'credit') throw new AppError('INVALID_TRANSITION', `Charge ${charge.id} is a credit: it is owed to the customer, not collected.`, 'Nothing to collect.');
     const attempt = charge.attempts + 1;
     const pm = await this.db.selectFrom('paymentMethods').selectAll().where('customerId', '=', charge.customerId).where('isDefault', '=', true).executeTakeFirst();
     const customer = await this.db.selectFrom('customers').select(['paymentCustomerRef']).where('id', '=', charge.customerId).executeTakeFirstOrThrow();
@@ -206,7 +209,7 @@ export class BillingService {
     for (const c of rows) {
       const { paymentCustomerRef: _r, pmId, pmBrand: _b, pmLast4: _l, pmGatewayRef: _g, ...charge } = c;
       if (c.status === 'paid') out.set(c.id, { charge, outcome: 'already_paid', message: null, exhausted: false });
-      else if (c.status === 'void') continue;
+      else if (c.status === 'void' || c.kind === 'credit') continue;
       else if (!pmId) ended.push({ charge: c, attempt: c.attempts + 1, outcome: 'no_payment_method', message: 'The customer has no default payment method.' });
       else toAsk.push({ charge: c, attempt: c.attempts + 1, key: `${c.idempotencyKey}#${c.attempts + 1}` });
     }
@@ -468,14 +471,92 @@ export class BillingService {
       const c = await this.getCharge(chargeId, trx);
       if (c.status === 'paid') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} is already paid.`, 'Nothing to do.');
       if (c.status === 'void') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} was voided.`, 'Nothing is owed for it: nothing to try again.');
+      if (c.kind === 'credit') throw new AppError('INVALID_TRANSITION', `Charge ${c.id} is a credit: it is owed to the customer, not collected.`, 'Nothing to try again.');
       await recordAudit(trx, ctx, { action: 'charge.retry', entityType: 'charge', entityId: c.id });
       return c;
     });
   }
 
+  // --- termination (issue 13, point 16) ------------------------------------------------------
+
+  /**
+   * What terminating a service today credits and charges: the quote staff see before they
+   * confirm (409 for a service that cannot be terminated), computed as `settleTermination` writes it.
+   */
+  async terminationQuote(serviceId: number): Promise<TerminationQuote> {
+    const s = await this.db.selectFrom('services').selectAll().where('id', '=', serviceId).executeTakeFirst();
+    if (!s) throw notFound('Service', serviceId);
+    if (!serviceLifecycle.can(s.status, 'terminated')) {
+      throw new AppError('INVALID_TRANSITION', `${s.name} is ${s.status}; it cannot be terminated, so there is nothing to quote.`, 'Only an active, suspended or expired service is terminated.', { status: s.status });
+    }
+    return this.quoteFor(this.db, s);
+  }
+
+  /**
+   * The credit of the current period's unused days (pro rata by day, the day of termination not
+   * used) unless the product says not to, and the early termination fee when the minimum term
+   * (contractMonths from activation) has not ended.
+   */
+  private async quoteFor(db: Executor, s: { id: number; productId: number; activatedAt: string | null; currentPeriodStart: string | null; currentPeriodEnd: string | null }): Promise<TerminationQuote> {
+    const product = await this.catalog.get(s.productId, db);
+    const today = dayOf(this.clock.now());
+    const days = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+    const period =
+      s.currentPeriodStart && product.billing === 'recurring'
+        ? await db.selectFrom('charges').select(['amount']).where('idempotencyKey', '=', `service:${s.id}:period:${s.currentPeriodStart}`).where('status', '!=', 'void').executeTakeFirst()
+        : undefined;
+    let credit: TerminationQuote['credit'] = null;
+    let creditReason: TerminationQuote['creditReason'];
+    if (!product.prorateOnTermination) creditReason = 'product_says_no';
+    else if (!period || !s.currentPeriodStart || !s.currentPeriodEnd || period.amount <= 0) creditReason = 'no_period_charge';
+    else if (today >= s.currentPeriodEnd) creditReason = 'period_over';
+    else {
+      const periodDays = days(s.currentPeriodStart, s.currentPeriodEnd);
+      const unusedDays = Math.min(periodDays, days(today, s.currentPeriodEnd));
+      credit = { amount: Math.round((period.amount * unusedDays) / periodDays), unusedDays, periodDays, periodStart: s.currentPeriodStart, periodEnd: s.currentPeriodEnd, charged: period.amount };
+      creditReason = 'credited';
+    }
+    const minimumTermEnd = s.activatedAt && product.contractMonths > 0 ? addMonths(new Date(s.activatedAt), product.contractMonths) : null;
+    const earlyTermination = minimumTermEnd && today < minimumTermEnd && product.earlyTerminationFee > 0 ? { amount: product.earlyTerminationFee, minimumTermEnd, contractMonths: product.contractMonths } : null;
+    return { serviceId: s.id, asOf: today, currency: product.currency, credit, creditReason, earlyTermination, total: (earlyTermination?.amount ?? 0) - (credit?.amount ?? 0) };
+  }
+
+  /**
+   * Writes what terminating costs or gives back, in the transaction that terminates the service:
+   * the credit line (a negative amount) and the early termination charge, each under a key of its
+   * own, so a replayed step writes nothing twice. Returns the charges as they are.
+   */
+  async settleTermination(trx: Executor, serviceId: number): Promise<{ quote: TerminationQuote; charges: Charge[] }> {
+    const s = await trx.selectFrom('services').selectAll().where('id', '=', serviceId).executeTakeFirstOrThrow();
+    const product = await this.catalog.get(s.productId, trx);
+    const quote = await this.quoteFor(trx, s);
+    const base = { customerId: s.customerId, serviceId, productId: product.id, currency: quote.currency };
+    const charges: Charge[] = [];
+    if (quote.credit) {
+      const c = quote.credit;
+      charges.push(await this.createCharge(trx, { ...base, key: `service:${serviceId}:termination:credit`, kind: 'credit', amount: -c.amount, description: `Credit: ${product.name} (${s.name}), ${c.unusedDays} of ${c.periodDays} days unused, ${quote.asOf} to ${c.periodEnd}`, periodStart: quote.asOf, periodEnd: c.periodEnd }));
+    }
+    if (quote.earlyTermination) {
+      const e = quote.earlyTermination;
+      charges.push(await this.createCharge(trx, { ...base, key: `service:${serviceId}:termination:early`, kind: 'early_termination', amount: e.amount, description: `Early termination charge: ${product.name} (${s.name}), minimum term to ${e.minimumTermEnd}` }));
+    }
+    return { quote, charges };
+  }
+
+  /**
+   * Collects a terminated service's early termination charge once (after the commit that wrote
+   * it; a repeated step finds it attempted or paid). A decline leaves it failed on the billing
+   * tab, for staff to try again.
+   */
+  async collectTerminationFee(serviceId: number, signal?: AbortSignal): Promise<CollectResult | null> {
+    const c = await this.db.selectFrom('charges').select(['id']).where('idempotencyKey', '=', `service:${serviceId}:termination:early`).where('status', '=', 'pending').where('attempts', '=', 0).executeTakeFirst();
+    if (!c) return null;
+    return this.collect(c.id, { dunning: false, signal }).catch(() => null);
+  }
+
   /** How many of a service's charges are still unpaid. */
   async unpaidFor(serviceId: number): Promise<number> {
-    const r = await this.db.selectFrom('charges').select((eb) => eb.fn.countAll<number>().as('n')).where('serviceId', '=', serviceId).where('status', 'in', ['pending', 'failed']).executeTakeFirstOrThrow();
+    const r = await this.db.selectFrom('charges').select((eb) => eb.fn.countAll<number>().as('n')).where('serviceId', '=', serviceId).where('status', 'in', ['pending', 'failed']).where('kind', '!=', 'credit').executeTakeFirstOrThrow();
     return Number(r.n);
   }
 

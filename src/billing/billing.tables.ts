@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 
-export type ChargeKind = 'setup' | 'recurring' | 'addon_one_off' | 'addon_recurring' | 'one_off';
+/** `credit`: a negative amount, what the customer is owed back (a period's unused days at termination). */
+export type ChargeKind = 'setup' | 'recurring' | 'addon_one_off' | 'addon_recurring' | 'one_off' | 'credit' | 'early_termination';
 export type ChargeStatus = 'pending' | 'paid' | 'failed' | 'void';
 
 export interface ChargesTable {

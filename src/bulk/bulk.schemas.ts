@@ -86,8 +86,9 @@ export const batchRow = z
   .object({
     line: z.number().int(),
     status: rowStatus,
-    customerRef: z.string(),
+    customerRef: z.string().describe('The customer as the file gave it (an ID, e-mail or phone)'),
     customerId: z.number().int().nullable(),
+    customerName: z.string().nullable().describe('The customer the row was matched to; null when none was'),
     provisionId: z.string().nullable(),
     serviceId: z.number().int().nullable(),
     error: z.string().nullable(),

@@ -269,7 +269,8 @@ export class BulkService {
       where r.batch_id = ${id} and r.line > ${q.afterLine ?? 0}
         and (${statuses}::text[] is null or coalesce(p.status, r.status) = any(${statuses}::text[]))
       order by r.line limit ${q.limit}`.execute(this.d.db);
-    return rows.map((r) => ({ ...r, status: (r.status as string) === 'started' ? 'queued' : r.status }));
+    const names = await this.d.customers.names(rows.flatMap((r) => (r.customerId ? [r.customerId] : [])));
+    return rows.map((r) => ({ ...r, customerName: r.customerId ? (names.get(r.customerId) ?? null) : null, status: (r.status as string) === 'started' ? 'queued' : r.status }));
   }
 
   /** Every row and what became of it, as CSV, read a page at a time (R11.4). */

@@ -193,6 +193,8 @@ function toRow(p: ProductInput) {
     recurringPrice: p.recurringPrice,
     currency: p.currency,
     contractMonths: p.contractMonths,
+    prorateOnTermination: p.prorateOnTermination,
+    earlyTerminationFee: p.earlyTerminationFee,
     features: json(p.features),
     icon: p.icon,
     terms: p.terms,

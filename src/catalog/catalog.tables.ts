@@ -16,6 +16,10 @@ export interface ProductsTable {
   recurringPrice: number;
   currency: string;
   contractMonths: Generated<number>;
+  /** Terminating mid-period credits the unused days of the period's price (issue 13). */
+  prorateOnTermination: Generated<boolean>;
+  /** Charged when a service is terminated inside its minimum term (contractMonths from activation), minor units. */
+  earlyTerminationFee: Generated<number>;
   features: JsonColumn<string[]>;
   icon: Generated<string>;
   terms: Generated<string>;

@@ -77,6 +77,14 @@ export class CustomersService {
     return row;
   }
 
+  /** Customer names by ID, for other domains that show them (a batch's rows). */
+  async names(ids: number[]): Promise<Map<number, string>> {
+    const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
+    if (!wanted.length) return new Map();
+    const rows = await this.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', wanted).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   /**
    * Many customers with their contacts, sites and payment methods (the checks of many
    * assignments): one statement, the lists aggregated as JSON beside each customer.

@@ -24,7 +24,7 @@ export const demoTemplates = [
   {
     name: 'Mobile Number',
     names: { fr: 'Numéro de mobile' },
-    description: 'UK mobile numbers (MSISDN); a number released goes back in stock.',
+    description: 'UK mobile numbers (MSISDN); a number released is held back for a quarantine (NUMBER_QUARANTINE_DAYS), then goes back in stock.',
     attributes: [{ name: 'msisdn', label: 'MSISDN', required: true, pattern: '44[0-9]{10}' }],
     releaseTo: 'in_stock' as const,
     lowStockThreshold: 20,
@@ -120,7 +120,7 @@ const installationDate = {
   help: 'The day an engineer installs the line',
 };
 
-type DemoProduct = Omit<ProductInput, 'description' | 'enabled' | 'icon' | 'terms' | 'features' | 'contractMonths' | 'playbookVars' | 'customFields' | 'inventoryTemplates' | 'translations'> &
+type DemoProduct = Omit<ProductInput, 'description' | 'enabled' | 'icon' | 'terms' | 'features' | 'contractMonths' | 'prorateOnTermination' | 'earlyTerminationFee' | 'playbookVars' | 'customFields' | 'inventoryTemplates' | 'translations'> &
   Partial<ProductInput>;
 
 const products: DemoProduct[] = [
@@ -137,9 +137,10 @@ const products: DemoProduct[] = [
     recurringPrice: 1500,
     currency: 'GBP',
     contractMonths: 12,
+    earlyTerminationFee: 4500,
     features: ['20GB data', 'Unlimited UK minutes and texts', '5G ready', 'EU roaming included'],
     icon: 'smartphone',
-    terms: '12-month minimum term. Price rises each April by CPI + 3.9%. Fair use applies to roaming.',
+    terms: '12-month minimum term; ending it earlier costs an early termination charge of £45. Price rises each April by CPI + 3.9%. Fair use applies to roaming.',
     inventoryTemplates: ['SIM Card', 'Mobile Number'],
     playbook: 'mobile-new',
     playbookVars: { plan_code: 'MOB-20GB', data_mb: 20480, voice_minutes: 0, sms: 0 },
@@ -155,9 +156,10 @@ const products: DemoProduct[] = [
     recurringPrice: 2500,
     currency: 'GBP',
     contractMonths: 24,
+    earlyTerminationFee: 7500,
     features: ['Unlimited data', 'Unlimited UK minutes and texts', '5G', 'Roam in 50 destinations'],
     icon: 'smartphone',
-    terms: '24-month minimum term.',
+    terms: '24-month minimum term; ending it earlier costs an early termination charge of £75.',
     inventoryTemplates: ['SIM Card', 'Mobile Number'],
     playbook: 'mobile-new',
     playbookVars: { plan_code: 'MOB-UNL', data_mb: 1048576, voice_minutes: 0, sms: 0 },
@@ -191,9 +193,11 @@ const products: DemoProduct[] = [
     recurringPrice: 2000,
     currency: 'GBP',
     contractMonths: 24,
+    prorateOnTermination: false,
+    earlyTerminationFee: 6000,
     features: ['50GB data', 'Unlimited UK minutes and texts', 'Priority support', 'Shared company bill'],
     icon: 'briefcase',
-    terms: '24-month minimum term, VAT excluded.',
+    terms: '24-month minimum term, VAT excluded; ending it earlier costs an early termination charge of £60. The month in progress is not refunded.',
     inventoryTemplates: ['SIM Card', 'Mobile Number'],
     playbook: 'mobile-new',
     playbookVars: { plan_code: 'MOB-BIZ50', data_mb: 51200, voice_minutes: 0, sms: 0 },
@@ -372,12 +376,12 @@ const french: Record<string, NonNullable<ProductInput['translations']>[string]> 
     name: 'Mobile - forfait 20 Go',
     description: 'Un forfait sans engagement de mobile, 20 Go de données par mois.',
     features: ['20 Go de données', 'Appels et SMS illimités au Royaume-Uni', 'Compatible 5G', 'Itinérance UE incluse'],
-    terms: "Engagement de 12 mois. Le prix augmente chaque avril de l'IPC + 3,9 %. Usage raisonnable en itinérance.",
+    terms: "Engagement de 12 mois ; une résiliation anticipée entraîne des frais de 45 £. Le prix augmente chaque avril de l'IPC + 3,9 %. Usage raisonnable en itinérance.",
   },
   'mobile-unlimited': {
     name: 'Mobile - forfait illimité',
     features: ['Données illimitées', 'Appels et SMS illimités au Royaume-Uni', '5G', 'Itinérance dans 50 destinations'],
-    terms: 'Engagement de 24 mois.',
+    terms: 'Engagement de 24 mois ; une résiliation anticipée entraîne des frais de 75 £.',
   },
   'mobile-30-day-pass': {
     name: 'Mobile - pass 30 jours',
@@ -388,7 +392,7 @@ const french: Record<string, NonNullable<ProductInput['translations']>[string]> 
   'mobile-business-50gb': {
     name: 'Mobile - Entreprise 50 Go',
     features: ['50 Go de données', 'Appels et SMS illimités au Royaume-Uni', 'Assistance prioritaire', "Facture unique pour l'entreprise"],
-    terms: 'Engagement de 24 mois, hors TVA.',
+    terms: "Engagement de 24 mois, hors TVA ; une résiliation anticipée entraîne des frais de 60 £. Le mois en cours n'est pas remboursé.",
     customFields: { po_number: poNumberFr, cost_centre: costCentreFr },
   },
   'fibre-100': {
@@ -434,6 +438,8 @@ export const demoProducts: ProductInput[] = products.map((p) => ({
   terms: '',
   features: [],
   contractMonths: 0,
+  prorateOnTermination: true,
+  earlyTerminationFee: 0,
   playbookVars: {},
   customFields: [],
   inventoryTemplates: [],

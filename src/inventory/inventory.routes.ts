@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { admins, agents, anyStaff, ctxOf } from '../http/auth.js';
 import { errors, type ZodApp } from '../http/types.js';
 import { idParams, intId } from '../shared/schemas.js';
-import { availableBody, availableQuery, holderParams, item, itemListQuery, itemsInput, reserveInput, template, templateInput, templateUpdate } from './inventory.schemas.js';
+import { availableBody, availableQuery, holderParams, item, itemListQuery, itemPage, itemsInput, reserveInput, template, templateInput, templateSummary, templateUpdate } from './inventory.schemas.js';
 import type { InventoryService } from './inventory.service.js';
 
 export function inventoryRoutes(app: ZodApp, inventory: InventoryService): void {
@@ -45,8 +45,23 @@ export function inventoryRoutes(app: ZodApp, inventory: InventoryService): void 
 
   app.get('/api/inventory/items', {
     config: { auth: anyStaff },
-    schema: { tags, summary: 'Inventory items by template and status', querystring: itemListQuery, response: { 200: z.object({ items: z.array(item) }), ...errors } },
-    handler: async (req) => ({ items: await inventory.listItems(req.query) }),
+    schema: {
+      tags,
+      summary: 'Inventory items by template, status and a search of ICCID, number or serial, a page at a time (offset, limit) with the total',
+      querystring: itemListQuery,
+      response: { 200: itemPage, ...errors },
+    },
+    handler: async (req) => inventory.listItems(req.query),
+  });
+
+  app.get('/api/inventory/summary', {
+    config: { auth: anyStaff },
+    schema: {
+      tags,
+      summary: "Each template's items by status now (available, reserved, assigned, retired, quarantined) and when the first quarantined number comes back",
+      response: { 200: z.object({ templates: z.array(templateSummary) }), ...errors },
+    },
+    handler: async () => ({ templates: await inventory.summaries() }),
   });
 
   app.post('/api/inventory/items', {

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { intId, language, regexSource, timestamp } from '../shared/schemas.js';
 
+/** The statuses an item row holds. */
+export type StoredItemStatus = 'new' | 'in_stock' | 'reserved' | 'assigned' | 'retired';
+
 export const itemStatus = z
-  .enum(['new', 'in_stock', 'reserved', 'assigned', 'retired'])
-  .describe('new and in_stock are available (R4.2); reserved is held by an assignment; assigned belongs to a service');
+  .enum(['new', 'in_stock', 'reserved', 'assigned', 'retired', 'quarantined'])
+  .describe('new and in_stock are available (R4.2); reserved is held by an assignment; assigned belongs to a service; quarantined: a number freed by a terminated service, held back until quarantinedUntil');
 export type ItemStatus = z.infer<typeof itemStatus>;
 
 export const templateAttribute = z
@@ -73,6 +76,7 @@ export const item = z
     customerId: z.number().int().nullable(),
     serviceId: z.number().int().nullable(),
     assignedAt: timestamp.nullable(),
+    quarantinedUntil: timestamp.nullable().describe('A quarantined number is available again from then (NUMBER_QUARANTINE_DAYS after its service was terminated); null otherwise'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -86,8 +90,18 @@ export const availableQuery = z.object({
 });
 
 export const stockSummary = z
-  .object({ new: z.number().int(), in_stock: z.number().int(), reserved: z.number().int(), assigned: z.number().int(), retired: z.number().int() })
+  .object({ new: z.number().int(), in_stock: z.number().int(), reserved: z.number().int(), assigned: z.number().int(), retired: z.number().int(), quarantined: z.number().int() })
   .meta({ id: 'StockSummary' });
+
+export const templateSummary = z
+  .object({
+    template,
+    available: z.number().int().describe('Items that can be picked now: new, in stock, or a lapsed hold (not quarantined)'),
+    counts: stockSummary,
+    nextReturn: timestamp.nullable().describe('When the first quarantined number becomes available again'),
+  })
+  .meta({ id: 'InventoryTemplateSummary' });
+export type TemplateSummary = z.infer<typeof templateSummary>;
 
 export const availableBody = z
   .object({
@@ -100,13 +114,23 @@ export const availableBody = z
 export type AvailableInventory = z.infer<typeof availableBody>;
 
 export const itemListQuery = z.object({
-  template: z.string().max(100).optional(),
-  status: itemStatus.optional(),
-  q: z.string().max(100).optional(),
+  template: z.string().max(100).optional().describe('A template name, e.g. "Mobile Number"'),
+  status: itemStatus.optional().describe('The status now (a lapsed hold counts as available, a quarantined number as quarantined)'),
+  q: z.string().max(100).optional().describe('Part of the reference or an attribute (ICCID, number, serial)'),
   serviceId: intId.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });
+
+export const itemPage = z
+  .object({
+    items: z.array(item),
+    total: z.number().int().describe('How many items match the filters in all'),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
+  .meta({ id: 'InventoryItemPage' });
+export type ItemPage = z.infer<typeof itemPage>;
 
 export const itemsInput = z
   .object({

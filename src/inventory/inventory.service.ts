@@ -6,24 +6,32 @@ import { type Clock, isoIn, isoNow } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { recordAudit, recordAuditMany } from '../users/audit.service.js';
-import { availableStatuses, itemLifecycle } from './inventory.lifecycle.js';
+import { availableStatuses, isNumberTemplate, itemLifecycle } from './inventory.lifecycle.js';
 import type { SystemGauge } from '../observability/metrics.js';
 import type { InventoryItemsTable } from './inventory.tables.js';
-import type { Item, ItemStatus, ItemsInput, Template, TemplateAttribute } from './inventory.schemas.js';
+import type { Item, ItemStatus, ItemsInput, Template, TemplateAttribute, TemplateSummary } from './inventory.schemas.js';
 
 type ItemRow = Selectable<InventoryItemsTable> & { templateName: string; templateAttributes: TemplateAttribute[] };
 
-const statusLabel: Record<ItemStatus, string> = { new: 'New', in_stock: 'In stock', reserved: 'Reserved', assigned: 'Assigned', retired: 'Retired' };
+const statusLabel: Record<ItemStatus, string> = { new: 'New', in_stock: 'In stock', reserved: 'Reserved', assigned: 'Assigned', retired: 'Retired', quarantined: 'Quarantined' };
 
 export interface InventoryOptions {
   reservationTtlSeconds: number;
+  /** How long a number freed by a terminated service is held back (issue 13); 0: not at all. */
+  numberQuarantineDays?: number;
 }
 
-/** Available means new or in stock, or reserved by a wizard whose hold has run out (R4.2, R4.3). */
+/** Not held back: never quarantined, or its quarantine is over (issue 13). */
+const outOfQuarantine = (now: string, alias = 'inventory_items') => sql<boolean>`(${sql.ref(`${alias}.quarantined_until`)} is null or ${sql.ref(`${alias}.quarantined_until`)} <= ${now})`;
+
+/**
+ * Available means new or in stock (and not a number in quarantine), or reserved by a wizard whose
+ * hold has run out (R4.2, R4.3).
+ */
 function availableAt(now: string) {
   return (eb: ExpressionBuilder<DB, 'inventoryItems'>) =>
     eb.or([
-      eb('inventoryItems.status', 'in', availableStatuses),
+      eb.and([eb('inventoryItems.status', 'in', availableStatuses), outOfQuarantine(now)]),
       eb.and([
         eb('inventoryItems.status', '=', 'reserved'),
         eb('inventoryItems.provisionId', 'is', null),
@@ -169,7 +177,8 @@ export class InventoryService {
   private toItem(row: ItemRow): Item {
     const now = this.clock.now().getTime();
     const lapsed = row.status === 'reserved' && !row.provisionId && row.reservationExpiresAt !== null && Date.parse(row.reservationExpiresAt) <= now;
-    const status: ItemStatus = lapsed ? (row.stockStatus ?? 'in_stock') : row.status;
+    const quarantined = (row.status === 'new' || row.status === 'in_stock') && row.quarantinedUntil !== null && Date.parse(row.quarantinedUntil) > now;
+    const status: ItemStatus = quarantined ? 'quarantined' : lapsed ? (row.stockStatus ?? 'in_stock') : row.status;
     return {
       id: row.id,
       templateId: row.templateId,
@@ -183,6 +192,7 @@ export class InventoryService {
       customerId: row.customerId,
       serviceId: row.serviceId,
       assignedAt: row.assignedAt,
+      quarantinedUntil: quarantined ? row.quarantinedUntil : null,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };
@@ -207,18 +217,7 @@ export class InventoryService {
     const template = await this.templateByName(templateName);
     const now = isoNow(this.clock);
     let q = this.items().where('inventoryItems.templateId', '=', template.id).where(availableAt(now));
-    if (opts.q) {
-      const like = `%${escapeLike(opts.q.toLowerCase())}%`;
-      // "7700900124" finds "+44 7700 900124": the reference is also compared without its spaces and signs.
-      const bare = opts.q.replace(/[^0-9A-Za-z]/g, '').toLowerCase();
-      q = q.where((eb) =>
-        eb.or([
-          eb(eb.fn('lower', ['inventoryItems.reference']), 'like', like),
-          eb(sql`lower(inventory_items.attributes::text)`, 'like', like),
-          ...(bare ? [eb(sql`lower(regexp_replace(inventory_items.reference, '[^0-9A-Za-z]', '', 'g'))`, 'like', `%${bare}%`)] : []),
-        ]),
-      );
-    }
+    if (opts.q) q = q.where(matching(opts.q));
     const [rows, summary] = await Promise.all([
       q.orderBy('inventoryItems.reference').limit(opts.limit).execute(),
       this.summary(template.id, now),
@@ -231,17 +230,23 @@ export class InventoryService {
     const rows = await this.db
       .selectFrom('inventoryItems')
       .select([
-        sql<ItemStatus>`case when status = 'reserved' and provision_id is null and reservation_expires_at <= ${now} then stock_status else status end`.as('effective'),
+        sql<ItemStatus>`case when status in ('new', 'in_stock') and quarantined_until > ${now} then 'quarantined'
+                             when status = 'reserved' and provision_id is null and reservation_expires_at <= ${now} then stock_status else status end`.as('effective'),
         (eb) => eb.fn.countAll<number>().as('count'),
       ])
       .where('templateId', '=', templateId)
       .groupBy('effective')
       .execute();
-    const out: Record<ItemStatus, number> = { new: 0, in_stock: 0, reserved: 0, assigned: 0, retired: 0 };
+    const out: Record<ItemStatus, number> = { new: 0, in_stock: 0, reserved: 0, assigned: 0, retired: 0, quarantined: 0 };
     for (const r of rows) out[r.effective] = Number(r.count);
     return out;
   }
 
+  /**
+   * One page of items (the inventory page), by template, status now (a lapsed hold counts as
+   * available, a number in quarantine as quarantined), service, and a search of the reference and
+   * the attributes (ICCID, number, serial); with how many match in all.
+   */
   async listItems(query: { template?: string | undefined; status?: ItemStatus | undefined; q?: string | undefined; serviceId?: number | undefined; limit: number; offset: number }) {
     let q = this.items();
     if (query.template) {
@@ -249,23 +254,57 @@ export class InventoryService {
       q = q.where('inventoryItems.templateId', '=', t.id);
     }
     const now = isoNow(this.clock);
+    const lapsedAs = (s: 'new' | 'in_stock') => (eb: ExpressionBuilder<DB, 'inventoryItems'>) =>
+      eb.and([eb('inventoryItems.status', '=', 'reserved'), eb('inventoryItems.provisionId', 'is', null), eb('inventoryItems.reservationExpiresAt', '<=', now), eb('inventoryItems.stockStatus', '=', s)]);
     if (query.status === 'new' || query.status === 'in_stock') {
       const s = query.status;
-      q = q.where((eb) =>
-        eb.or([
-          eb('inventoryItems.status', '=', s),
-          eb.and([eb('inventoryItems.status', '=', 'reserved'), eb('inventoryItems.provisionId', 'is', null), eb('inventoryItems.reservationExpiresAt', '<=', now), eb('inventoryItems.stockStatus', '=', s)]),
-        ]),
-      );
+      q = q.where((eb) => eb.or([eb.and([eb('inventoryItems.status', '=', s), outOfQuarantine(now)]), lapsedAs(s)(eb)]));
+    } else if (query.status === 'quarantined') {
+      q = q.where('inventoryItems.status', 'in', availableStatuses).where('inventoryItems.quarantinedUntil', '>', now);
     } else if (query.status === 'reserved') {
       q = q.where('inventoryItems.status', '=', 'reserved').where((eb) => eb.or([eb('inventoryItems.provisionId', 'is not', null), eb('inventoryItems.reservationExpiresAt', '>', now)]));
     } else if (query.status) {
       q = q.where('inventoryItems.status', '=', query.status);
     }
     if (query.serviceId) q = q.where('inventoryItems.serviceId', '=', query.serviceId);
-    if (query.q) q = q.where(sql<boolean>`lower(inventory_items.reference) like ${`%${escapeLike(query.q.toLowerCase())}%`}`);
-    const rows = await q.orderBy('inventoryTemplates.name').orderBy('inventoryItems.reference').limit(query.limit).offset(query.offset).execute();
-    return rows.map((r) => this.toItem(r));
+    if (query.q) q = q.where(matching(query.q));
+    const [rows, count] = await Promise.all([
+      q.orderBy('inventoryTemplates.name').orderBy('inventoryItems.reference').limit(query.limit).offset(query.offset).execute(),
+      q.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map((r) => this.toItem(r)), total: Number(count.n), limit: query.limit, offset: query.offset };
+  }
+
+  /**
+   * Every template's items counted by their status now, with how many can be picked and when the
+   * first quarantined number comes back (the inventory page's summary): one statement.
+   */
+  async summaries(): Promise<TemplateSummary[]> {
+    const now = isoNow(this.clock);
+    const [templates, rows] = await Promise.all([
+      this.listTemplates(),
+      this.db
+        .selectFrom('inventoryItems')
+        .select([
+          'templateId',
+          sql<ItemStatus>`case when status in ('new', 'in_stock') and quarantined_until > ${now} then 'quarantined'
+                               when status = 'reserved' and provision_id is null and reservation_expires_at <= ${now} then stock_status else status end`.as('effective'),
+          (eb) => eb.fn.countAll<number>().as('count'),
+          sql<string | null>`min(quarantined_until) filter (where status in ('new', 'in_stock') and quarantined_until > ${now})`.as('nextReturn'),
+        ])
+        .groupBy(['templateId', 'effective'])
+        .execute(),
+    ]);
+    return templates.map((template) => {
+      const counts: Record<ItemStatus, number> = { new: 0, in_stock: 0, reserved: 0, assigned: 0, retired: 0, quarantined: 0 };
+      let nextReturn: string | null = null;
+      for (const r of rows) {
+        if (r.templateId !== template.id) continue;
+        counts[r.effective] = Number(r.count);
+        if (r.nextReturn) nextReturn = r.nextReturn;
+      }
+      return { template, available: counts.new + counts.in_stock, counts, nextReturn };
+    });
   }
 
   /** Adds items in bulk: all or none, each checked against its template's attributes. */
@@ -479,7 +518,7 @@ export class InventoryService {
     const now = isoNow(this.clock);
     const rows = await this.db
       .selectFrom('inventoryItems')
-      .select(['id', 'reference', sql<boolean>`status in ('new', 'in_stock') or (status = 'reserved' and provision_id is null and reservation_expires_at <= ${now})`.as('available')])
+      .select(['id', 'reference', sql<boolean>`(status in ('new', 'in_stock') and ${outOfQuarantine(now)}) or (status = 'reserved' and provision_id is null and reservation_expires_at <= ${now})`.as('available')])
       .where('templateId', '=', templateId)
       .where('reference', 'in', references)
       .execute();
@@ -511,7 +550,7 @@ export class InventoryService {
       itemId ??
       sql<number>`(select i.id from inventory_items i
            where i.template_id = ${template.id}
-             and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
+             and ((i.status in ('new', 'in_stock') and ${outOfQuarantine(now, 'i')}) or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
            order by i.id limit 1 for update skip locked)`;
     const row = await transaction(this.db, async (trx) => {
       const won = await this.claim(trx, candidate, holder, ctx.actor.id, expiresAt, now);
@@ -555,7 +594,7 @@ export class InventoryService {
         with locked as (
           select i.id from inventory_items i
           where i.template_id = ${template.id}
-            and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
+            and ((i.status in ('new', 'in_stock') and ${outOfQuarantine(now, 'i')}) or (i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}))
           order by i.id limit ${want.length} for update skip locked
         ), picked as (
           select id, row_number() over (order by id) as n from locked
@@ -590,7 +629,7 @@ export class InventoryService {
             status = 'reserved', reservation_holder = h.holder, reserved_by = ${ctx.actor.id}, reservation_expires_at = ${expiresAt}, updated_at = ${now}
         from unnest(${holds.map((h) => h.itemId)}::int[], ${holds.map((h) => h.holder)}::text[]) as h(item_id, holder)
         where i.id = h.item_id
-          and (i.status in ('new', 'in_stock') or (i.status = 'reserved' and i.provision_id is null and (i.reservation_expires_at <= ${now} or i.reservation_holder = h.holder)))
+          and ((i.status in ('new', 'in_stock') and ${outOfQuarantine(now, 'i')}) or (i.status = 'reserved' and i.provision_id is null and (i.reservation_expires_at <= ${now} or i.reservation_holder = h.holder)))
         returning i.id, h.holder`.execute(trx);
       await recordAuditMany(trx, ctx, res.rows.map((r) => ({ action: 'inventory.reserve', entityType: 'inventory_item', entityId: r.id, after: { holder: r.holder, expiresAt } })));
       return res.rows;
@@ -652,28 +691,35 @@ export class InventoryService {
 
   /**
    * Gives back what a service used, as each template says (issue 5): numbers back in stock, SIM
-   * cards retired. Repeating it changes nothing.
+   * cards retired. A number goes back in quarantine (issue 13): not available for
+   * NUMBER_QUARANTINE_DAYS, then available again by the availability condition itself (no job to
+   * run or to lose across a restart). Repeating it changes nothing.
    */
-  async releaseForService(serviceId: number): Promise<{ itemId: number; reference: string; template: string; to: 'in_stock' | 'retired' }[]> {
+  async releaseForService(serviceId: number): Promise<{ itemId: number; reference: string; template: string; to: 'in_stock' | 'retired'; quarantinedUntil: string | null }[]> {
+    const days = this.options.numberQuarantineDays ?? 0;
     return transaction(this.db, async (trx) => {
       const rows = await trx
         .selectFrom('inventoryItems')
         .innerJoin('inventoryTemplates', 'inventoryTemplates.id', 'inventoryItems.templateId')
-        .select(['inventoryItems.id', 'inventoryItems.reference', 'inventoryTemplates.name', 'inventoryTemplates.releaseTo'])
+        .select(['inventoryItems.id', 'inventoryItems.reference', 'inventoryTemplates.name', 'inventoryTemplates.releaseTo', 'inventoryTemplates.attributes'])
         .where('inventoryItems.serviceId', '=', serviceId)
         .where('inventoryItems.status', '=', 'assigned')
         .forUpdate()
         .execute();
       const now = isoNow(this.clock);
+      const until = days > 0 ? isoIn(this.clock, days * 86_400_000) : null;
+      const out: { itemId: number; reference: string; template: string; to: 'in_stock' | 'retired'; quarantinedUntil: string | null }[] = [];
       for (const r of rows) {
         itemLifecycle.assert('assigned', r.releaseTo, 'inventory item');
+        const quarantinedUntil = r.releaseTo === 'in_stock' && isNumberTemplate(r.attributes) ? until : null;
         await trx
           .updateTable('inventoryItems')
-          .set({ status: r.releaseTo, stockStatus: null, customerId: null, serviceId: r.releaseTo === 'retired' ? serviceId : null, provisionId: null, assignedAt: null, updatedAt: now })
+          .set({ status: r.releaseTo, stockStatus: null, customerId: null, serviceId: r.releaseTo === 'retired' ? serviceId : null, provisionId: null, assignedAt: null, quarantinedUntil, updatedAt: now })
           .where('id', '=', r.id)
           .execute();
+        out.push({ itemId: r.id, reference: r.reference, template: r.name, to: r.releaseTo, quarantinedUntil });
       }
-      return rows.map((r) => ({ itemId: r.id, reference: r.reference, template: r.name, to: r.releaseTo }));
+      return out;
     });
   }
 
@@ -721,7 +767,7 @@ export class InventoryService {
       .where('id', '=', itemId)
       .where((eb) =>
         eb.or([
-          eb('status', 'in', itemLifecycle.sourcesOf('reserved')),
+          eb.and([eb('status', 'in', itemLifecycle.sourcesOf('reserved')), outOfQuarantine(now)]),
           eb.and([eb('status', '=', 'reserved'), eb('provisionId', 'is', null), eb.or([eb('reservationExpiresAt', '<=', now), eb('reservationHolder', '=', holder)])]),
         ]),
       )
@@ -745,6 +791,13 @@ export class InventoryService {
         );
       case 'assigned':
         return new AppError('INVENTORY_UNAVAILABLE', `${item.reference} is already assigned to service ${item.serviceId}.`, pick, { itemId, status: item.status });
+      case 'quarantined':
+        return new AppError(
+          'INVENTORY_UNAVAILABLE',
+          `${item.reference} is in quarantine until ${item.quarantinedUntil!.slice(0, 10)}: it was freed by a terminated service and is not handed out again before then.`,
+          `${pick} (NUMBER_QUARANTINE_DAYS sets how long a freed number is held back.)`,
+          { itemId, status: item.status, quarantinedUntil: item.quarantinedUntil },
+        );
       default:
         return new AppError('INVENTORY_UNAVAILABLE', `${item.reference} is ${statusLabel[item.status].toLowerCase()} and cannot be reserved.`, pick, { itemId, status: item.status });
     }
@@ -791,6 +844,21 @@ export class InventoryService {
       .execute();
     return items ? rows.map((r) => ({ id: r.id, holder: r.holder ?? '' })) : rows.length;
   }
+}
+
+/**
+ * An item whose reference or attributes (ICCID, number, serial) contain the text; "7700900124"
+ * finds "+44 7700 900124": the reference is also compared without its spaces and signs.
+ */
+function matching(text: string) {
+  const like = `%${escapeLike(text.toLowerCase())}%`;
+  const bare = text.replace(/[^0-9A-Za-z]/g, '').toLowerCase();
+  return (eb: ExpressionBuilder<DB, 'inventoryItems'>) =>
+    eb.or([
+      eb(eb.fn('lower', ['inventoryItems.reference']), 'like', like),
+      eb(sql`lower(inventory_items.attributes::text)`, 'like', like),
+      ...(bare ? [eb(sql`lower(regexp_replace(inventory_items.reference, '[^0-9A-Za-z]', '', 'g'))`, 'like', `%${bare}%`)] : []),
+    ]);
 }
 
 function checkAttributes(template: Template, attrs: Record<string, string>, field: string) {

@@ -20,7 +20,7 @@ export interface StockLevel {
 export async function stockLevels(db: Executor, now: string): Promise<StockLevel[]> {
   const { rows } = await sql<{ template: string; available: number; lapsed: number; reserved: number; threshold: number | null }>`
     select t.name as template, t.low_stock_threshold as threshold,
-           (select count(*) from inventory_items i where i.template_id = t.id and i.status = any(${[...availableStatuses]}::text[]))::int as available,
+           (select count(*) from inventory_items i where i.template_id = t.id and i.status = any(${[...availableStatuses]}::text[]) and (i.quarantined_until is null or i.quarantined_until <= ${now}::timestamptz))::int as available,
            (select count(*) from inventory_items i where i.template_id = t.id and i.status = 'reserved' and i.provision_id is null and i.reservation_expires_at <= ${now}::timestamptz)::int as lapsed,
            (select count(*) from inventory_items i where i.template_id = t.id and i.status = 'reserved')::int as reserved
     from inventory_templates t

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 import type { JsonColumn } from '../db/schema.js';
-import type { ItemStatus, TemplateAttribute } from './inventory.schemas.js';
+import type { StoredItemStatus, TemplateAttribute } from './inventory.schemas.js';
 
 export interface InventoryTemplatesTable {
   id: Generated<number>;
@@ -23,7 +23,7 @@ export interface InventoryItemsTable {
   templateId: number;
   reference: string;
   attributes: JsonColumn<Record<string, string>>;
-  status: ItemStatus;
+  status: StoredItemStatus;
   stockStatus: 'new' | 'in_stock' | null;
   reservationHolder: string | null;
   reservedBy: string | null;
@@ -32,6 +32,8 @@ export interface InventoryItemsTable {
   customerId: number | null;
   serviceId: number | null;
   assignedAt: string | null;
+  /** A released number is not available before then (NUMBER_QUARANTINE_DAYS); null: never quarantined. */
+  quarantinedUntil: Generated<string | null>;
   createdAt: Generated<string>;
   updatedAt: Generated<string>;
 }

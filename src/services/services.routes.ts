@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Integrations } from '../app.js';
-import { charge } from '../billing/billing.schemas.js';
+import { charge, terminationQuote } from '../billing/billing.schemas.js';
 import type { BillingService } from '../billing/billing.service.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import { agents, anyStaff, ctxOf } from '../http/auth.js';
@@ -149,7 +149,7 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
     unsuspend: 'Unsuspend: the OCS account is enabled again',
     renew: 'Renew by hand an expired service: its price is charged, a new period starts, the OCS account is enabled',
     expire: 'Expire now: the OCS account is disabled; the service can be renewed by hand',
-    terminate: 'Terminate: the OCS account is removed and the inventory released (numbers back in stock, SIM cards retired)',
+    terminate: 'Terminate: the OCS account is removed, the inventory released (numbers back in stock after their quarantine, SIM cards retired), and the final bill settled (GET /api/services/:id/termination-quote)',
   };
   for (const action of Object.keys(lifecycleActions) as LifecycleAction[]) {
     app.post(`/api/services/:id/${action}`, {
@@ -177,6 +177,17 @@ export function servicesRoutes(app: ZodApp, d: ServicesRouteDeps): void {
       response: { 200: progress, ...errors },
     },
     handler: async (req) => d.lifecycle.test(ctxOf(req), req.params.id, req.headers['idempotency-key']),
+  });
+
+  app.get('/api/services/:id/termination-quote', {
+    config: { auth: anyStaff },
+    schema: {
+      tags,
+      summary: "What terminating the service today credits (the current period's unused days, pro rata by day, unless the product says not) and charges (the early termination fee inside the minimum term): what the terminate run then writes. 409 for a service that cannot be terminated",
+      params: idParams,
+      response: { 200: terminationQuote, ...errors },
+    },
+    handler: async (req) => d.billing.terminationQuote(req.params.id),
   });
 
   app.get('/api/services/:id/charges', {

@@ -178,9 +178,11 @@ export class ServicesService {
   /**
    * The status change a lifecycle playbook ends with (suspend, unsuspend, expire, renew,
    * terminate), through the lifecycle table. Coming back from expired starts a new period (and a
-   * new contract term). Repeating it changes nothing.
+   * new contract term). `alongside` runs in the same transaction when the status moves (what
+   * belongs with it: termination's final bill), not when it had moved already. Repeating it
+   * changes nothing.
    */
-  async changeStatus(id: number, to: 'active' | 'suspended' | 'expired' | 'terminated', reason: string | null): Promise<Service> {
+  async changeStatus(id: number, to: 'active' | 'suspended' | 'expired' | 'terminated', reason: string | null, alongside?: (trx: Executor, before: Service) => Promise<void>): Promise<Service> {
     return transaction(this.db, async (trx) => {
       const s = await this.get(id, trx);
       if (s.status === to) return s;
@@ -197,7 +199,9 @@ export class ServicesService {
           contractEnd: product.contractMonths > 0 ? addMonths(now, product.contractMonths) : null,
         });
       }
-      return this.transition(trx, id, to, extra as Parameters<ServicesService['transition']>[3]);
+      const moved = await this.transition(trx, id, to, extra as Parameters<ServicesService['transition']>[3]);
+      if (alongside) await alongside(trx, s);
+      return moved;
     });
   }
 

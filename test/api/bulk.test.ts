@@ -182,6 +182,14 @@ describe('committing a file (R11.3)', () => {
       [5, 'invalid'],
       [6, 'succeeded'],
     ]);
+    // Each row names the customer it was matched to (issue 13), beside the file's value.
+    expect(list.map((r: any) => [r.customerRef, r.customerName])).toEqual([
+      ['100', 'John Smith'],
+      ['999999', null],
+      ['101', 'John Doe'],
+      ['108', 'Li Wei'],
+      ['104', 'Maria Garcia'],
+    ]);
     const services = await sql<{ customerId: number; status: string; autoRenew: boolean }>`
       select s.customer_id, s.status, s.auto_renew from services s join provisions p on p.service_id = s.id where p.batch_id = ${batch.id} order by s.customer_id`.execute(t.app.database.db);
     expect(services.rows).toEqual([

@@ -63,6 +63,16 @@ for (const lang of ['en', 'fr'] as const) {
     await expect(page.getByRole('option').first()).toBeVisible();
     await scan(page, 'global search', found);
     await page.keyboard.press('Escape');
+    // The terminate dialog with its quote (the final bill), and the inventory list filtered (issue 13).
+    await page.goto(`/services/${service.id}`);
+    await page.getByRole('button', { name: /^(Terminate|Résilier)$/ }).click();
+    await expect(page.getByTestId('termination-quote')).toBeVisible();
+    await scan(page, 'terminate: confirm with its quote', found);
+    await page.getByRole('dialog').getByRole('button', { name: /^(Cancel|Annuler)$/ }).click();
+    await page.goto('/inventory');
+    await page.getByRole('combobox', { name: /^(Template|Modèle)$/ }).selectOption('SIM Card');
+    await expect(page.getByTestId('inventory-range')).toBeVisible();
+    await scan(page, 'inventory: one template, paged', found);
 
     // The wizard, step by step, to the end of the run.
     await page.goto('/products');

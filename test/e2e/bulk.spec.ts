@@ -68,6 +68,11 @@ test('R11.5 bulk assignment: a CSV of 5 rows checked (3 good, 2 bad with their r
   await expect(rows.locator('tr[data-line="2"]').getByRole('link', { name: 'Provisioning run, line 2' })).toHaveAttribute('href', /^\/provisioning\/[0-9a-f-]{36}$/);
   await expect(rows.locator('tr[data-line="2"]').getByRole('link', { name: /^Service \d+$/ })).toHaveAttribute('href', /^\/services\/\d+$/);
   await expect(rows.locator('tr[data-line="6"]')).toContainText('Li Wei (ID: 108) is suspended');
+  // The customer by name, the file's value beside it (issue 13); a value that matched nobody as it was.
+  await expect(rows.locator('tr[data-line="2"]').getByRole('link', { name: 'John Smith' })).toHaveAttribute('href', '/customers/100');
+  await expect(rows.locator('tr[data-line="2"] td').nth(1)).toHaveText('John Smith (100)');
+  await expect(rows.locator('tr[data-line="4"] td').nth(1)).toHaveText('Maria Garcia (104)');
+  await expect(rows.locator('tr[data-line="5"] td').nth(1)).toHaveText('999999');
   await page.getByLabel('Status').selectOption('invalid');
   await expect(rows.locator('tbody tr')).toHaveCount(2);
   await expect(rows.locator('tr[data-line="5"]')).toContainText('customer not found (id 999999)');

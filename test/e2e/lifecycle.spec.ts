@@ -33,7 +33,7 @@ test('service page: switch auto-renew, suspend, unsuspend, terminate, each confi
 
   await page.getByRole('button', { name: 'Terminate' }).click();
   const terminate = page.getByRole('dialog', { name: 'Terminate' });
-  await expect(terminate).toContainText('numbers back in stock, SIM cards retired');
+  await expect(terminate).toContainText('numbers held back in quarantine, then back in stock; SIM cards retired');
   await terminate.getByRole('button', { name: 'Yes, terminate' }).click();
   await expect(page.getByTestId('service-status')).toHaveText('Terminated', { timeout: 30_000 });
   await expect(page.getByText('No inventory assigned.')).toBeVisible();

@@ -1,12 +1,13 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { del, get, post, qs } from './client';
-import type { AvailableInventory, Item, ItemStatus, Template } from './types';
+import type { AvailableInventory, Item, ItemPage, ItemStatus, Template, TemplateSummary } from './types';
 
 export const inventoryKeys = {
   all: ['inventory'] as const,
   templates: () => [...inventoryKeys.all, 'templates'] as const,
   available: (template: string, q: string) => [...inventoryKeys.all, 'available', template, q] as const,
   items: (f: ItemFilters) => [...inventoryKeys.all, 'items', f] as const,
+  summary: () => [...inventoryKeys.all, 'summary'] as const,
 };
 
 export interface ItemFilters {
@@ -14,6 +15,7 @@ export interface ItemFilters {
   status?: ItemStatus | undefined;
   q?: string | undefined;
   limit: number;
+  offset?: number | undefined;
 }
 
 export function useTemplates() {
@@ -31,8 +33,14 @@ export function useAvailable(template: string, q = '') {
   });
 }
 
+/** One page of items and how many match in all (the inventory page). */
 export function useItems(f: ItemFilters) {
-  return useQuery({ queryKey: inventoryKeys.items(f), queryFn: () => get<{ items: Item[] }>(`/api/inventory/items${qs({ ...f })}`).then((r) => r.items) });
+  return useQuery({ queryKey: inventoryKeys.items(f), queryFn: () => get<ItemPage>(`/api/inventory/items${qs({ ...f })}`), placeholderData: keepPreviousData });
+}
+
+/** Each template's items by status now, and when the first quarantined number comes back. */
+export function useStockSummary() {
+  return useQuery({ queryKey: inventoryKeys.summary(), queryFn: () => get<{ templates: TemplateSummary[] }>('/api/inventory/summary').then((r) => r.templates) });
 }
 
 export const reserveItem = (itemId: number, holder: string) => post<Item>(`/api/inventory/items/${itemId}/reservations`, { holder });

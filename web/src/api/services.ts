@@ -1,12 +1,17 @@
 import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { get, patch, post } from './client';
-import type { Progress, Service, ServiceBalance, ServicePage, Ticket } from './types';
+import type { Progress, Service, ServiceBalance, ServicePage, TerminationQuote, Ticket } from './types';
 
 export const serviceKeys = {
   all: ['services'] as const,
   detail: (id: number) => [...serviceKeys.all, id] as const,
-  part: (id: number, part: 'inventory' | 'addons' | 'balance' | 'tickets' | 'charges' | 'page') => [...serviceKeys.all, id, part] as const,
+  part: (id: number, part: 'inventory' | 'addons' | 'balance' | 'tickets' | 'charges' | 'page' | 'termination-quote') => [...serviceKeys.all, id, part] as const,
 };
+
+/** What terminating the service today credits and charges, read when staff open the confirm dialog (never cached). */
+export function useTerminationQuote(id: number, enabled: boolean) {
+  return useQuery({ queryKey: serviceKeys.part(id, 'termination-quote'), queryFn: () => get<TerminationQuote>(`/api/services/${id}/termination-quote`), enabled: enabled && id > 0, staleTime: 0, gcTime: 0 });
+}
 
 /** The service page's own data in one request (the balance and the tickets come from their systems). */
 export function useServicePage(id: number) {

@@ -1,8 +1,27 @@
-import { useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 
-/** Asks before a change that matters, saying what will happen. Esc or Cancel says no. */
-export function ConfirmDialog({ title, message, confirmLabel, danger, onConfirm, onCancel }: { title: string; message: string; confirmLabel: string; danger?: boolean; onConfirm: () => void; onCancel: () => void }) {
+/** Asks before a change that matters, saying what will happen (and what it costs: `children`). Esc or Cancel says no. */
+export function ConfirmDialog({
+  title,
+  message,
+  confirmLabel,
+  danger,
+  onConfirm,
+  onCancel,
+  children,
+  busy,
+}: {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  danger?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children?: ReactNode;
+  /** Confirm waits (what it needs to show is on its way). */
+  busy?: boolean;
+}) {
   const { t } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -21,12 +40,13 @@ export function ConfirmDialog({ title, message, confirmLabel, danger, onConfirm,
     >
       <h2 id="confirm-title">{title}</h2>
       <p id="confirm-message">{message}</p>
+      {children}
       <div className="row">
         <span className="spacer" />
         <button type="button" className="btn" onClick={onCancel} autoFocus>
           {t('app.cancel')}
         </button>
-        <button type="button" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} onClick={onConfirm}>
+        <button type="button" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} onClick={onConfirm} disabled={busy}>
           {confirmLabel}
         </button>
       </div>

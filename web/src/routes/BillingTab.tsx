@@ -66,9 +66,9 @@ export function BillingTab({ customerId }: { customerId: number }) {
                       {c.lastError && c.status === 'failed' && <div className="small error-text">{c.lastError}</div>}
                     </td>
                     <td>{t(`billing.kind.${c.kind}`)}</td>
-                    <td>{money(c.amount, c.currency)}</td>
+                    <td className={c.kind === 'credit' ? 'ok-text' : undefined}>{money(c.amount, c.currency)}</td>
                     <td>
-                      <StatusBadge status={c.status} />
+                      {c.kind === 'credit' && c.status === 'pending' ? <span className="badge badge-credit">{t('billing.owedBack')}</span> : <StatusBadge status={c.status} />}
                       {c.status === 'failed' && (
                         <>
                           <div className="small muted">

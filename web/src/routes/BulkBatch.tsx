@@ -201,7 +201,21 @@ function Rows({ batch }: { batch: Batch }) {
               {items.map((r) => (
                 <tr key={r.line} data-line={r.line}>
                   <td className="num">{r.line}</td>
-                  <td>{r.customerId ? <Link to={`/customers/${r.customerId}`}>{r.customerRef}</Link> : r.customerRef}</td>
+                  <td>
+                    {r.customerId ? (
+                      <>
+                        <Link to={`/customers/${r.customerId}`}>{r.customerName ?? r.customerRef}</Link>
+                        {r.customerName && (
+                          <span className="muted small" title={t('bulk.batch.asInFile')}>
+                            {' '}
+                            ({r.customerRef})
+                          </span>
+                        )}
+                      </>
+                    ) : (
+                      r.customerRef
+                    )}
+                  </td>
                   <td>
                     <StatusBadge status={r.status} />
                   </td>

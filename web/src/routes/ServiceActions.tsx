@@ -5,11 +5,11 @@ import { Link } from 'react-router';
 import { billingKeys } from '../api/billing';
 import { customerKeys } from '../api/customers';
 import { ended, useProgress } from '../api/provisioning';
-import { actionsFor, type LifecycleAction, serviceKeys, useLifecycle, useSetAutoRenew } from '../api/services';
-import type { Product, Service } from '../api/types';
-import { ErrorNote } from '../components/common';
+import { actionsFor, type LifecycleAction, serviceKeys, useLifecycle, useSetAutoRenew, useTerminationQuote } from '../api/services';
+import type { Product, Service, TerminationQuote } from '../api/types';
+import { ErrorNote, Loading } from '../components/common';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { money } from '../format';
+import { date, money } from '../format';
 import { useServerError } from '../i18n/server-text';
 import { TaskList } from '../wizard/ProgressStep';
 
@@ -24,6 +24,7 @@ export function ServiceActions({ service, product }: { service: Service; product
   const lifecycle = useLifecycle(service.id);
   const autoRenew = useSetAutoRenew(service.id);
   const run = useProgress(lifecycle.data?.id ?? null);
+  const quote = useTerminationQuote(service.id, asking === 'terminate');
   const readable = useServerError();
   const actions = actionsFor[service.status] ?? [];
   const price = product ? money(product.billing === 'one_off' ? product.setupFee : product.recurringPrice, product.currency) : '';
@@ -86,14 +87,49 @@ export function ServiceActions({ service, product }: { service: Service; product
           message={t(`service.actions.confirm.${asking}`, { name: service.name, price })}
           confirmLabel={t(`service.actions.yes.${asking}`)}
           danger={asking === 'terminate'}
+          busy={asking === 'terminate' && quote.isPending}
           onCancel={() => setAsking(null)}
           onConfirm={() => {
             const a = asking;
             setAsking(null);
             lifecycle.mutate({ action: a, key: crypto.randomUUID() });
           }}
-        />
+        >
+          {asking === 'terminate' && (quote.error ? <ErrorNote error={quote.error} /> : quote.data ? <Quote quote={quote.data} /> : <Loading />)}
+        </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+/** The final bill of a termination today, as the run will write it (issue 13): the credit and the early termination charge. */
+function Quote({ quote }: { quote: TerminationQuote }) {
+  const { t } = useTranslation();
+  const m = (n: number) => money(n, quote.currency);
+  return (
+    <div className="termination-quote" data-testid="termination-quote">
+      <h3>{t('service.actions.quote.title', { date: date(quote.asOf) })}</h3>
+      <ul>
+        <li data-line="credit">
+          {quote.credit
+            ? t('service.actions.quote.credit', { amount: m(quote.credit.amount), days: quote.credit.unusedDays, period: quote.credit.periodDays })
+            : t(`service.actions.quote.noCredit.${quote.creditReason === 'product_says_no' ? 'product' : 'none'}`)}
+        </li>
+        <li data-line="early">
+          {quote.earlyTermination
+            ? t('service.actions.quote.early', { amount: m(quote.earlyTermination.amount), date: date(quote.earlyTermination.minimumTermEnd) })
+            : t('service.actions.quote.noEarly')}
+        </li>
+      </ul>
+      <p>
+        <strong data-line="total">
+          {quote.total > 0
+            ? t('service.actions.quote.owes', { amount: m(quote.total) })
+            : quote.total < 0
+              ? t('service.actions.quote.owed', { amount: m(-quote.total) })
+              : t('service.actions.quote.even')}
+        </strong>
+      </p>
+    </div>
   );
 }
