@@ -674,6 +674,7 @@ function baseBody(route: string): unknown {
 function baseQuery(route: string): Record<string, string> {
   const queries: Record<string, Record<string, string>> = {
     'GET /api/customers/search': { q: 'john' },
+    'GET /api/search': { q: 'john' },
     'GET /api/inventory/available': { template: 'SIM Card' },
     'POST /api/batches/dry-run': { product: 'mobile-20gb' },
     'POST /api/batches': { product: 'mobile-20gb' },
