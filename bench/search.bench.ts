@@ -10,7 +10,7 @@
  *   BENCH_CUSTOMERS=250000 ...                            # another size
  */
 import { sql } from 'kysely';
-import { load, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
+import { cpuMeter, load, machineCpu, onPostgres, report, signIn, startBenchApp, summarise } from './lib.js';
 
 process.env.BENCH_DATABASE ??= 'switchboard_bench_search';
 process.env.BENCH_DATA_DIR ??= './data/bench-search';
@@ -110,12 +110,19 @@ for (const [title, paths] of [
 ] as const) {
   await load(base, cookie, paths.slice(0, 200), 1, 200); // warm-up
   const one = await load(base, cookie, paths, 1, paths.length * 2);
+  const cpu = cpuMeter();
+  const busy = machineCpu();
   const many = await load(base, cookie, paths, concurrency, paths.length * 2);
+  const used = cpu.stop();
+  const machine = busy.stop();
   if (one.failures || many.failures) throw new Error(`${one.failures + many.failures} searches failed`);
   report(`${title} over HTTP, ${onPostgres() ? 'PostgreSQL' : 'embedded PGlite'}, ${count.toLocaleString('en')} customers, ${services.toLocaleString('en')} services`, {
     'one client (ms)': summarise(one.latencies),
     [`${concurrency} clients (ms)`]: summarise(many.latencies),
     [`${concurrency} clients (req/s)`]: Math.round(many.latencies.length / many.seconds),
+    // What bounds the eight clients' latency on a small machine: the CPU each search costs.
+    'CPU a search (ms)': { node: +(used.nodeMs / many.latencies.length).toFixed(2), postgres: +(used.postgresMs / many.latencies.length).toFixed(2), note: 'node includes the load generator thread' },
+    'machine busy (%)': machine,
   });
 }
 
