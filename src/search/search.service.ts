@@ -34,8 +34,14 @@ export class SearchService {
     }
     const services = wholeUuid.test(q) ? null : serviceUnion(q, limit);
     if (services) {
-      parts.push(sql`(select 'service' as kind, rank, to_jsonb(s) || jsonb_build_object('customerName', (select name from customers where id = s."customerId")) as hit
-        from (select * from (${services}) u limit ${limit}) s)`);
+      // The service, its customer's name and the template's names for the few found, after the LIMIT.
+      parts.push(sql`(select 'service' as kind, x.rank, jsonb_build_object(
+          'id', s.id, 'name', s.name, 'serviceType', s.service_type, 'status', s.status, 'customerId', s.customer_id,
+          'customerName', (select name from customers where id = s.customer_id),
+          'matchedOn', x.matched_on, 'reference', x.reference,
+          'template', (select name from inventory_templates where id = x.template_id),
+          'templateNames', (select names from inventory_templates where id = x.template_id)) as hit
+        from (select * from (${services}) u limit ${limit}) x join services s on s.id = x.service_id)`);
     }
     if (uuidStart.test(q) && (/[a-f-]/i.test(q) || wholeUuid.test(q))) {
       const id = q.toLowerCase();
@@ -65,20 +71,18 @@ export class SearchService {
  */
 function serviceUnion(q: string, limit: number): RawBuilder<unknown> | null {
   const branches: RawBuilder<unknown>[] = [];
-  const columns = (rank: number, matchedOn: ServiceSearchHit['matchedOn']) =>
-    sql`s.id, s.name, s.service_type as "serviceType", s.status, s.customer_id as "customerId", ${matchedOn}::text as "matchedOn", ${rank}::int as rank`;
   const idMatch = /^(?:#|id:?\s*)?([0-9]{1,9})$/i.exec(q);
   const id = idMatch ? Number(idMatch[1]) : null;
   if (id !== null && id <= 2_147_483_647) {
-    branches.push(sql`(select ${columns(0, 'id')}, null::text as reference, null::text as template, null::jsonb as "templateNames" from services s where s.id = ${id})`);
+    branches.push(sql`(select id as service_id, null::text as reference, null::int as template_id, 'id'::text as matched_on, 0 as rank from services where id = ${id})`);
   }
   // Numbers, ICCIDs, serials and MAC addresses all carry digits; a name does not.
   const key = q.replace(/[^0-9A-Za-z]/g, '').toLowerCase();
   if (key.length < 3 || !/[0-9]/.test(key)) return branches.length ? sql.join(branches, sql` union all `) : null;
+  // Assigned items only (the partial indexes of migration 0015), read in the index's order.
   const item = (rank: number, where: RawBuilder<boolean>, orderBy: RawBuilder<unknown>) =>
-    sql`(select ${columns(rank, 'reference')}, i.reference, t.name as template, t.names as "templateNames"
-      from inventory_items i join services s on s.id = i.service_id join inventory_templates t on t.id = i.template_id
-      where i.service_id is not null and ${where}${id !== null ? sql` and s.id <> ${id}` : sql``}
+    sql`(select i.service_id, i.reference, i.template_id, 'reference'::text as matched_on, ${rank}::int as rank
+      from inventory_items i where i.service_id is not null and ${where}${id !== null ? sql` and i.service_id <> ${id}` : sql``}
       order by ${orderBy} limit ${limit})`;
   const starts = sql<boolean>`(${referenceKey} collate "C") like ${`${escapeLike(key)}%`}`;
   branches.push(item(1, starts, sql`${referenceKey} collate "C"`));
