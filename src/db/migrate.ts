@@ -13,6 +13,7 @@ import * as m0011 from './migrations/0011_webhooks.js';
 import * as m0012 from './migrations/0012_operations.js';
 import * as m0013 from './migrations/0013_observability.js';
 import * as m0014 from './migrations/0014_translations.js';
+import * as m0017 from './migrations/0017_tmf.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012_operations': m0012,
   '0013_observability': m0013,
   '0014_translations': m0014,
+  '0017_tmf': m0017,
 };
 
 const migratorOf = (db: Kysely<any>) =>
