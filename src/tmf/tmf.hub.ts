@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Renderer } from '../webhooks/webhooks.sender.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { webhookUrl } from '../webhooks/webhooks.schemas.js';
 import { AppError } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { Hrefs, type TmfApi, typed } from './tmf.common.js';
@@ -24,7 +25,7 @@ export const hubEvents: Record<TmfApi, string[]> = {
 
 export const hubInput = z
   .looseObject({
-    callback: z.url({ protocol: /^https?$/ }).max(2000).describe("The listener's URL: each event is POSTed to it"),
+    callback: webhookUrl.describe("The listener's URL: each event is POSTed to it (the same rules as a webhook endpoint's)"),
     query: z.string().max(500).optional().describe('"eventType=ProductOrderStateChangeEvent" (several separated by commas): only those; all of the API\'s events if left out'),
   })
   .meta({ id: 'TmfHubCreate' });
