@@ -268,7 +268,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     if (metrics) deliveries.observe((d) => metrics.delivered(d.eventType, d.outcome, d.ms / 1000));
     const webhooks = new WebhooksService(db, { box, notifier, wake: () => deliveries.wake() });
     // The TM Forum hubs' listeners (issue 14) are endpoints of their own kind: the same sender, its own body.
-    deliveries.registerKind(TMF_KIND, tmfRenderer(config.publicUrl));
+    deliveries.registerKind(TMF_KIND, tmfRenderer(config.publicUrl), { ordered: true });
     // Where no NOTIFY reaches the sender (the embedded database), a run that moved is the hint to look.
     if (!notifier.shared) hub.onAnyChange(() => deliveries.wakeSoon());
     const lowStock = new LowStockWatch(inventory, logger, { intervalMs: config.lowStockCheckMs });

@@ -164,12 +164,20 @@ describe('TMF622: an order is an assignment, through the console\'s checks and p
 });
 
 describe('TMF hub: a listener hears the order\'s states in order, delivered by the webhook sender', () => {
-  it('registers, receives create then acknowledged -> inProgress -> completed, and hears nothing once deleted', async () => {
+  it('registers, receives create then acknowledged -> inProgress -> completed in order (a failed attempt retried first), and hears nothing once deleted', async () => {
     const got: { path: string; json: any }[] = [];
+    let refusedOnce = false;
     const server = http.createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
+        // The listener's first answer is an error: the event is tried again, and the later ones wait for it.
+        if (req.url === '/listener' && !refusedOnce) {
+          refusedOnce = true;
+          res.statusCode = 503;
+          res.end();
+          return;
+        }
         got.push({ path: req.url ?? '/', json: JSON.parse(text) });
         res.statusCode = 201;
         res.end();
@@ -186,7 +194,7 @@ describe('TMF hub: a listener hears the order\'s states in order, delivered by t
       expect(bad.statusCode).toBe(400);
 
       // Slow network calls keep the run visibly in progress.
-      await setSimulator(await t.as('admin'), 'hlr', { latencyMs: 150 });
+      await setSimulator(await t.as('admin'), 'ocs', { latencyMs: 150 });
       const res = await bearer.agent.post(`${ORD}/productOrder`, {
         relatedParty: [{ id: await customerId('Maria Garcia'), role: 'customer' }],
         productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('Mobile - 20GB plan') } }],
@@ -194,7 +202,7 @@ describe('TMF hub: a listener hears the order\'s states in order, delivered by t
       expect(res.statusCode, res.body).toBe(201);
       const orderId = body(res).id;
       expect((await completed(orderId)).state).toBe('completed');
-      await setSimulator(await t.as('admin'), 'hlr', { latencyMs: 0 });
+      await setSimulator(await t.as('admin'), 'ocs', { latencyMs: 0 });
 
       const mine = () => got.filter((g) => g.path === '/listener' && g.json.event.productOrder.id === orderId);
       await until('the completed event', async () => mine().some((g) => g.json.event.productOrder.state === 'completed'));
@@ -203,6 +211,7 @@ describe('TMF hub: a listener hears the order\'s states in order, delivered by t
       expect(events.map((g) => g.json.event.productOrder.state)).toEqual(['acknowledged', 'inProgress', 'completed']);
       expect(events[0]!.json.event.productOrder.href).toMatch(new RegExp(`${ORD}/productOrder/${orderId}$`));
       expect(new Set(events.map((g) => g.json.eventId)).size).toBe(3);
+      expect(refusedOnce).toBe(true);
 
       expect((await bearer.admin.delete(`${ORD}/hub/${hubId}`)).statusCode).toBe(204);
       expect((await bearer.admin.delete(`${ORD}/hub/${hubId}`)).statusCode).toBe(404);
@@ -302,5 +311,94 @@ describe('TMF common behaviours', () => {
     const del = await bearer.admin.delete(`${CAT}/productOffering/${body(retire).id}`);
     expect(del.statusCode).toBe(409);
     expect(body(del).message).toMatch(/Retired/);
+  });
+});
+
+describe('TMF622: an order that fails, then cancelProductOrder', () => {
+  it('is failed with the reason when its run fails, and cancelled (its inventory released) by cancelProductOrder', async () => {
+    const admin = await t.as('admin');
+    await setSimulator(admin, 'ocs', { failure: 'unreachable' });
+    let orderId: string;
+    try {
+      const res = await bearer.agent.post(`${ORD}/productOrder`, {
+        relatedParty: [{ id: await customerId("Sarah O'Connor"), role: 'customer' }],
+        productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('Mobile - 30-day pass') } }],
+      });
+      // A customer with no payment method is refused by the same check as in the console.
+      expect(res.statusCode, res.body).toBe(422);
+      expect(body(res).reason).toMatch(/payment method/i);
+      const ok = await bearer.agent.post(`${ORD}/productOrder`, {
+        relatedParty: [{ id: await customerId('Claire Dubois'), role: 'customer' }],
+        productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('Mobile - 20GB plan') } }],
+      });
+      expect(ok.statusCode, ok.body).toBe(201);
+      orderId = body(ok).id;
+      const failed = await completed(orderId);
+      expect(failed.state).toBe('failed');
+      expect(failed.stateChangeReason).toBeTruthy();
+      expect(failed.productOrderItem[0].state).toBe('failed');
+    } finally {
+      await setSimulator(admin, 'ocs', { failure: null });
+    }
+    const service = body(await bearer.viewer.get(`${SVC}/service?relatedParty.id=${await customerId('Claire Dubois')}`))[0];
+    const held = service.supportingResource.map((r: { id: string }) => r.id);
+    expect(held.length).toBeGreaterThan(0);
+
+    expect((await bearer.viewer.post(`${ORD}/cancelProductOrder`, { productOrder: { id: orderId } })).statusCode).toBe(403);
+    const cancel = await bearer.agent.post(`${ORD}/cancelProductOrder`, { productOrder: { id: orderId }, cancellationReason: 'customer changed their mind' });
+    expect(cancel.statusCode, cancel.body).toBe(201);
+    expect(body(cancel)).toMatchObject({ state: 'done', productOrder: { id: orderId }, '@type': 'CancelProductOrder' });
+    expect(body(await bearer.viewer.get(`${ORD}/productOrder/${orderId}`)).state).toBe('cancelled');
+    for (const id of held) expect(body(await bearer.viewer.get(`${RES}/resource/${id}`)).resourceStatus).toBe('available');
+    const again = await bearer.agent.post(`${ORD}/cancelProductOrder`, { productOrder: { id: orderId } });
+    expect(again.statusCode).toBe(201);
+  });
+});
+
+describe('TMF638 and TMF639 hubs: service and resource state changes', () => {
+  it('tells a service listener of a suspension and a resource listener of an assignment', async () => {
+    const got: any[] = [];
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        got.push({ path: req.url, ...JSON.parse(text) });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await bearer.admin.post(`${SVC}/hub`, { callback: `${base}/services` })).statusCode).toBe(201);
+      expect((await bearer.admin.post(`${RES}/hub`, { callback: `${base}/resources`, query: 'eventType=ResourceStateChangeEvent' })).statusCode).toBe(201);
+      const res = await bearer.agent.post(`${ORD}/productOrder`, {
+        relatedParty: [{ id: await customerId('Li Wei'), role: 'customer' }],
+        productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('Mobile - 20GB plan') } }],
+      });
+      // Li Wei's account is suspended: refused by the customer check.
+      expect(res.statusCode).toBe(422);
+      const order = await bearer.agent.post(`${ORD}/productOrder`, {
+        relatedParty: [{ id: await customerId('John Doe'), role: 'customer' }],
+        productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('Mobile - 20GB plan') } }],
+      });
+      const done = await completed(body(order).id);
+      const serviceId = done.productOrderItem[0].product.id;
+      const agent = await t.as('agent');
+      const suspend = await agent.post(`/api/services/${serviceId}/suspend`, { reason: 'test' });
+      expect(suspend.statusCode, suspend.body).toBe(200);
+      await until('the suspension', async () => got.some((g) => g.path === '/services' && g.event.service.id === serviceId && g.event.service.state === 'suspended'));
+      const states = got.filter((g) => g.path === '/services' && g.event.service.id === serviceId).map((g) => g.event.service.state);
+      expect(states).toEqual(['active', 'suspended']);
+      expect(got.find((g) => g.path === '/services')).toMatchObject({ eventType: 'ServiceStateChangeEvent', event: { service: { href: expect.stringContaining(`${SVC}/service/`) } } });
+      const service = body(await bearer.viewer.get(`${SVC}/service/${serviceId}`));
+      expect(service.state).toBe('suspended');
+      for (const r of service.supportingResource) {
+        await until(`resource ${r.id} assigned`, async () => got.some((g) => g.path === '/resources' && g.event.resource.id === r.id && g.event.resource.resourceStatus === 'assigned'));
+      }
+      expect(got.filter((g) => g.path === '/resources').every((g) => g.eventType === 'ResourceStateChangeEvent')).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
