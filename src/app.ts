@@ -312,8 +312,8 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     // The TM Forum Open APIs (issue 14): a facade over the same services.
     await tmfRoutes(http, {
       catalog: new TmfCatalog(db, catalog, inventory),
-      customers: new TmfCustomers(db, customers),
-      inventory: new TmfInventory(db, catalog, customers, inventory),
+      customers: new TmfCustomers(customers),
+      inventory: new TmfInventory(catalog, customers, services, inventory),
       ordering: new TmfOrdering(db, { catalog, customers, inventory, provisioning }),
       hub: new TmfHub(webhooks),
       stock: inventory,

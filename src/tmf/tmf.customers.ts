@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
 import type { CustomersService } from '../customers/customers.service.js';
-import type { DB } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { type Hrefs, typed } from './tmf.common.js';
@@ -30,10 +28,7 @@ export const customerRef = (h: Hrefs, c: { id: number; name: string }, role = 'c
  * card number). Writes go through `CustomersService` (the console's checks and audit).
  */
 export class TmfCustomers {
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly customers: CustomersService,
-  ) {}
+  constructor(private readonly customers: CustomersService) {}
 
   entity(h: Hrefs, c: Detail): Entity {
     const referredType = c.type === 'business' ? 'Organization' : 'Individual';
@@ -71,9 +66,9 @@ export class TmfCustomers {
   }
 
   async list(h: Hrefs): Promise<Entity[]> {
-    const ids = await this.db.selectFrom('customers').select('id').orderBy('id').execute();
-    const details = await this.customers.detailMany(ids.map((r) => r.id));
-    return ids.map((r) => this.entity(h, details.get(r.id)!));
+    const ids = (await this.customers.list({ limit: 1_000_000, offset: 0 })).map((c) => c.id).sort((a, b) => a - b);
+    const details = await this.customers.detailMany(ids);
+    return ids.map((id) => this.entity(h, details.get(id)!));
   }
 
   async get(h: Hrefs, id: string): Promise<Entity> {

@@ -1,14 +1,9 @@
-import type { Kysely } from 'kysely';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { Product } from '../catalog/catalog.schemas.js';
 import type { CustomersService } from '../customers/customers.service.js';
-import type { DB } from '../db/schema.js';
 import type { Item } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
-import type { Selectable } from 'kysely';
-import type { ServicesTable } from '../services/services.tables.js';
-
-type ServiceRow = Selectable<ServicesTable>;
+import type { ServicesService } from '../services/services.service.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
 import { type Hrefs, typed } from './tmf.common.js';
@@ -16,6 +11,7 @@ import { customerRef } from './tmf.customers.js';
 import { productStatusOf, resourceStatusOf, serviceStateOf } from './tmf.lifecycle.js';
 
 type Entity = Record<string, unknown>;
+type ServiceRow = Awaited<ReturnType<ServicesService['all']>>[number];
 type Addon = { id: number; serviceId: number; productId: number; status: 'active' | 'removed'; createdAt: string; billing: 'recurring' | 'one_off' };
 type Site = { id: number; name: string; addressLine1: string; city: string; postcode: string; country: string };
 
@@ -46,24 +42,26 @@ interface Loaded {
  */
 export class TmfInventory {
   constructor(
-    private readonly db: Kysely<DB>,
     private readonly catalog: CatalogService,
     private readonly customers: CustomersService,
+    private readonly serviceRecords: ServicesService,
     private readonly inventory: InventoryService,
   ) {}
 
   private async load(serviceIds?: number[]): Promise<Loaded> {
-    let q = this.db.selectFrom('services').selectAll().orderBy('id');
-    if (serviceIds) q = q.where('id', 'in', serviceIds.length ? serviceIds : [0]);
-    const services = await q.execute();
+    const services = await this.serviceRecords.all(serviceIds);
     const ids = services.map((s) => s.id);
-    const addons = ids.length
-      ? ((await this.db.selectFrom('serviceAddons').select(['id', 'serviceId', 'productId', 'status', 'createdAt', 'billing']).where('serviceId', 'in', ids).orderBy('id').execute()) as Addon[])
-      : [];
+    const addons = (await this.serviceRecords.addonsOf(ids)) as Addon[];
     const products = await this.catalog.getMany([...new Set([...services.map((s) => s.productId), ...addons.map((a) => a.productId)])]);
     const details = await this.customers.detailMany(services.map((s) => s.customerId));
     const customers = new Map([...details].map(([id, c]) => [id, { id, name: c.name, sites: c.sites as Site[] }]));
-    const items = ids.length ? (await this.inventory.listItems({ limit: 1_000_000, offset: 0 })).filter((i) => i.serviceId !== null && ids.includes(i.serviceId)) : [];
+    const wanted = new Set(ids);
+    const items =
+      ids.length === 1
+        ? await this.inventory.listItems({ serviceId: ids[0]!, limit: 1000, offset: 0 })
+        : ids.length
+          ? (await this.inventory.listItems({ limit: 1_000_000, offset: 0 })).filter((i) => i.serviceId !== null && wanted.has(i.serviceId))
+          : [];
     return { services, products, customers, addons, items };
   }
 
@@ -166,9 +164,9 @@ export class TmfInventory {
       const l = await this.load([Number(id)]);
       if (l.services[0]) return this.serviceEntity(h, l, l.services[0]);
     } else if (addon) {
-      const row = await this.db.selectFrom('serviceAddons').select('serviceId').where('id', '=', Number(addon[1])).executeTakeFirst();
-      if (row) {
-        const l = await this.load([row.serviceId]);
+      const serviceId = await this.serviceRecords.serviceOfAddon(Number(addon[1]));
+      if (serviceId !== null) {
+        const l = await this.load([serviceId]);
         return this.addonServiceEntity(h, l, l.addons.find((a) => a.id === Number(addon[1]))!);
       }
     }
@@ -250,9 +248,9 @@ export class TmfInventory {
       const l = await this.load([Number(id)]);
       if (l.services[0]) return this.productEntity(h, l, l.services[0]);
     } else if (addon) {
-      const row = await this.db.selectFrom('serviceAddons').select('serviceId').where('id', '=', Number(addon[1])).executeTakeFirst();
-      if (row) {
-        const l = await this.load([row.serviceId]);
+      const serviceId = await this.serviceRecords.serviceOfAddon(Number(addon[1]));
+      if (serviceId !== null) {
+        const l = await this.load([serviceId]);
         return this.addonProductEntity(h, l, l.addons.find((a) => a.id === Number(addon[1]))!);
       }
     }
@@ -262,7 +260,7 @@ export class TmfInventory {
   // --- TMF639 ---------------------------------------------------------------------------------
 
   private async owners(items: Item[]) {
-    return this.customers.statuses(this.db, [...new Set(items.map((i) => i.customerId).filter((x): x is number => x !== null))]);
+    return this.customers.statuses(undefined, [...new Set(items.map((i) => i.customerId).filter((x): x is number => x !== null))]);
   }
 
   private resourceEntity(h: Hrefs, i: Item, owner: { id: number; name: string } | undefined): Entity {
@@ -319,7 +317,7 @@ export class TmfInventory {
       (Array.isArray(body.resourceCharacteristic) ? (body.resourceCharacteristic as { name?: unknown; value?: unknown }[]) : []).filter((c) => typeof c.name === 'string').map((c) => [String(c.name), String(c.value ?? '')]),
     );
     await this.inventory.addItems(ctx, { template: template.name, items: [{ reference: name, attributes, status: 'in_stock' }] });
-    const created = await this.db.selectFrom('inventoryItems').select('id').where('templateId', '=', template.id).where('reference', '=', name).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const created = (await this.inventory.byReferences(template.id, [name])).get(name)!;
     return this.resource(h, String(created.id));
   }
 }

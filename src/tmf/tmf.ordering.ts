@@ -11,6 +11,7 @@ import type { AssignmentInput } from '../provisioning/provisioning.schemas.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
+import { recordAudit } from '../users/audit.service.js';
 import { entityRef, type Hrefs, relatedParty, typed } from './tmf.common.js';
 import { customerIdOf, customerRef } from './tmf.customers.js';
 import { type OrderState, orderStateOf } from './tmf.lifecycle.js';
@@ -87,20 +88,9 @@ export class TmfOrdering {
   private async chosenItem(templateName: string, chars: Map<string, string>): Promise<number | undefined | null> {
     const template = await this.d.inventory.templateByName(templateName);
     const byName = chars.get(templateName.toLowerCase());
+    if (byName !== undefined) return this.d.inventory.findItem(template.id, byName);
     const attr = template.attributes.find((a) => chars.has(a.name.toLowerCase()));
-    if (byName === undefined && !attr) return undefined;
-    const row = await this.db
-      .selectFrom('inventoryItems')
-      .select('id')
-      .where('templateId', '=', template.id)
-      .where((eb) =>
-        byName !== undefined
-          ? eb.or([eb('reference', '=', byName), ...(/^[0-9]{1,9}$/.test(byName) ? [eb('id', '=', Number(byName))] : [])])
-          : eb(sql`attributes->>${attr!.name}`, '=', chars.get(attr!.name.toLowerCase())!),
-      )
-      .orderBy('id')
-      .executeTakeFirst();
-    return row?.id ?? null;
+    return attr ? this.d.inventory.findItem(template.id, chars.get(attr.name.toLowerCase())!, attr.name) : undefined;
   }
 
   /** The assignment an item asks for, with its inventory reserved under `holder`. */
@@ -186,10 +176,17 @@ export class TmfOrdering {
     return this.get(h, id);
   }
 
+  /** The runs of orders' items, by provision ID (the provisioning domain's answer). */
+  private async runsOf(trx: Executor, orderIds: string[]) {
+    const items = orderIds.length ? await trx.selectFrom('tmfOrderItems').selectAll().where('orderId', 'in', orderIds).execute() : [];
+    const runs = await this.d.provisioning.statuses(items.map((i) => i.provisionId).filter((p): p is string => p !== null), trx);
+    return items.map((i) => ({ ...i, run: i.provisionId ? runs.get(i.provisionId) : undefined }));
+  }
+
   /** Moves an order to the state of its runs (and says so to the hub), as the trigger does. */
   private async follow(trx: Executor, id: string, from: OrderState): Promise<void> {
-    const runs = await trx.selectFrom('tmfOrderItems as i').innerJoin('provisions as p', 'p.id', 'i.provisionId').select('p.status').where('i.orderId', '=', id).execute();
-    const state = orderStateOf(runs.map((r) => r.status));
+    const runs = (await this.runsOf(trx, [id])).flatMap((i) => (i.run ? [i.run.status] : []));
+    const state = orderStateOf(runs);
     if (!state || state === from) return;
     await trx
       .updateTable('tmfProductOrders')
@@ -216,16 +213,7 @@ export class TmfOrdering {
     if (ids) q = q.where('id', 'in', ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
     const orders = await q.execute();
     if (!orders.length) return [];
-    const items = await this.db
-      .selectFrom('tmfOrderItems as i')
-      .leftJoin('provisions as p', 'p.id', 'i.provisionId')
-      .select(['i.orderId', 'i.itemId', 'i.provisionId', 'p.status', 'p.serviceId', 'p.kind'])
-      .where(
-        'i.orderId',
-        'in',
-        orders.map((o) => o.id),
-      )
-      .execute();
+    const items = await this.runsOf(this.db, orders.map((o) => o.id));
     const customers = await this.d.customers.statuses(this.db, orders.map((o) => o.customerId).filter((c): c is number => c !== null));
     return orders.map((o) => {
       const req = o.request as ProductOrderInput;
@@ -246,11 +234,11 @@ export class TmfOrdering {
         relatedParty: parties,
         productOrderItem: req.productOrderItem.map((item) => {
           const run = items.find((r) => r.orderId === o.id && r.itemId === item.id);
-          const productId = run?.serviceId ? (run.kind === 'addon' ? item.product?.id : String(run.serviceId)) : item.product?.id;
+          const productId = run?.run?.serviceId ? (run.run.kind === 'addon' ? item.product?.id : String(run.run.serviceId)) : item.product?.id;
           return {
             ...item,
             quantity: item.quantity ?? 1,
-            state: o.state === 'rejected' ? 'rejected' : itemStateOf(run?.status ?? undefined),
+            state: o.state === 'rejected' ? 'rejected' : itemStateOf(run?.run?.status),
             ...(item.productOffering && { productOffering: { ...item.productOffering, href: h.to('catalog', 'productOffering', item.productOffering.id) } }),
             ...((item.product || productId) && { product: { ...item.product, ...(productId && { id: productId, href: h.to('productInventory', 'product', productId) }) } }),
             ...(run?.provisionId && { '@provisioningRun': `/api/provisions/${run.provisionId}` }),
@@ -284,7 +272,6 @@ export class TmfOrdering {
     await transaction(this.db, async (trx) => {
       const o = await trx.selectFrom('tmfProductOrders').select('request').where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
       await trx.updateTable('tmfProductOrders').set({ request: json({ ...o.request, ...patch }), updatedAt: new Date().toISOString() }).where('id', '=', id).execute();
-      const { recordAudit } = await import('../users/audit.service.js');
       await recordAudit(trx, ctx, { action: 'tmf.product_order.update', entityType: 'tmf_product_order', entityId: id, after: patch });
     });
     return this.get(h, id);
@@ -300,7 +287,7 @@ export class TmfOrdering {
     if (order.state === 'completed' || order.state === 'rejected') {
       throw new AppError('INVALID_TRANSITION', `The order is ${order.state}; it cannot be cancelled.`, order.state === 'completed' ? 'Terminate the service instead (POST /api/services/{id}/terminate).' : 'Nothing was started for it.');
     }
-    const runs = await this.db.selectFrom('tmfOrderItems as i').innerJoin('provisions as p', 'p.id', 'i.provisionId').select(['p.id', 'p.status']).where('i.orderId', '=', body.productOrder.id).execute();
+    const runs = (await this.runsOf(this.db, [body.productOrder.id])).flatMap((i) => (i.run ? [i.run] : []));
     const running = runs.find((r) => r.status === 'running');
     if (running) throw new AppError('INVALID_TRANSITION', 'A run of this order is under way: it cannot be cancelled now.', 'Cancel the order once its run has failed, or let it complete.');
     for (const r of runs) if (r.status !== 'succeeded' && r.status !== 'cancelled') await this.d.provisioning.cancelRun(ctx, r.id);
