@@ -165,9 +165,11 @@ export class TmfOrdering {
           .insertInto('tmfOrderItems')
           .values(inputs.map(({ item }, i) => ({ orderId: id, itemId: item.id, provisionId: started[i]!.ok ? (started[i] as { progress: { id: string } }).progress.id : null })))
           .execute();
+        await recordAudit(trx, ctx, { action: 'tmf.product_order.create', entityType: 'tmf_product_order', entityId: id, after: { customerId: customer.id, items: inputs.map(({ item }, i) => ({ item: item.id, provisionId: started[i]!.ok ? (started[i] as { progress: { id: string } }).progress.id : null })) } });
         await sql`select sb_webhooks_emit('tmf.ProductOrderCreateEvent', ${json({ id, state: 'acknowledged' })}::jsonb)`.execute(trx);
         // A run may have moved before its order was written: the order catches up here.
         await this.follow(trx, id, 'acknowledged');
+        if (failed && !failed.ok) await trx.updateTable('tmfProductOrders').set({ stateReason: failed.error.message }).where('id', '=', id).execute();
       });
     } finally {
       // What the order holds now is held by its runs; a refused order lets go of what it reserved.
@@ -185,7 +187,8 @@ export class TmfOrdering {
 
   /** Moves an order to the state of its runs (and says so to the hub), as the trigger does. */
   private async follow(trx: Executor, id: string, from: OrderState): Promise<void> {
-    const runs = (await this.runsOf(trx, [id])).flatMap((i) => (i.run ? [i.run.status] : []));
+    // An item that never became a run (its inventory taken between the checks and the start) failed.
+    const runs = (await this.runsOf(trx, [id])).map((i) => i.run?.status ?? 'failed');
     const state = orderStateOf(runs);
     if (!state || state === from) return;
     await trx
@@ -203,6 +206,7 @@ export class TmfOrdering {
     await transaction(this.db, async (trx) => {
       await trx.insertInto('tmfProductOrders').values({ id, state: 'rejected', stateReason: reason, customerId: known?.id ?? null, request: json(body), createdBy: ctx.actor.id, completionDate: new Date().toISOString() }).execute();
       await trx.insertInto('tmfOrderItems').values(body.productOrderItem.map((i) => ({ orderId: id, itemId: i.id, provisionId: null }))).execute();
+      await recordAudit(trx, ctx, { action: 'tmf.product_order.reject', entityType: 'tmf_product_order', entityId: id, after: { reason } });
       await sql`select sb_webhooks_emit('tmf.ProductOrderCreateEvent', ${json({ id, state: 'rejected' })}::jsonb)`.execute(trx);
     });
     return this.get(h, id);

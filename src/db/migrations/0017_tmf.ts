@@ -53,19 +53,20 @@ create table tmf_catalog_drafts (
 );
 create index tmf_catalog_drafts_kind_idx on tmf_catalog_drafts (kind, id);
 
--- An order's state from its runs' statuses: any failed -> failed; all cancelled -> cancelled;
+-- An order's state from its runs' statuses: any failed (or never started) -> failed; all cancelled -> cancelled;
 -- all succeeded (or cancelled, at least one succeeded) -> completed; any started -> inProgress;
 -- else acknowledged. The same table is src/tmf/tmf.lifecycle.ts (orderStateOf), unit-tested.
 create function sb_tmf_order_state(p_order uuid) returns text
 language sql stable as $fn$
   select case
-    when count(p.id) = 0 then null
-    when bool_or(p.status in ('failed', 'timed_out')) then 'failed'
+    when count(*) = 0 then null
+    -- an item that never became a run (its inventory taken between the checks and the start) failed
+    when bool_or(p.id is null) or bool_or(p.status in ('failed', 'timed_out')) then 'failed'
     when bool_and(p.status = 'cancelled') then 'cancelled'
     when bool_and(p.status in ('succeeded', 'cancelled')) then 'completed'
     when bool_or(p.status <> 'queued') then 'inProgress'
     else 'acknowledged' end
-  from tmf_order_items i join provisions p on p.id = i.provision_id
+  from tmf_order_items i left join provisions p on p.id = i.provision_id
   where i.order_id = p_order
 $fn$;
 
