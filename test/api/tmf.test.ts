@@ -131,6 +131,29 @@ describe('TMF622: an order is an assignment, through the console\'s checks and p
     expect(p.productCharacteristic.find((c: { name: string }) => c.name === 'msisdn').value).toBe(number.attributes.msisdn);
   });
 
+  it('adds an add-on to the service that product.id names (R9), a TMF638 service of its own supporting it', async () => {
+    const john = await customerId('John Smith');
+    const plan = body(await bearer.viewer.get(`${PRD}/product?relatedParty.id=${john}&productOffering.id=${await offeringId('Mobile - 20GB plan')}`))[0];
+    const res = await bearer.agent.post(`${ORD}/productOrder`, {
+      relatedParty: [{ id: john, role: 'customer' }],
+      productOrderItem: [{ id: 'boost', action: 'add', productOffering: { id: await offeringId('5GB data boost') }, product: { id: plan.id } }],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const done = await completed(body(res).id);
+    expect(done.state, JSON.stringify(done)).toBe('completed');
+    expect(done.productOrderItem[0].product.id).toBe(plan.id);
+    const service = body(await bearer.viewer.get(`${SVC}/service/${plan.id}`));
+    expect(service.serviceRelationship).toEqual([expect.objectContaining({ relationshipType: 'hasAddOn' })]);
+    const addon = body(await bearer.viewer.get(`${SVC}/service/${service.supportingService[0].id}`));
+    expect(addon).toMatchObject({ state: 'active', serviceRelationship: [{ relationshipType: 'isAddOnOf', service: { id: plan.id } }] });
+    const wrong = await bearer.agent.post(`${ORD}/productOrder`, {
+      relatedParty: [{ id: await customerId('Acme Ltd'), role: 'customer' }],
+      productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('5GB data boost') }, product: { id: plan.id } }],
+    });
+    expect(wrong.statusCode).toBe(422);
+    expect(body(wrong).reason).toMatch(/Add-on compatible with the service/);
+  });
+
   it('refuses an order a check of the review refuses, with a TMF error naming the cause, and holds nothing', async () => {
     const acme = await customerId('Acme Ltd');
     const res = await bearer.agent.post(`${ORD}/productOrder`, {
