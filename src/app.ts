@@ -40,6 +40,12 @@ import { LowStockWatch } from './inventory/low-stock.js';
 import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 import { WebhookSender } from './webhooks/webhooks.sender.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
+import { TmfCatalog } from './tmf/tmf.catalog.js';
+import { TmfCustomers } from './tmf/tmf.customers.js';
+import { TMF_KIND, TmfHub, tmfRenderer } from './tmf/tmf.hub.js';
+import { TmfInventory } from './tmf/tmf.inventory.js';
+import { TmfOrdering } from './tmf/tmf.ordering.js';
+import { tmfRoutes } from './tmf/tmf.routes.js';
 import { batchGate } from './bulk/bulk.service.js';
 import { ProvisioningEngine } from './provisioning/engine/index.js';
 import { RunLedger } from './provisioning/ledger.js';
@@ -263,6 +269,8 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     const deliveries = new WebhookSender({ db, notifier, box, logger, owner: config.workerId, ...config.webhooks });
     if (metrics) deliveries.observe((d) => metrics.delivered(d.eventType, d.outcome, d.ms / 1000));
     const webhooks = new WebhooksService(db, { box, notifier, wake: () => deliveries.wake() });
+    // The TM Forum hubs' listeners (issue 14) are endpoints of their own kind: the same sender, its own body.
+    deliveries.registerKind(TMF_KIND, tmfRenderer(config.publicUrl), { ordered: true });
     // Where no NOTIFY reaches the sender (the embedded database), a run that moved is the hint to look.
     if (!notifier.shared) hub.onAnyChange(() => deliveries.wakeSoon());
     const lowStock = new LowStockWatch(inventory, logger, { intervalMs: config.lowStockCheckMs });
@@ -304,6 +312,16 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     systemsRoutes(http, simulators, config);
     bulkRoutes(http, bulk);
     webhooksRoutes(http, webhooks);
+    // The TM Forum Open APIs (issue 14): a facade over the same services.
+    await tmfRoutes(http, {
+      catalog: new TmfCatalog(db, catalog, inventory),
+      customers: new TmfCustomers(customers),
+      inventory: new TmfInventory(catalog, customers, services, inventory),
+      ordering: new TmfOrdering(db, { catalog, customers, inventory, provisioning }),
+      hub: new TmfHub(webhooks),
+      stock: inventory,
+      publicUrl: config.publicUrl,
+    });
     triageRoutes(http, triage);
     operationsRoutes(http, operations);
     usersRoutes(http, users, db);

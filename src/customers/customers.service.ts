@@ -118,9 +118,9 @@ export class CustomersService {
   }
 
   /** Many customers' names and statuses at once (a group's runs). */
-  async statuses(db: Executor, ids: number[]): Promise<Map<number, { id: number; name: string; status: Customer['status'] }>> {
+  async statuses(db: Executor | undefined, ids: number[]): Promise<Map<number, { id: number; name: string; status: Customer['status'] }>> {
     if (!ids.length) return new Map();
-    const rows = await db.selectFrom('customers').select(['id', 'name', 'status']).where('id', 'in', [...new Set(ids)]).execute();
+    const rows = await (db ?? this.db).selectFrom('customers').select(['id', 'name', 'status']).where('id', 'in', [...new Set(ids)]).execute();
     return new Map(rows.map((r) => [r.id, r]));
   }
 

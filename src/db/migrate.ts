@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013_observability.js';
 import * as m0014 from './migrations/0014_translations.js';
 import * as m0015 from './migrations/0015_search.js';
 import * as m0016 from './migrations/0016_stock_and_termination.js';
+import * as m0017 from './migrations/0017_tmf.js';
 import * as m0018 from './migrations/0018_languages.js';
 
 /** Every migration, in order. Committed, never edited once landed: add a new one instead. */
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0014_translations': m0014,
   '0015_search': m0015,
   '0016_stock_and_termination': m0016,
+  '0017_tmf': m0017,
   '0018_languages': m0018,
 };
 

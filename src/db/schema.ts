@@ -9,9 +9,10 @@ import type { ProvisioningTables } from '../provisioning/provisioning.tables.js'
 import type { ServicesTables } from '../services/services.tables.js';
 import type { UsersTables } from '../users/users.tables.js';
 import type { WebhooksTables } from '../webhooks/webhooks.tables.js';
+import type { TmfTables } from '../tmf/tmf.tables.js';
 
 /** The whole schema as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case). */
-export interface DB extends UsersTables, CatalogTables, CustomersTables, InventoryTables, ServicesTables, ProvisioningTables, IntegrationsTables, BillingTables, BulkTables, WebhooksTables {}
+export interface DB extends UsersTables, CatalogTables, CustomersTables, InventoryTables, ServicesTables, ProvisioningTables, IntegrationsTables, BillingTables, BulkTables, WebhooksTables, TmfTables {}
 
 /** Anything queries can run on: the database itself or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

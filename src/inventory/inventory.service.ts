@@ -199,6 +199,22 @@ export class InventoryService {
   }
 
   /** Many items at once (the checks of many assignments). */
+  /** The first item of a template whose reference (or ID, for digits) is `value`, or whose attribute is; null if none. */
+  async findItem(templateId: number, value: string, attribute?: string): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('inventoryItems')
+      .select('id')
+      .where('templateId', '=', templateId)
+      .where((eb) =>
+        attribute
+          ? eb(sql`attributes->>${attribute}`, '=', value)
+          : eb.or([eb('reference', '=', value), ...(/^[0-9]{1,9}$/.test(value) ? [eb('id', '=', Number(value))] : [])]),
+      )
+      .orderBy('id')
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   async getItems(ids: number[], db: Executor = this.db): Promise<Map<number, Item>> {
     const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
     if (!wanted.length) return new Map();

@@ -15,7 +15,7 @@ import type { ProgressHub } from './progress-hub.js';
 import type { ProvisionsTable } from './provisioning.tables.js';
 import { doneTaskStatuses, provisionLifecycle } from './provisioning.lifecycle.js';
 import { renderString } from './playbooks/templating.js';
-import { type AssignmentInput, type PreflightResult, type Progress, progress as progressSchema, type ProvisionStatus, type RunVariables } from './provisioning.schemas.js';
+import { type AssignmentInput, type PreflightResult, type Progress, progress as progressSchema, type ProvisionKind, type ProvisionStatus, type RunVariables } from './provisioning.schemas.js';
 import { inLanguage } from './variables.js';
 
 export interface ProvisioningDeps extends PreflightDeps {
@@ -316,6 +316,13 @@ export class ProvisioningService {
     if (!keys.length) return new Map();
     const rows = await this.d.db.selectFrom('provisions').select(['id', 'idempotencyKey', 'requestHash']).where('idempotencyKey', 'in', keys).execute();
     return new Map(rows.map((r) => [r.idempotencyKey, r]));
+  }
+
+  /** The status, kind and service of many runs at once (the TMF622 orders they belong to, issue 14). */
+  async statuses(ids: string[], db: Executor = this.d.db): Promise<Map<string, { id: string; status: ProvisionStatus; kind: ProvisionKind; serviceId: number | null }>> {
+    if (!ids.length) return new Map();
+    const rows = await db.selectFrom('provisions').select(['id', 'status', 'kind', 'serviceId']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** What the progress view shows (R7.1): one indexed query, cheap enough to poll every 0.2 s (R7.2). */

@@ -224,6 +224,25 @@ export class ServicesService {
     return this.db.selectFrom('serviceAddons').selectAll().where('provisionId', '=', input.provisionId).executeTakeFirstOrThrow();
   }
 
+  /** The add-ons of many services at once (the TMF inventories, issue 14), oldest first. */
+  async addonsOf(serviceIds: number[]) {
+    if (!serviceIds.length) return [];
+    return this.db.selectFrom('serviceAddons').selectAll().where('serviceId', 'in', [...new Set(serviceIds)]).orderBy('id').execute();
+  }
+
+  /** The service an add-on is on, or null. */
+  async serviceOfAddon(addonId: number): Promise<number | null> {
+    const row = await this.db.selectFrom('serviceAddons').select('serviceId').where('id', '=', addonId).executeTakeFirst();
+    return row?.serviceId ?? null;
+  }
+
+  /** Every service, oldest first, or the ones asked for (the TMF inventories, issue 14). */
+  async all(ids?: number[]) {
+    let q = this.db.selectFrom('services').selectAll().orderBy('id');
+    if (ids) q = q.where('id', 'in', ids.length ? ids : [0]);
+    return q.execute();
+  }
+
   async addons(serviceId: number) {
     const rows = await this.db.selectFrom('serviceAddons').selectAll().where('serviceId', '=', serviceId).orderBy('id').execute();
     const names = await this.catalog.names([...new Set(rows.map((r) => r.productId))]);

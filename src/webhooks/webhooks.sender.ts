@@ -165,6 +165,8 @@ export class WebhookSender {
   private readonly inFlight = new Map<number, { done: Promise<void>; abort: AbortController; endpointId: string }>();
   private readonly observers = new Set<(d: DeliveryObservation) => void>();
   private readonly renderers = new Map<string, Renderer>([['webhook', standardWebhook]]);
+  /** Kinds whose listeners get their events one at a time, in the order they were written. */
+  private readonly ordered = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private soonTimer: NodeJS.Timeout | null = null;
   private pumping = false;
@@ -191,9 +193,14 @@ export class WebhookSender {
     return () => this.observers.delete(fn);
   }
 
-  /** How attempts to endpoints of another kind are shaped and signed. */
-  registerKind(kind: string, render: Renderer): void {
+  /**
+   * How attempts to endpoints of another kind are shaped and signed. `ordered`: each endpoint of
+   * the kind gets one event at a time, oldest first; a later one waits while an earlier one is
+   * under way or waiting for its retry (a TM Forum listener sees an order's states in order).
+   */
+  registerKind(kind: string, render: Renderer, opts: { ordered?: boolean } = {}): void {
     this.renderers.set(kind, render);
+    if (opts.ordered) this.ordered.add(kind);
   }
 
   async start(): Promise<void> {
@@ -280,6 +287,9 @@ export class WebhookSender {
         cross join lateral (
           select d.id, d.next_attempt_at from webhook_deliveries d
            where d.endpoint_id = e.id and d.status = any(${deliveryLifecycle.sourcesOf('sending')}::text[]) and d.next_attempt_at <= now()
+             and (e.kind <> all(${[...this.ordered]}::text[])
+                  or not exists (select 1 from webhook_deliveries o
+                                  where o.endpoint_id = e.id and o.status in ('pending', 'sending') and o.id < d.id))
            order by d.next_attempt_at
            limit greatest(0, ${this.perEndpoint}::int - coalesce((${JSON.stringify(counts)}::jsonb ->> e.id::text)::int, 0))
            for update of d skip locked

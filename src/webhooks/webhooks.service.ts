@@ -120,6 +120,38 @@ export class WebhooksService {
     return updated;
   }
 
+  /**
+   * A listener of another kind (a TM Forum hub's, kind 'tmf'): an endpoint the same sender
+   * delivers to, with the same claims, retries and log, shaped by the kind's renderer. It carries
+   * no secret; the Webhooks page does not list it (it belongs to whoever registered it).
+   */
+  async createListener(ctx: Ctx, input: { kind: string; url: string; events: string[]; description: string }): Promise<{ id: string; url: string; events: string[] }> {
+    if (input.kind === 'webhook') throw new AppError('BAD_REQUEST', 'A webhook endpoint is created with its secret (POST /api/webhooks).');
+    const id = randomUUID();
+    await transaction(this.db, async (trx) => {
+      await trx.insertInto('webhookEndpoints').values({ id, kind: input.kind, url: input.url, description: input.description, events: input.events, secretSealed: null, enabled: true, createdBy: ctx.actor.id }).execute();
+      await recordAudit(trx, ctx, { action: 'webhook_listener.create', entityType: 'webhook_endpoint', entityId: id, after: input });
+    });
+    this.d.wake();
+    return { id, url: input.url, events: input.events };
+  }
+
+  /** A listener of that kind, or not found. */
+  async listener(kind: string, id: string): Promise<{ id: string; url: string; events: string[] }> {
+    const row = /^[0-9a-f-]{36}$/i.test(id) ? await this.db.selectFrom('webhookEndpoints').select(['id', 'url', 'events']).where('id', '=', id).where('kind', '=', kind).executeTakeFirst() : undefined;
+    if (!row) throw notFound('Listener', id, 'Use the ID the hub registration answered with.');
+    return row;
+  }
+
+  /** Removes a listener of that kind and its delivery log. */
+  async removeListener(ctx: Ctx, kind: string, id: string): Promise<void> {
+    const before = await this.listener(kind, id);
+    await transaction(this.db, async (trx) => {
+      await trx.deleteFrom('webhookEndpoints').where('id', '=', id).where('kind', '=', kind).execute();
+      await recordAudit(trx, ctx, { action: 'webhook_listener.delete', entityType: 'webhook_endpoint', entityId: id, before });
+    });
+  }
+
   /** Deletes an endpoint and its delivery log; a delivery under way is not recorded any more. */
   async remove(ctx: Ctx, id: string): Promise<void> {
     await transaction(this.db, async (trx) => {

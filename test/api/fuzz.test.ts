@@ -440,7 +440,10 @@ async function send(r: Req): Promise<{ status: number; json: any }> {
 
   if (res.statusCode >= 500) problem(r, `answered ${res.statusCode}`, short(res.body, 300));
   if (res.statusCode >= 400) {
-    const e = json?.error;
+    // The TM Forum APIs answer in TMF's shape (code, reason, message, status): the same checks on it.
+    const tmf = r.url.startsWith('/tmf-api/') && json && typeof json.code === 'string' ? json : null;
+    if (tmf && tmf.status !== String(res.statusCode)) problem(r, `TMF error status ${tmf.status} is not ${res.statusCode}`, short(res.body, 300));
+    const e = tmf ? { code: tmf.code, message: tmf.reason, hint: tmf.message } : json?.error;
     if (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || !e.message.length) problem(r, `error out of shape (${res.statusCode})`, short(res.body, 300));
     else {
       if (typeof e.hint !== 'string' || !e.hint.length) problem(r, `no hint (${res.statusCode} ${e.code})`, short(res.body, 300));
@@ -611,6 +614,15 @@ function fixtureParam(route: string, name: string): string {
     if (path.startsWith('/api/tokens/')) return fx.token;
     if (path.startsWith('/api/webhooks/')) return fx.webhook;
     if (path.startsWith('/api/inventory/templates/')) return String(fx.template);
+    // The TM Forum APIs (issue 14).
+    if (path.includes('/hub/') || path.includes('/productOrder/')) return NO_SUCH_RUN;
+    if (path.startsWith('/tmf-api/customerManagement/')) return route.startsWith('GET ') ? '100' : String(fx.customer);
+    if (path.startsWith('/tmf-api/serviceInventory/') || path.startsWith('/tmf-api/productInventory/')) return String(fx.service);
+    if (path.startsWith('/tmf-api/resourceInventoryManagement/v4/resourceSpecification/')) return String(fx.template);
+    if (path.startsWith('/tmf-api/resourceInventoryManagement/')) return String(fx.item);
+    if (path.includes('/productOfferingPrice/')) return '1-price';
+    if (path.includes('/category/')) return 'plan';
+    if (path.startsWith('/tmf-api/productCatalogManagement/')) return '1';
   }
   const byName: Record<string, string> = {
     contactId: String(fx.contact),
@@ -667,6 +679,18 @@ function baseBody(route: string): unknown {
     'PUT /api/security': { mfaRequiredRoles: [] },
   };
   if (/^POST \/api\/services\/\{id\}\/\w+$/.test(route)) return { reason: 'fuzz' };
+  // The TM Forum APIs (issue 14): drafts, an order naming nothing to provision (recorded rejected),
+  // a cancel of no order, a customer, a resource, a listener nothing listens at.
+  if (/^POST \/tmf-api\/\w+\/v4\/hub$/.test(route)) return { callback: 'http://127.0.0.1:59999/fuzz-hub' };
+  if (/^POST \/tmf-api\/productCatalogManagement\/v4\/\w+$/.test(route)) return { name: 'Fuzz draft' };
+  if (/^PATCH \/tmf-api\//.test(route)) return {};
+  const tmf: Record<string, unknown> = {
+    'POST /tmf-api/productOrderingManagement/v4/productOrder': { productOrderItem: [{ id: '1', action: 'add' }], relatedParty: [{ id: '100', role: 'customer' }] },
+    'POST /tmf-api/productOrderingManagement/v4/cancelProductOrder': { productOrder: { id: NO_SUCH_RUN } },
+    'POST /tmf-api/customerManagement/v4/customer': { name: 'Fuzz Club', engagedParty: { '@referredType': 'Organization' } },
+    'POST /tmf-api/resourceInventoryManagement/v4/resource': { name: 'FUZZ-RES-0001' },
+  };
+  if (route in tmf) return tmf[route];
   if (!(route in bodies)) throw new Error(`${route} takes a body: give it a base body in baseBody`);
   return bodies[route];
 }

@@ -1,0 +1,323 @@
+import type { CatalogService } from '../catalog/catalog.service.js';
+import type { Product } from '../catalog/catalog.schemas.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import type { Item } from '../inventory/inventory.schemas.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import type { ServicesService } from '../services/services.service.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Ctx } from '../users/actor.js';
+import { type Hrefs, typed } from './tmf.common.js';
+import { customerRef } from './tmf.customers.js';
+import { productStatusOf, resourceStatusOf, serviceStateOf } from './tmf.lifecycle.js';
+
+type Entity = Record<string, unknown>;
+type ServiceRow = Awaited<ReturnType<ServicesService['all']>>[number];
+type Addon = { id: number; serviceId: number; productId: number; status: 'active' | 'removed'; createdAt: string; billing: 'recurring' | 'one_off' };
+type Site = { id: number; name: string; addressLine1: string; city: string; postcode: string; country: string };
+
+/** Where the template puts an item: numbers are logical resources, SIMs and boxes physical. */
+const isLogical = (i: Pick<Item, 'attributes'>) => 'msisdn' in i.attributes || 'e164' in i.attributes;
+/** The add-on's TMF id in TMF637 and TMF638: `addon-<id>` (a plan's service is its number). */
+export const addonId = (id: number) => `addon-${id}`;
+/** Templates a resource may be created in without naming one (TMF639 POST with no resourceSpecification). */
+export const UNCLASSIFIED = 'Unclassified resource';
+
+const valueType = (v: unknown) => (typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? 'number' : 'string');
+const chars = (entries: [string, unknown][]) => entries.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([name, value]) => ({ name, valueType: valueType(value), value }));
+
+interface Loaded {
+  services: ServiceRow[];
+  products: Map<number, Product>;
+  customers: Map<number, { id: number; name: string; sites: Site[] }>;
+  addons: Addon[];
+  items: Item[];
+}
+
+/**
+ * TMF637, TMF638 and TMF639 over the services and inventory domains (reads; TMF639 also adds
+ * stock). A plan's service is a TMF638 service (a customer-facing one) and a TMF637 product; each
+ * add-on on it is both too (`addon-<id>`), related to its plan (`hasAddOn` / `isAddOnOf`) and
+ * supporting it. Inventory items assigned to a service are its supporting resources (TMF639),
+ * their attributes (ICCID, IMSI, MSISDN, serial, MAC) their characteristics.
+ */
+export class TmfInventory {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly customers: CustomersService,
+    private readonly serviceRecords: ServicesService,
+    private readonly inventory: InventoryService,
+  ) {}
+
+  private async load(serviceIds?: number[]): Promise<Loaded> {
+    const services = await this.serviceRecords.all(serviceIds);
+    const ids = services.map((s) => s.id);
+    const addons = (await this.serviceRecords.addonsOf(ids)) as Addon[];
+    const products = await this.catalog.getMany([...new Set([...services.map((s) => s.productId), ...addons.map((a) => a.productId)])]);
+    const details = await this.customers.detailMany(services.map((s) => s.customerId));
+    const customers = new Map([...details].map(([id, c]) => [id, { id, name: c.name, sites: c.sites as Site[] }]));
+    const wanted = new Set(ids);
+    const items =
+      ids.length === 1
+        ? (await this.inventory.listItems({ serviceId: ids[0]!, limit: 1000, offset: 0 })).items
+        : ids.length
+          ? (await this.inventory.listItems({ limit: 1_000_000, offset: 0 })).items.filter((i) => i.serviceId !== null && wanted.has(i.serviceId))
+          : [];
+    return { services, products, customers, addons, items };
+  }
+
+  private resourceRef(h: Hrefs, i: Item) {
+    return { id: String(i.id), href: h.to('resourceInventory', 'resource', i.id), name: i.reference, '@referredType': isLogical(i) ? 'LogicalResource' : 'PhysicalResource' };
+  }
+
+  private inventoryChars(items: Item[]) {
+    return items.flatMap((i) => chars([[i.templateName, i.reference], ...Object.entries(i.attributes).map(([k, v]) => [k, v] as [string, unknown])]));
+  }
+
+  private price(p: Product) {
+    const money = (minor: number) => ({ taxIncludedAmount: { unit: p.currency, value: minor / 100 } });
+    return [
+      ...(p.setupFee ? [{ name: 'Setup fee', priceType: 'oneTime', price: money(p.setupFee), productOfferingPrice: { id: `${p.id}-setup` } }] : []),
+      { name: p.billing === 'recurring' ? 'Monthly price' : 'Price', priceType: p.billing === 'recurring' ? 'recurring' : 'oneTime', ...(p.billing === 'recurring' && { recurringChargePeriod: 'month' }), price: money(p.recurringPrice), productOfferingPrice: { id: `${p.id}-price` } },
+    ];
+  }
+
+  // --- TMF638 ---------------------------------------------------------------------------------
+
+  private serviceEntity(h: Hrefs, l: Loaded, s: ServiceRow): Entity {
+    const p = l.products.get(s.productId);
+    const c = l.customers.get(s.customerId);
+    const site = s.siteId ? c?.sites.find((x) => x.id === s.siteId) : undefined;
+    const addons = l.addons.filter((a) => a.serviceId === s.id);
+    const items = l.items.filter((i) => i.serviceId === s.id);
+    const addonRefs = addons.map((a) => ({ id: addonId(a.id), href: h.to('serviceInventory', 'service', addonId(a.id)), name: l.products.get(a.productId)?.name ?? `Product ${a.productId}`, '@referredType': 'Service' }));
+    return {
+      id: String(s.id),
+      href: h.to('serviceInventory', 'service', s.id),
+      name: s.name,
+      description: p?.name ?? '',
+      category: 'CFS',
+      serviceType: s.serviceType,
+      state: serviceStateOf[s.status],
+      ...(s.statusReason && { statusReason: s.statusReason }),
+      isServiceEnabled: s.status === 'active',
+      hasStarted: s.activatedAt !== null,
+      startDate: s.activatedAt ?? s.createdAt,
+      ...(s.endedAt && { endDate: s.endedAt }),
+      serviceSpecification: { id: String(s.productId), href: h.to('catalog', 'productSpecification', s.productId), name: p?.name ?? '', version: '1.0', '@referredType': 'ServiceSpecification' },
+      serviceCharacteristic: chars([
+        ['serviceType', s.serviceType],
+        ['autoRenew', s.autoRenew],
+        ['ocsAccount', s.ocsAccount],
+        ['contractEnd', s.contractEnd],
+        ...Object.entries(s.customFields),
+        ...this.inventoryChars(items).map((x) => [x.name, x.value] as [string, unknown]),
+      ]),
+      serviceRelationship: addonRefs.map((service) => ({ relationshipType: 'hasAddOn', service })),
+      supportingService: addonRefs,
+      supportingResource: items.map((i) => this.resourceRef(h, i)),
+      relatedParty: c ? [customerRef(h, c)] : [],
+      place: site ? [{ id: String(site.id), href: `${h.to('customer', 'customer', s.customerId)}#site-${site.id}`, name: `${site.name}: ${site.addressLine1}, ${site.city} ${site.postcode}`, role: 'installationAddress', '@referredType': 'GeographicAddress' }] : [],
+      note: [],
+      ...typed('serviceInventory', 'Service'),
+    };
+  }
+
+  private addonServiceEntity(h: Hrefs, l: Loaded, a: Addon): Entity {
+    const s = l.services.find((x) => x.id === a.serviceId)!;
+    const p = l.products.get(a.productId);
+    const c = l.customers.get(s.customerId);
+    const planRef = { id: String(s.id), href: h.to('serviceInventory', 'service', s.id), name: s.name, '@referredType': 'Service' };
+    const plan = this.serviceEntity(h, l, s) as { supportingResource: unknown[]; place: unknown[] };
+    return {
+      id: addonId(a.id),
+      href: h.to('serviceInventory', 'service', addonId(a.id)),
+      name: `${p?.name ?? `Product ${a.productId}`} on ${s.name}`,
+      description: p?.name ?? '',
+      category: 'CFS',
+      serviceType: s.serviceType,
+      state: a.status === 'active' ? serviceStateOf[s.status] : 'terminated',
+      isServiceEnabled: a.status === 'active' && s.status === 'active',
+      hasStarted: true,
+      startDate: a.createdAt,
+      serviceSpecification: { id: String(a.productId), href: h.to('catalog', 'productSpecification', a.productId), name: p?.name ?? '', version: '1.0', '@referredType': 'ServiceSpecification' },
+      serviceCharacteristic: chars([['serviceType', s.serviceType], ['billing', a.billing]]),
+      serviceRelationship: [{ relationshipType: 'isAddOnOf', service: planRef }],
+      supportingService: [planRef],
+      // An add-on lives on its plan's SIM, number or modem, at its plan's place.
+      supportingResource: plan.supportingResource,
+      relatedParty: c ? [customerRef(h, c)] : [],
+      place: plan.place,
+      note: [],
+      ...typed('serviceInventory', 'Service'),
+    };
+  }
+
+  async services(h: Hrefs): Promise<Entity[]> {
+    const l = await this.load();
+    return [...l.services.map((s) => this.serviceEntity(h, l, s)), ...l.addons.map((a) => this.addonServiceEntity(h, l, a))];
+  }
+
+  async service(h: Hrefs, id: string): Promise<Entity> {
+    const plan = /^[0-9]{1,9}$/.exec(id);
+    const addon = /^addon-([0-9]{1,9})$/.exec(id);
+    if (plan) {
+      const l = await this.load([Number(id)]);
+      if (l.services[0]) return this.serviceEntity(h, l, l.services[0]);
+    } else if (addon) {
+      const serviceId = await this.serviceRecords.serviceOfAddon(Number(addon[1]));
+      if (serviceId !== null) {
+        const l = await this.load([serviceId]);
+        return this.addonServiceEntity(h, l, l.addons.find((a) => a.id === Number(addon[1]))!);
+      }
+    }
+    throw notFound('Service', id);
+  }
+
+  // --- TMF637 ---------------------------------------------------------------------------------
+
+  private productEntity(h: Hrefs, l: Loaded, s: ServiceRow): Entity {
+    const p = l.products.get(s.productId)!;
+    const c = l.customers.get(s.customerId);
+    const items = l.items.filter((i) => i.serviceId === s.id);
+    const addons = l.addons.filter((a) => a.serviceId === s.id);
+    return {
+      id: String(s.id),
+      href: h.to('productInventory', 'product', s.id),
+      name: s.name,
+      description: p.name,
+      status: productStatusOf[s.status],
+      isBundle: false,
+      isCustomerVisible: true,
+      startDate: s.activatedAt ?? s.createdAt,
+      orderDate: s.createdAt,
+      ...(s.endedAt && { terminationDate: s.endedAt }),
+      productOffering: { id: String(p.id), href: h.to('catalog', 'productOffering', p.id), name: p.name },
+      productSpecification: { id: String(p.id), href: h.to('catalog', 'productSpecification', p.id), name: p.name, version: '1.0' },
+      productCharacteristic: chars([
+        ['serviceType', s.serviceType],
+        ['autoRenew', s.autoRenew],
+        ['contractEnd', s.contractEnd],
+        ...Object.entries(s.customFields),
+        ...this.inventoryChars(items).map((x) => [x.name, x.value] as [string, unknown]),
+      ]),
+      productPrice: this.price(p),
+      billingAccount: { id: String(s.customerId), name: `${c?.name ?? `Customer ${s.customerId}`} (billing)`, '@referredType': 'BillingAccount' },
+      relatedParty: c ? [customerRef(h, c)] : [],
+      realizingService: [{ id: String(s.id), href: h.to('serviceInventory', 'service', s.id), name: s.name }],
+      realizingResource: items.map((i) => this.resourceRef(h, i)),
+      productRelationship: addons.map((a) => ({ relationshipType: 'hasAddOn', product: { id: addonId(a.id), href: h.to('productInventory', 'product', addonId(a.id)) } })),
+      place: [],
+      ...typed('productInventory', 'Product'),
+    };
+  }
+
+  private addonProductEntity(h: Hrefs, l: Loaded, a: Addon): Entity {
+    const s = l.services.find((x) => x.id === a.serviceId)!;
+    const p = l.products.get(a.productId)!;
+    const c = l.customers.get(s.customerId);
+    return {
+      id: addonId(a.id),
+      href: h.to('productInventory', 'product', addonId(a.id)),
+      name: `${p.name} on ${s.name}`,
+      description: p.name,
+      status: a.status === 'active' ? productStatusOf[s.status] : 'terminated',
+      isBundle: false,
+      isCustomerVisible: true,
+      startDate: a.createdAt,
+      productOffering: { id: String(p.id), href: h.to('catalog', 'productOffering', p.id), name: p.name },
+      productSpecification: { id: String(p.id), href: h.to('catalog', 'productSpecification', p.id), name: p.name, version: '1.0' },
+      productCharacteristic: chars([['serviceType', s.serviceType], ['billing', a.billing], ['onService', String(s.id)]]),
+      productPrice: this.price(p),
+      billingAccount: { id: String(s.customerId), name: `${c?.name ?? `Customer ${s.customerId}`} (billing)`, '@referredType': 'BillingAccount' },
+      relatedParty: c ? [customerRef(h, c)] : [],
+      realizingService: [{ id: addonId(a.id), href: h.to('serviceInventory', 'service', addonId(a.id)) }],
+      productRelationship: [{ relationshipType: 'isAddOnOf', product: { id: String(s.id), href: h.to('productInventory', 'product', s.id) } }],
+      ...typed('productInventory', 'Product'),
+    };
+  }
+
+  async products(h: Hrefs): Promise<Entity[]> {
+    const l = await this.load();
+    return [...l.services.map((s) => this.productEntity(h, l, s)), ...l.addons.map((a) => this.addonProductEntity(h, l, a))];
+  }
+
+  async product(h: Hrefs, id: string): Promise<Entity> {
+    const plan = /^[0-9]{1,9}$/.exec(id);
+    const addon = /^addon-([0-9]{1,9})$/.exec(id);
+    if (plan) {
+      const l = await this.load([Number(id)]);
+      if (l.services[0]) return this.productEntity(h, l, l.services[0]);
+    } else if (addon) {
+      const serviceId = await this.serviceRecords.serviceOfAddon(Number(addon[1]));
+      if (serviceId !== null) {
+        const l = await this.load([serviceId]);
+        return this.addonProductEntity(h, l, l.addons.find((a) => a.id === Number(addon[1]))!);
+      }
+    }
+    throw notFound('Product', id);
+  }
+
+  // --- TMF639 ---------------------------------------------------------------------------------
+
+  private async owners(items: Item[]) {
+    return this.customers.statuses(undefined, [...new Set(items.map((i) => i.customerId).filter((x): x is number => x !== null))]);
+  }
+
+  private resourceEntity(h: Hrefs, i: Item, owner: { id: number; name: string } | undefined): Entity {
+    const logical = isLogical(i);
+    return {
+      id: String(i.id),
+      href: h.to('resourceInventory', 'resource', i.id),
+      name: i.reference,
+      description: i.label,
+      category: i.templateName,
+      resourceStatus: resourceStatusOf[i.status],
+      administrativeState: i.status === 'retired' ? 'locked' : 'unlocked',
+      operationalState: i.status === 'assigned' ? 'enable' : 'disable',
+      usageState: i.status === 'assigned' ? 'active' : i.status === 'reserved' ? 'busy' : 'idle',
+      startOperatingDate: i.assignedAt ?? i.createdAt,
+      resourceSpecification: { id: String(i.templateId), href: h.to('resourceInventory', 'resourceSpecification', i.templateId), name: i.templateName, '@referredType': 'ResourceSpecification' },
+      resourceCharacteristic: chars(Object.entries(i.attributes)),
+      relatedParty: owner ? [customerRef(h, owner, 'owner')] : [],
+      ...(i.serviceId !== null && { supportedService: [{ id: String(i.serviceId), href: h.to('serviceInventory', 'service', i.serviceId) }] }),
+      note: [],
+      ...typed('resourceInventory', logical ? 'LogicalResource' : 'PhysicalResource', 'Resource'),
+    };
+  }
+
+  async resources(h: Hrefs): Promise<Entity[]> {
+    const items = (await this.inventory.listItems({ limit: 1_000_000, offset: 0 })).items.sort((a, b) => a.id - b.id);
+    const owners = await this.owners(items);
+    return items.map((i) => this.resourceEntity(h, i, i.customerId ? owners.get(i.customerId) : undefined));
+  }
+
+  async resource(h: Hrefs, id: string): Promise<Entity> {
+    if (!/^[0-9]{1,9}$/.test(id)) throw notFound('Resource', id);
+    const i = await this.inventory.getItem(Number(id)).catch(() => {
+      throw notFound('Resource', id);
+    });
+    const owners = await this.owners([i]);
+    return this.resourceEntity(h, i, i.customerId ? owners.get(i.customerId) : undefined);
+  }
+
+  /**
+   * Adds one item to the stock (the inventory's own checks and audit): the template is the
+   * resourceSpecification (by id or name); with none, the "Unclassified resource" template, made
+   * at first use, holds it until someone files it. Its characteristics are its attributes.
+   */
+  async createResource(ctx: Ctx, h: Hrefs, body: Record<string, unknown>): Promise<Entity> {
+    const name = typeof body.name === 'string' ? body.name.trim() : '';
+    if (!name) throw new AppError('VALIDATION_FAILED', 'name: a resource needs a name (its reference, e.g. a serial number).', undefined, { field: 'name' });
+    const spec = (body.resourceSpecification ?? null) as { id?: unknown; name?: unknown } | null;
+    const templates = await this.inventory.listTemplates();
+    let template = spec ? templates.find((t) => String(t.id) === String(spec.id) || t.name === spec.name) : templates.find((t) => t.name === UNCLASSIFIED);
+    if (spec && !template) throw new AppError('VALIDATION_FAILED', `resourceSpecification: no inventory template is ${JSON.stringify(spec.name ?? spec.id)}.`, `Use one of: ${templates.map((t) => t.name).join(', ')}.`, { field: 'resourceSpecification' });
+    if (!template) template = await this.inventory.createTemplate(ctx, { name: UNCLASSIFIED, description: 'Resources added through TMF639 without a specification, to be filed', attributes: [], releaseTo: 'in_stock' });
+    const attributes = Object.fromEntries(
+      (Array.isArray(body.resourceCharacteristic) ? (body.resourceCharacteristic as { name?: unknown; value?: unknown }[]) : []).filter((c) => typeof c.name === 'string').map((c) => [String(c.name), String(c.value ?? '')]),
+    );
+    await this.inventory.addItems(ctx, { template: template.name, items: [{ reference: name, attributes, status: 'in_stock' }] });
+    const created = (await this.inventory.byReferences(template.id, [name])).get(name)!;
+    return this.resource(h, String(created.id));
+  }
+}
