@@ -8,7 +8,7 @@ import type { GlobalSearchResult, RunSearchHit, ServiceSearchHit } from './searc
 /** An item's reference as its letters and digits, lower case: the expression migration 0015 indexes. */
 const referenceKey = sql`lower(regexp_replace(i.reference, '[^0-9A-Za-z]', '', 'g'))`;
 
-/** What a run's ID typed or pasted looks like: its start, at least 6 of its hex digits and dashes, a letter among them or whole. */
+/** What a run's ID typed or pasted looks like: its start, at least 6 of its hex digits and dashes ("94482451" is one). */
 const uuidStart = /^[0-9a-f-]{6,36}$/i;
 const wholeUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,7 +43,7 @@ export class SearchService {
           'templateNames', (select names from inventory_templates where id = x.template_id)) as hit
         from (select * from (${services}) u limit ${limit}) x join services s on s.id = x.service_id)`);
     }
-    if (uuidStart.test(q) && (/[a-f-]/i.test(q) || wholeUuid.test(q))) {
+    if (uuidStart.test(q)) {
       const id = q.toLowerCase();
       const where = wholeUuid.test(id) ? sql`p.id = ${id}::uuid` : sql`(p.id::text) collate "C" like ${`${escapeLike(id)}%`}`;
       parts.push(sql`(select 'run' as kind, 0 as rank, jsonb_build_object(

@@ -46,6 +46,7 @@ describe('global search', () => {
   });
 
   it('finds a run by its provisioning ID, whole or by its start', async () => {
+    // Its first eight characters, as the console shows it (all digits in one run of forty).
     for (const typed of [line.runId, line.runId.slice(0, 8), line.runId.toUpperCase()]) {
       const { runs } = await search(typed);
       expect(runs[0], typed).toMatchObject({ id: line.runId, kind: 'new_service', status: 'succeeded', customerName: 'John Smith', serviceId: line.serviceId, productName: 'Mobile - 20GB plan' });
