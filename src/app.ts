@@ -204,7 +204,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
         return pb ? productProblems(p, pb) : [];
       },
     });
-    const customers = new CustomersService(db);
+    const customers = new CustomersService(db, database.searches);
     const inventory = new InventoryService(db, clock, { reservationTtlSeconds: config.reservationTtlSeconds, numberQuarantineDays: config.numberQuarantineDays });
     inventoryRef = inventory;
     const services = new ServicesService(db, catalog, clock);
@@ -304,7 +304,7 @@ export async function createApp(opts: AppOptions): Promise<SwitchboardApp> {
     closers.push(() => http.close());
     catalogRoutes(http, catalog);
     customersRoutes(http, customers);
-    searchRoutes(http, new SearchService(db));
+    searchRoutes(http, new SearchService(db, database.searches));
     inventoryRoutes(http, inventory);
     servicesRoutes(http, { services, customers, inventory, integrations, lifecycle, billing, provisioning });
     billingRoutes(http, { billing, runner: billingRunner, customers, clock: clock instanceof SharedTestClock ? clock : null });

@@ -1,6 +1,8 @@
 import { transaction } from '../db/transaction.js';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type pg from 'pg';
 import { escapeLike } from '../catalog/catalog.service.js';
+import { runPrepared, startsWith } from '../db/prefix.js';
 import type { DB, Executor } from '../db/schema.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
@@ -24,8 +26,8 @@ export function customerSearchUnion(raw: string, limit: number, type?: Customer[
       from customers where ${where}${type ? sql` and type = ${type}` : sql``}${orderBy ? sql` order by ${orderBy}` : sql``} limit ${limit})`);
   };
   const lower = q.toLowerCase();
-  const startsWith = `${escapeLike(lower)}%`;
-  const nameStarts = sql<boolean>`lower(name) collate "C" like ${startsWith}`;
+  const nameStarts = startsWith(sql`lower(name) collate "C"`, lower);
+  const emailStarts = startsWith(sql`lower(email) collate "C"`, lower);
 
   const idMatch = /^(?:#|id:?\s*)?([0-9]{1,9})$/i.exec(q);
   const id = idMatch ? Number(idMatch[1]) : null;
@@ -35,22 +37,22 @@ export function customerSearchUnion(raw: string, limit: number, type?: Customer[
   const digits = q.replace(/[^0-9]/g, '');
   if (/^[+0-9 ().-]+$/.test(q) && digits.length >= 3) {
     // As typed with its country code ("+44 7700 900123")...
-    const typedStart = sql<boolean>`phone_digits collate "C" like ${`${digits}%`}`;
+    const typedStart = startsWith(sql`phone_digits collate "C"`, digits);
     branch('phone', sql<boolean>`${typedStart} and ${notId}`, sql`phone_digits collate "C"`);
     // ...or the national way ("07700 900123"), or its last digits: match the end of the number.
     const national = digits.replace(/^0+/, '');
     if (national.length >= 6) {
       const reversed = [...national].reverse().join('');
-      branch('phone', sql<boolean>`phone_digits_rev collate "C" like ${`${reversed}%`} and not (${typedStart}) and ${notId}`, sql`phone_digits_rev collate "C"`);
+      branch('phone', sql<boolean>`${startsWith(sql`phone_digits_rev collate "C"`, reversed)} and not (${typedStart}) and ${notId}`, sql`phone_digits_rev collate "C"`);
     }
   } else if (q.includes('@') || (/[._]/.test(q) && !q.includes(' '))) {
     // "john.smith@exa", or "john.smith" (no space, a dot): the start of an e-mail address.
-    branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and ${notId}`, sql`lower(email) collate "C"`);
+    branch('email', sql<boolean>`${emailStarts} and ${notId}`, sql`lower(email) collate "C"`);
   } else {
     branch('name', sql<boolean>`${nameStarts} and ${notId}`, sql`lower(name) collate "C"`);
     // From the second word on: a surname, "Consulting". Read in order, it stops at the page.
     const rest = sql`substr(lower(name), strpos(name, ' ') + 1) collate "C"`;
-    const restStarts = sql<boolean>`strpos(name, ' ') > 0 and ${rest} like ${startsWith}`;
+    const restStarts = sql<boolean>`strpos(name, ' ') > 0 and ${startsWith(rest, lower)}`;
     branch('name', sql<boolean>`${restStarts} and not (${nameStarts}) and ${notId}`, rest);
     // Anywhere in the name (a trigram scan, which reads every match): only while the page is not
     // full, and not for what looks like a code (digits in one word: a run's ID, a reference).
@@ -58,14 +60,18 @@ export function customerSearchUnion(raw: string, limit: number, type?: Customer[
       const contains = /[0-9]/.test(lower) && !lower.includes(' ') ? null : sql<boolean>`lower(name) like ${`%${escapeLike(lower)}%`}`;
       if (contains) branch('name', sql<boolean>`${contains} and not (${nameStarts}) and not (${restStarts}) and ${notId}`);
       const notName = contains ?? sql<boolean>`(${nameStarts}) or (${restStarts})`;
-      branch('email', sql<boolean>`lower(email) collate "C" like ${startsWith} and not (${notName}) and ${notId}`, sql`lower(email) collate "C"`);
+      branch('email', sql<boolean>`${emailStarts} and not (${notName}) and ${notId}`, sql`lower(email) collate "C"`);
     }
   }
   return sql.join(branches, sql` union all `);
 }
 
 export class CustomersService {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `pool`: the searches run as prepared statements on it (planned once per connection). */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly pool?: pg.Pool,
+  ) {}
 
   async get(id: number, db: Executor = this.db): Promise<Customer> {
     const row = await db
@@ -153,7 +159,8 @@ export class CustomersService {
   async search(raw: string, limit = 10, type?: Customer['type']): Promise<SearchHit[]> {
     const union = customerSearchUnion(raw, limit, type);
     if (!union) return [];
-    const { rows } = await sql<SearchHit & { rank: number }>`select * from (${union}) hits limit ${limit}`.execute(this.db);
+    const statement = sql<SearchHit & { rank: number }>`select * from (${union}) hits limit ${limit}`;
+    const rows = this.pool ? await runPrepared<SearchHit & { rank: number }>(this.pool, statement.compile(this.db)) : (await statement.execute(this.db)).rows;
     return rows.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...hit }) => hit);
   }
 

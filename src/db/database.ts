@@ -16,6 +16,13 @@ export interface Database {
    * database the same as `db` (it has one connection).
    */
   reads: Kysely<DB>;
+  /**
+   * For the searches (R3.1), run as named prepared statements: on PostgreSQL a few connections
+   * of their own that plan each statement once and keep that plan for every value
+   * (`plan_cache_mode=force_generic_plan`: their prefixes are index ranges, good for any value,
+   * and planning them cost more than running them); on the embedded database the one pool.
+   */
+  searches: pg.Pool;
   kind: 'embedded' | 'postgres';
   close(): Promise<void>;
 }
@@ -42,15 +49,25 @@ const typeParsers = {
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {
-    const open = (max: number) => {
-      const pool = new pg.Pool({ connectionString: config.databaseUrl, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, types: typeParsers });
+    const open = (max: number, options?: string) => {
+      const pool = new pg.Pool({ connectionString: config.databaseUrl, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, types: typeParsers, ...(options && { options }) });
       pool.on('error', () => {
         /* an idle client lost its connection: the pool replaces it */
       });
       return pool;
     };
     const reads = kysely(open(Number(process.env.DB_READ_POOL_MAX ?? 4)));
-    return wrap(open(Number(process.env.DB_POOL_MAX ?? 20)), 'postgres', () => reads.destroy(), reads);
+    const searches = open(Number(process.env.DB_SEARCH_POOL_MAX ?? 4), '-c plan_cache_mode=force_generic_plan');
+    return wrap(
+      open(Number(process.env.DB_POOL_MAX ?? 20)),
+      'postgres',
+      async () => {
+        await reads.destroy();
+        await searches.end();
+      },
+      reads,
+      searches,
+    );
   }
   const { lite, release } = await openPglite(config.dataDir);
   const pool = new pg.Pool({
@@ -72,13 +89,14 @@ const kysely = (pool: pg.Pool) => {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 };
 
-function wrap(pool: pg.Pool, kind: Database['kind'], after: () => Promise<void>, reads?: Kysely<DB>): Database {
+function wrap(pool: pg.Pool, kind: Database['kind'], after: () => Promise<void>, reads?: Kysely<DB>, searches?: pg.Pool): Database {
   const db = kysely(pool);
   let closed = false;
   return {
     db,
     pool,
     reads: reads ?? db,
+    searches: searches ?? pool,
     kind,
     async close() {
       if (closed) return;

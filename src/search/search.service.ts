@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { escapeLike } from '../catalog/catalog.service.js';
+import type pg from 'pg';
+import { startsWith, runPrepared } from '../db/prefix.js';
 import { customerSearchUnion } from '../customers/customers.service.js';
 import type { SearchHit } from '../customers/customers.schemas.js';
 import type { DB } from '../db/schema.js';
@@ -20,7 +21,11 @@ const wholeUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * range scan read in order. The cost stays flat with a million customers and services.
  */
 export class SearchService {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `pool`: the search runs as a prepared statement on it (planned once per connection). */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly pool?: pg.Pool,
+  ) {}
 
   async search(raw: string, limit = 5): Promise<GlobalSearchResult> {
     const q = raw.trim().replace(/\s+/g, ' ');
@@ -45,7 +50,7 @@ export class SearchService {
     }
     if (uuidStart.test(q)) {
       const id = q.toLowerCase();
-      const where = wholeUuid.test(id) ? sql`p.id = ${id}::uuid` : sql`(p.id::text) collate "C" like ${`${escapeLike(id)}%`}`;
+      const where = wholeUuid.test(id) ? sql`p.id = ${id}::uuid` : startsWith(sql`((p.id::text) collate "C")`, id);
       parts.push(sql`(select 'run' as kind, 0 as rank, jsonb_build_object(
           'id', p.id, 'kind', p.kind, 'status', p.status, 'productId', p.product_id,
           'productName', (select name from products where id = p.product_id),
@@ -53,7 +58,9 @@ export class SearchService {
           'serviceId', p.service_id, 'createdAt', p.created_at) as hit
         from (select * from provisions p where ${where} order by (p.id::text) collate "C" limit ${limit}) p)`);
     }
-    const { rows } = await sql<{ kind: 'customer' | 'service' | 'run'; rank: number; hit: Record<string, unknown> }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+    type Row = { kind: 'customer' | 'service' | 'run'; rank: number; hit: Record<string, unknown> };
+    const statement = sql<Row>`${sql.join(parts, sql` union all `)}`;
+    const rows = this.pool ? await runPrepared<Row>(this.pool, statement.compile(this.db)) : (await statement.execute(this.db)).rows;
     for (const r of rows.sort((a, b) => a.rank - b.rank)) {
       const { rank: _rank, ...hit } = r.hit;
       if (r.kind === 'customer') result.customers.push(hit as unknown as SearchHit);
@@ -84,12 +91,12 @@ function serviceUnion(q: string, limit: number): RawBuilder<unknown> | null {
     sql`(select i.service_id, i.reference, i.template_id, 'reference'::text as matched_on, ${rank}::int as rank
       from inventory_items i where i.service_id is not null and ${where}${id !== null ? sql` and i.service_id <> ${id}` : sql``}
       order by ${orderBy} limit ${limit})`;
-  const starts = sql<boolean>`(${referenceKey} collate "C") like ${`${escapeLike(key)}%`}`;
+  const starts = startsWith(sql`(${referenceKey} collate "C")`, key);
   branches.push(item(1, starts, sql`${referenceKey} collate "C"`));
   const national = /^[+0-9 ().-]+$/.test(q) ? key.replace(/^0+/, '') : '';
   if (national.length >= 6) {
     const reversed = [...national].reverse().join('');
-    branches.push(item(2, sql<boolean>`(reverse(${referenceKey}) collate "C") like ${`${reversed}%`} and not (${starts})`, sql`reverse(${referenceKey}) collate "C"`));
+    branches.push(item(2, sql<boolean>`${startsWith(sql`(reverse(${referenceKey}) collate "C")`, reversed)} and not (${starts})`, sql`reverse(${referenceKey}) collate "C"`));
   }
   return sql.join(branches, sql` union all `);
 }
