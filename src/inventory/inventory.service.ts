@@ -40,6 +40,19 @@ function availableAt(now: string) {
     ]);
 }
 
+/** An item whose status now (a lapsed hold as available, a number in quarantine as quarantined) is `s`. */
+function statusNow(s: ItemStatus, now: string) {
+  return (eb: ExpressionBuilder<DB, 'inventoryItems'>) => {
+    if (s === 'new' || s === 'in_stock') {
+      const lapsed = eb.and([eb('inventoryItems.status', '=', 'reserved'), eb('inventoryItems.provisionId', 'is', null), eb('inventoryItems.reservationExpiresAt', '<=', now), eb('inventoryItems.stockStatus', '=', s)]);
+      return eb.or([eb.and([eb('inventoryItems.status', '=', s), outOfQuarantine(now)]), lapsed]);
+    }
+    if (s === 'quarantined') return eb.and([eb('inventoryItems.status', 'in', availableStatuses), eb('inventoryItems.quarantinedUntil', '>', now)]);
+    if (s === 'reserved') return eb.and([eb('inventoryItems.status', '=', 'reserved'), eb.or([eb('inventoryItems.provisionId', 'is not', null), eb('inventoryItems.reservationExpiresAt', '>', now)])]);
+    return eb('inventoryItems.status', '=', s);
+  };
+}
+
 export class InventoryService {
   constructor(
     private readonly db: Kysely<DB>,
@@ -263,29 +276,40 @@ export class InventoryService {
    * available, a number in quarantine as quarantined), service, and a search of the reference and
    * the attributes (ICCID, number, serial); with how many match in all.
    */
-  async listItems(query: { template?: string | undefined; status?: ItemStatus | undefined; q?: string | undefined; serviceId?: number | undefined; limit: number; offset: number }) {
+  async listItems(query: {
+    template?: string | undefined;
+    status?: ItemStatus | undefined;
+    /** Any of these statuses now (TMF639's filters). */
+    statuses?: readonly ItemStatus[] | undefined;
+    templateIds?: readonly number[] | undefined;
+    ids?: readonly number[] | undefined;
+    customerId?: number | undefined;
+    q?: string | undefined;
+    serviceId?: number | undefined;
+    serviceIds?: readonly number[] | undefined;
+    /** By ID (the order items were added), not by template and reference (the inventory page). */
+    byId?: boolean;
+    limit: number;
+    offset: number;
+  }) {
     let q = this.items();
     if (query.template) {
       const t = await this.templateByName(query.template);
       q = q.where('inventoryItems.templateId', '=', t.id);
     }
     const now = isoNow(this.clock);
-    const lapsedAs = (s: 'new' | 'in_stock') => (eb: ExpressionBuilder<DB, 'inventoryItems'>) =>
-      eb.and([eb('inventoryItems.status', '=', 'reserved'), eb('inventoryItems.provisionId', 'is', null), eb('inventoryItems.reservationExpiresAt', '<=', now), eb('inventoryItems.stockStatus', '=', s)]);
-    if (query.status === 'new' || query.status === 'in_stock') {
-      const s = query.status;
-      q = q.where((eb) => eb.or([eb.and([eb('inventoryItems.status', '=', s), outOfQuarantine(now)]), lapsedAs(s)(eb)]));
-    } else if (query.status === 'quarantined') {
-      q = q.where('inventoryItems.status', 'in', availableStatuses).where('inventoryItems.quarantinedUntil', '>', now);
-    } else if (query.status === 'reserved') {
-      q = q.where('inventoryItems.status', '=', 'reserved').where((eb) => eb.or([eb('inventoryItems.provisionId', 'is not', null), eb('inventoryItems.reservationExpiresAt', '>', now)]));
-    } else if (query.status) {
-      q = q.where('inventoryItems.status', '=', query.status);
-    }
+    const statuses = [...(query.status ? [query.status] : []), ...(query.statuses ?? [])];
+    if (query.statuses && !query.statuses.length) q = q.where(sql<boolean>`false`);
+    if (statuses.length) q = q.where((eb) => eb.or(statuses.map((s) => statusNow(s, now)(eb))));
+    if (query.templateIds) q = q.where('inventoryItems.templateId', 'in', query.templateIds.length ? [...query.templateIds] : [-1]);
+    if (query.ids) q = q.where('inventoryItems.id', 'in', query.ids.length ? [...query.ids] : [-1]);
+    if (query.customerId !== undefined) q = q.where('inventoryItems.customerId', '=', query.customerId);
     if (query.serviceId) q = q.where('inventoryItems.serviceId', '=', query.serviceId);
+    if (query.serviceIds) q = q.where('inventoryItems.serviceId', 'in', query.serviceIds.length ? [...query.serviceIds] : [-1]);
     if (query.q) q = q.where(matching(query.q));
+    const ordered = query.byId ? q.orderBy('inventoryItems.id') : q.orderBy('inventoryTemplates.name').orderBy('inventoryItems.reference');
     const [rows, count] = await Promise.all([
-      q.orderBy('inventoryTemplates.name').orderBy('inventoryItems.reference').limit(query.limit).offset(query.offset).execute(),
+      ordered.limit(query.limit).offset(query.offset).execute(),
       q.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map((r) => this.toItem(r)), total: Number(count.n), limit: query.limit, offset: query.offset };

@@ -6,7 +6,7 @@ import type { InventoryService } from '../inventory/inventory.service.js';
 import type { ServicesService } from '../services/services.service.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Ctx } from '../users/actor.js';
-import { type Hrefs, typed } from './tmf.common.js';
+import { filtersOf, type Hrefs, typed } from './tmf.common.js';
 import { customerRef } from './tmf.customers.js';
 import { productStatusOf, resourceStatusOf, serviceStateOf } from './tmf.lifecycle.js';
 
@@ -56,12 +56,8 @@ export class TmfInventory {
     const details = await this.customers.detailMany(services.map((s) => s.customerId));
     const customers = new Map([...details].map(([id, c]) => [id, { id, name: c.name, sites: c.sites as Site[] }]));
     const wanted = new Set(ids);
-    const items =
-      ids.length === 1
-        ? (await this.inventory.listItems({ serviceId: ids[0]!, limit: 1000, offset: 0 })).items
-        : ids.length
-          ? (await this.inventory.listItems({ limit: 1_000_000, offset: 0 })).items.filter((i) => i.serviceId !== null && wanted.has(i.serviceId))
-          : [];
+    // The items these services hold, by the service index: never the whole stock.
+    const items = ids.length ? (await this.inventory.listItems({ serviceIds: ids, byId: true, limit: 1_000_000, offset: 0 })).items.filter((i) => i.serviceId !== null && wanted.has(i.serviceId)) : [];
     return { services, products, customers, addons, items };
   }
 
@@ -285,10 +281,31 @@ export class TmfInventory {
     };
   }
 
-  async resources(h: Hrefs): Promise<Entity[]> {
-    const items = (await this.inventory.listItems({ limit: 1_000_000, offset: 0 })).items.sort((a, b) => a.id - b.id);
-    const owners = await this.owners(items);
-    return items.map((i) => this.resourceEntity(h, i, i.customerId ? owners.get(i.customerId) : undefined));
+  /**
+   * The stock as TMF639 resources. Paged in SQL, with the filters a stock is read by pushed into
+   * it (resourceStatus, category, relatedParty.id, id): a million SIMs are never read to show a
+   * hundred. Another attribute filter reads the matching stock whole and filters it (`all`).
+   */
+  async resources(h: Hrefs, query: Record<string, unknown> & { offset: number; limit: number }): Promise<Entity[] | { paged: Entity[]; total: number }> {
+    const filters = filtersOf(query);
+    const pushable = new Set(['resourceStatus', 'category', 'relatedParty.id', 'id']);
+    const where: Parameters<InventoryService['listItems']>[0] = { byId: true, limit: query.limit, offset: query.offset };
+    // Several customers at once is not one of the inventory's filters: read and filter.
+    const all = !filters.every(([k, v]) => pushable.has(k) && (k !== 'relatedParty.id' || v.length === 1));
+    for (const [key, values] of filters) {
+      if (key === 'resourceStatus') where.statuses = (Object.keys(resourceStatusOf) as (keyof typeof resourceStatusOf)[]).filter((s) => values.includes(resourceStatusOf[s]));
+      else if (key === 'category') {
+        const templates = await this.inventory.listTemplates();
+        where.templateIds = templates.filter((t) => values.includes(t.name)).map((t) => t.id);
+      } else if (key === 'relatedParty.id') {
+        if (/^[0-9]{1,9}$/.test(values[0]!)) where.customerId = Number(values[0]);
+        else where.ids = [];
+      } else if (key === 'id') where.ids = values.filter((v) => /^[0-9]{1,9}$/.test(v)).map(Number);
+    }
+    const found = await this.inventory.listItems(all ? { byId: true, limit: 1_000_000, offset: 0 } : where);
+    const owners = await this.owners(found.items);
+    const entities = found.items.map((i) => this.resourceEntity(h, i, i.customerId ? owners.get(i.customerId) : undefined));
+    return all ? entities : { paged: entities, total: found.total };
   }
 
   async resource(h: Hrefs, id: string): Promise<Entity> {

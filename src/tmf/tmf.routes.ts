@@ -79,13 +79,21 @@ export async function tmfRoutes(root: ZodApp, d: TmfDeps): Promise<void> {
     const h = (req: Parameters<typeof Hrefs.of>[0]) => Hrefs.of(req, d.publicUrl);
 
     /** GET list and GET by id for one resource. */
-    function reads(api: TmfApi, resource: string, schema: z.ZodType, list: (hr: Hrefs) => Promise<Record<string, unknown>[]> | Record<string, unknown>[], get: (hr: Hrefs, id: string) => Promise<Record<string, unknown>>, opts: { trailingSlash?: boolean } = {}) {
+    type Listed = Record<string, unknown>[] | { paged: Record<string, unknown>[]; total: number };
+    function reads(api: TmfApi, resource: string, schema: z.ZodType, list: (hr: Hrefs, query: Record<string, unknown> & { offset: number; limit: number }) => Promise<Listed> | Listed, get: (hr: Hrefs, id: string) => Promise<Record<string, unknown>>, opts: { trailingSlash?: boolean } = {}) {
       const base = `${tmfBase[api]}/${resource}`;
       for (const url of opts.trailingSlash ? [base, `${base}/`] : [base]) {
         app.get(url, {
           config: { auth: anyStaff },
           schema: { tags: [tags[api]], summary: `List or find ${resource} objects (fields=, attribute filters, offset and limit; X-Total-Count, X-Result-Count)`, querystring: listQuery, response: { 200: z.array(schema), ...tmfErrors }, ...(url.endsWith('/') && { hide: true }) },
-          handler: async (req, reply) => page(reply, await list(h(req)), req.query as never),
+          handler: async (req, reply) => {
+            const query = req.query as Record<string, unknown> & { fields?: string; offset: number; limit: number };
+            const listed = await list(h(req), query);
+            if (Array.isArray(listed)) return page(reply, listed, query);
+            // Filtered and paged already (in SQL): only the fields to select.
+            reply.header('x-total-count', String(listed.total)).header('x-result-count', String(listed.paged.length));
+            return listed.paged.map((e) => selectFields(e, query.fields));
+          },
         });
       }
       app.get(`${base}/:id`, {
@@ -195,7 +203,7 @@ export async function tmfRoutes(root: ZodApp, d: TmfDeps): Promise<void> {
     hubRoutes('serviceInventory');
 
     // --- TMF639 ------------------------------------------------------------------------------
-    reads('resourceInventory', 'resource', resource, (hr) => d.inventory.resources(hr), (hr, id) => d.inventory.resource(hr, id));
+    reads('resourceInventory', 'resource', resource, (hr, query) => d.inventory.resources(hr, query), (hr, id) => d.inventory.resource(hr, id));
     app.post(`${tmfBase.resourceInventory}/resource`, {
       config: { auth: admins },
       schema: { tags: [tags.resourceInventory], summary: 'Add a resource to the stock (its resourceSpecification is the inventory template; its characteristics are its attributes)', body: named, response: { 201: resource, ...tmfErrors } },
