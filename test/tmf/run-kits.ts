@@ -13,7 +13,7 @@
  * 6. Fails unless every kit reports 0 failed assertions.
  *
  *   TMF_KITS=TMF620,TMF638 npm run test:tmf     only those kits
- *   TMF_KIT_DIR=...                             where the kits are (../shared/conformance/tmf)
+ *   TMF_KIT_DIR=...                             where the kits are (test/tmf/kits, copied unchanged from TM Forum's repositories)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ import { fileURLToPath } from 'node:url';
 import newman, { type NewmanRunSummary } from 'newman';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const kitDir = process.env.TMF_KIT_DIR ?? path.resolve(root, '../shared/conformance/tmf');
+// The kits as TM Forum publishes them (test/tmf/kits/SOURCES.tsv names each one's repository and commit).
+const kitDir = process.env.TMF_KIT_DIR ?? path.resolve(root, 'test/tmf/kits');
 
 const kits = [
   { name: 'TMF620', file: 'TMF620/CTK-Product_Catalog-4.0.0.postman_collection.json', variable: 'Product_Catalog', base: '/tmf-api/productCatalogManagement/v4/' },
