@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { CatalogService } from '../catalog/catalog.service.js';
@@ -118,8 +118,43 @@ export class TmfOrdering {
     };
   }
 
-  async create(ctx: Ctx, h: Hrefs, body: ProductOrderInput): Promise<Entity> {
-    const id = randomUUID();
+  /**
+   * With an Idempotency-Key, the order's ID is made from the key, and so are its runs' keys: a
+   * client that sends the order again (a retry after a timeout, two at once) gets the same order
+   * and the same runs, never a second line; the same key with another order is refused (409).
+   */
+  async create(ctx: Ctx, h: Hrefs, body: ProductOrderInput, idempotencyKey?: string): Promise<Entity> {
+    const id = idempotencyKey ? orderIdOf(idempotencyKey) : randomUUID();
+    if (idempotencyKey) {
+      const done = await this.sameOrder(id, body);
+      if (done) return this.get(h, id);
+    }
+    try {
+      return await this.place(ctx, h, id, body);
+    } catch (e) {
+      // The same order sent twice at once: the other attempt started its runs (the runs' keys are
+      // the order's) or wrote the order first. It is that order: wait for it to be written.
+      const code = (e as { code?: string }).code;
+      if (!idempotencyKey || (code !== '23505' && code !== 'IDEMPOTENCY_KEY_REUSED')) throw e;
+      for (let waited = 0; waited < 15_000; waited += 100) {
+        if (await this.sameOrder(id, body)) return this.get(h, id);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new AppError('CONFLICT', 'An order with this Idempotency-Key is being placed by another request.', 'Send it again in a few seconds to get it.');
+    }
+  }
+
+  /** Whether the order with this ID exists with this request (true), or does not exist (false); with another request, 409. */
+  private async sameOrder(id: string, body: ProductOrderInput): Promise<boolean> {
+    const row = await this.db.selectFrom('tmfProductOrders').select(['request']).where('id', '=', id).executeTakeFirst();
+    if (!row) return false;
+    if (canonical(row.request) !== canonical(body)) {
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was sent before with another order.', 'Send a new key for a new order; send the same order again to get it back.');
+    }
+    return true;
+  }
+
+  private async place(ctx: Ctx, h: Hrefs, id: string, body: ProductOrderInput): Promise<Entity> {
     const adds = body.productOrderItem.filter((i) => i.action === 'add');
     const other = body.productOrderItem.find((i) => i.action !== 'add' && i.action !== 'noChange');
     if (other) {
@@ -135,13 +170,15 @@ export class TmfOrdering {
     const customer = await this.d.customers.get(customerId);
 
     const holders: string[] = [];
+    // This attempt's own reservations: another attempt at the same order holds its own.
+    const attempt = randomUUID().slice(0, 8);
     try {
       const inputs: { item: ItemInput; input: AssignmentInput }[] = [];
       for (const item of named) {
         const offering = item.productOffering!.id;
         const product = /^[0-9]{1,9}$/.test(offering) ? await this.d.catalog.get(offering).catch(() => null) : null;
         if (!product) throw notFound('productOffering', offering, 'GET productOffering from the product catalog (TMF620) for the IDs.');
-        const holder = `tmf:${id}:${item.id}`;
+        const holder = `tmf:${id}:${attempt}:${item.id}`;
         holders.push(holder);
         inputs.push({ item, input: await this.assignment(ctx, customer.id, product, item, holder) });
       }
@@ -307,4 +344,16 @@ export class TmfOrdering {
       ...typed('ordering', 'CancelProductOrder'),
     };
   }
+}
+
+/** An order's ID made from its Idempotency-Key (a UUID of the key's SHA-256, version 4 layout). */
+function orderIdOf(key: string): string {
+  const hex = createHash('sha256').update(`tmf622:${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** JSON with its keys sorted: the same request whatever the order of its keys. */
+function canonical(v: unknown): string {
+  const sort = (x: unknown): unknown => (Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x);
+  return JSON.stringify(sort(v));
 }

@@ -163,10 +163,18 @@ export async function tmfRoutes(root: ZodApp, d: TmfDeps): Promise<void> {
         tags: [tags.ordering],
         summary: 'Order products: each "add" item is an assignment, checked and started as Confirm & Provision does (422 naming the failed checks)',
         body: productOrderInput,
+        headers: z.object({
+          'idempotency-key': z
+            .string()
+            .min(8, 'send one key per order, e.g. a UUID')
+            .max(200)
+            .optional()
+            .describe('The same key again (a retry after a timeout) gives the same order, not a second one; with another body, 409'),
+        }),
         response: { 201: productOrder, ...tmfErrors },
       },
       handler: async (req, reply) => {
-        const created = await d.ordering.create(ctxOf(req), h(req), req.body);
+        const created = await d.ordering.create(ctxOf(req), h(req), req.body, req.headers['idempotency-key']);
         return reply.status(201).header('location', created.href as string).send(created);
       },
     });

@@ -75,6 +75,35 @@ async function completed(orderId: string) {
 }
 
 describe('TMF622: an order is an assignment, through the console\'s checks and playbook', () => {
+  it('an order sent again with its Idempotency-Key (a retry after a timeout, two at once) is the same order and the same line, never a second; another order with that key is refused', async () => {
+    const john = await customerId('John Smith');
+    const order = {
+      externalId: 'crm-retry-1',
+      relatedParty: [{ id: john, role: 'customer' }],
+      productOrderItem: [{ id: '1', action: 'add', productOffering: { id: await offeringId('Mobile - 20GB plan') } }],
+    };
+    const key = { 'idempotency-key': 'crm-order-000042' };
+    const servicesBefore = body(await (await t.as('viewer')).get(`/api/customers/${john}/services`)).items.length;
+    const [a, b] = await Promise.all([bearer.agent.post(`${ORD}/productOrder`, order, key), bearer.agent.post(`${ORD}/productOrder`, order, key)]);
+    expect(a.statusCode, a.body).toBe(201);
+    expect(b.statusCode, b.body).toBe(201);
+    expect(body(b).id).toBe(body(a).id);
+    const done = await completed(body(a).id);
+    expect(done.state).toBe('completed');
+    const again = await bearer.agent.post(`${ORD}/productOrder`, { ...order, relatedParty: [{ role: 'customer', id: john }] }, key);
+    expect(again.statusCode).toBe(201);
+    expect(body(again)).toMatchObject({ id: body(a).id, state: 'completed' });
+    // One new line for John, one order with this key.
+    expect(body(await (await t.as('viewer')).get(`/api/customers/${john}/services`)).items.length).toBe(servicesBefore + 1);
+    expect(body(await bearer.viewer.get(`${ORD}/productOrder?externalId=crm-retry-1`))).toHaveLength(1);
+
+    const other = await bearer.agent.post(`${ORD}/productOrder`, { ...order, externalId: 'crm-retry-2' }, key);
+    expect(other.statusCode).toBe(409);
+    expect(body(other)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: '409' });
+    const short = await bearer.agent.post(`${ORD}/productOrder`, order, { 'idempotency-key': 'x' });
+    expect(short.statusCode).toBe(400);
+  });
+
   it('orders "Mobile - 20GB plan" for John Smith with a SIM and a number: completed, a TMF638 service active, two TMF639 resources assigned', async () => {
     const john = await customerId('John Smith');
     const offering = await offeringId('Mobile - 20GB plan');
