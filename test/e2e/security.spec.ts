@@ -339,6 +339,9 @@ test('the Content-Security-Policy: no violation on the console’s pages nor in 
   // The API documentation: Swagger UI renders under the same policy.
   await page.goto('/docs');
   await expect(page.getByText('Switchboard API').first()).toBeVisible();
+  // Every tag listed, closed (a document of 130 paths did not render whole opened); one opens.
+  await expect(page.getByRole('heading', { name: /^TMF639 Resource Inventory/ })).toBeVisible();
+  await page.getByRole('heading', { name: /^session/ }).click();
   await expect(page.getByText('/api/session/providers').first()).toBeVisible();
   await collect();
 
