@@ -10,16 +10,20 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * (a template named "\ufffd\ufffd" is no one's wish). Fastify's own parser does the rest (prototype
  * poisoning checks).
  */
-export function registerStrictJson(app: FastifyInstance): void {
+export function registerStrictJson(app: FastifyInstance, opts: { types?: string[]; emptyIsNoBody?: boolean } = {}): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+  app.addContentTypeParser(opts.types ?? 'application/json', { parseAs: 'buffer' }, (req, body, done) => {
     let text: string;
     try {
       text = utf8.decode(body as Buffer);
     } catch {
       done(new AppError('BAD_REQUEST', 'The body is not valid UTF-8 text.', 'Send JSON encoded as UTF-8.'), undefined);
+      return;
+    }
+    if (opts.emptyIsNoBody && !text.trim()) {
+      done(null, undefined);
       return;
     }
     parse(req, text, done);

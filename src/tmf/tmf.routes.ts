@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { admins, agents, anyStaff, ctxOf } from '../http/auth.js';
+import { registerStrictJson } from '../http/edge.js';
 import type { ZodApp } from '../http/types.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
-import { AppError, notFound } from '../shared/errors.js';
+import { notFound } from '../shared/errors.js';
 import type { TmfCatalog } from './tmf.catalog.js';
 import { characteristic, entityRef, getQuery, Hrefs, idParams, listQuery, page, relatedParty, selectFields, tmfBase, tmfEntity, tmfErrorHandler, tmfErrors, typed, type TmfApi } from './tmf.common.js';
 import type { TmfCustomers } from './tmf.customers.js';
@@ -59,23 +60,7 @@ export async function tmfRoutes(root: ZodApp, d: TmfDeps): Promise<void> {
     app.setErrorHandler(tmfErrorHandler);
     // TMF clients send PATCH as merge-patch JSON, and a DELETE with content-type JSON and no body
     // (TM Forum's own kits do): an empty body is no body; the rest is the server's strict JSON.
-    const parse = app.getDefaultJsonParser('error', 'error');
-    const utf8 = new TextDecoder('utf-8', { fatal: true });
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser(['application/json', 'application/merge-patch+json', 'application/json-patch+json'], { parseAs: 'buffer' }, (req, body, done) => {
-      let text: string;
-      try {
-        text = utf8.decode(body as Buffer);
-      } catch {
-        done(new AppError('BAD_REQUEST', 'The body is not valid UTF-8 text.', 'Send JSON encoded as UTF-8.'), undefined);
-        return;
-      }
-      if (!text.trim()) {
-        done(null, undefined);
-        return;
-      }
-      parse(req, text, done);
-    });
+    registerStrictJson(app, { types: ['application/json', 'application/merge-patch+json', 'application/json-patch+json'], emptyIsNoBody: true });
     const h = (req: Parameters<typeof Hrefs.of>[0]) => Hrefs.of(req, d.publicUrl);
 
     /** GET list and GET by id for one resource. */
