@@ -154,19 +154,24 @@ export class TmfInventory {
   }
 
   async service(h: Hrefs, id: string): Promise<Entity> {
+    return this.byTmfId(id, 'Service', (l, s) => this.serviceEntity(h, l, s), (l, a) => this.addonServiceEntity(h, l, a));
+  }
+
+  /** A plan's service by its number, or an add-on by `addon-<id>`, built as TMF637 or TMF638 builds it. */
+  private async byTmfId(id: string, what: string, ofPlan: (l: Loaded, s: ServiceRow) => Entity, ofAddon: (l: Loaded, a: Addon) => Entity): Promise<Entity> {
     const plan = /^[0-9]{1,9}$/.exec(id);
     const addon = /^addon-([0-9]{1,9})$/.exec(id);
     if (plan) {
       const l = await this.load([Number(id)]);
-      if (l.services[0]) return this.serviceEntity(h, l, l.services[0]);
+      if (l.services[0]) return ofPlan(l, l.services[0]);
     } else if (addon) {
       const serviceId = await this.serviceRecords.serviceOfAddon(Number(addon[1]));
       if (serviceId !== null) {
         const l = await this.load([serviceId]);
-        return this.addonServiceEntity(h, l, l.addons.find((a) => a.id === Number(addon[1]))!);
+        return ofAddon(l, l.addons.find((a) => a.id === Number(addon[1]))!);
       }
     }
-    throw notFound('Service', id);
+    throw notFound(what, id);
   }
 
   // --- TMF637 ---------------------------------------------------------------------------------
@@ -238,19 +243,7 @@ export class TmfInventory {
   }
 
   async product(h: Hrefs, id: string): Promise<Entity> {
-    const plan = /^[0-9]{1,9}$/.exec(id);
-    const addon = /^addon-([0-9]{1,9})$/.exec(id);
-    if (plan) {
-      const l = await this.load([Number(id)]);
-      if (l.services[0]) return this.productEntity(h, l, l.services[0]);
-    } else if (addon) {
-      const serviceId = await this.serviceRecords.serviceOfAddon(Number(addon[1]));
-      if (serviceId !== null) {
-        const l = await this.load([serviceId]);
-        return this.addonProductEntity(h, l, l.addons.find((a) => a.id === Number(addon[1]))!);
-      }
-    }
-    throw notFound('Product', id);
+    return this.byTmfId(id, 'Product', (l, s) => this.productEntity(h, l, s), (l, a) => this.addonProductEntity(h, l, a));
   }
 
   // --- TMF639 ---------------------------------------------------------------------------------
